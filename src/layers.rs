@@ -1,0 +1,309 @@
+//! The one table that maps each call the course names to the layers it acts on.
+//!
+//! Everything that speaks of layers reads this table: the narration's `[...]` bracket,
+//! `sockstep layers`, and the layers chapter of the book (checked against it by a test).
+//! Each row says, in English and in French, which layer of the Internet model (RFC 1122) the
+//! call acts on, which OSI layer(s) that corresponds to, what the kernel does, and what appears
+//! on the wire because of it.
+//!
+//! A note on OSI: TCP/IP was not built on the OSI model, and its layers do not line up one to
+//! one. TCP is clearly transport (OSI 4) and IP clearly network (OSI 3), but OSI's session (5)
+//! and presentation (6) layers have no TCP/IP counterpart: opening and closing a connection
+//! (OSI 5's job) is done by TCP itself, and encoding text as UTF-8 (OSI 6's job) is done by our
+//! program. The socket API sits on the boundary between the application and the kernel's
+//! transport layer, which is why almost every row says "application ↔ transport".
+
+use crate::text::{Lang, Text};
+
+/// One row of the table.
+pub struct Row {
+    /// The call as the course and the C library name it (`recv`).
+    pub call: &'static str,
+    /// The system call strace shows for it (`recvfrom`): glibc makes `recv()` a `recvfrom`.
+    pub syscall: &'static str,
+    /// The layer of the Internet model (application, transport, internet, link).
+    pub internet: Text,
+    /// The OSI layer or layers.
+    pub osi: &'static str,
+    /// What the kernel does.
+    pub kernel: Text,
+    /// What appears on the wire because of this call.
+    pub wire: Text,
+}
+
+macro_rules! t {
+    ($en:expr, $fr:expr) => {
+        Text { en: $en, fr: $fr }
+    };
+}
+
+/// The table. Order: the course's server sequence, then the client's, then the calls later
+/// server models add.
+pub static TABLE: &[Row] = &[
+    Row {
+        call: "socket",
+        syscall: "socket",
+        internet: t!("transport", "transport"),
+        osi: "4",
+        kernel: t!(
+            "creates a TCP endpoint (send and receive buffers, a state: CLOSED) and returns a file descriptor for it",
+            "crée une extrémité TCP (tampons d'envoi et de réception, un état : CLOSED) et rend un descripteur de fichier"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "setsockopt",
+        syscall: "setsockopt",
+        internet: t!("transport", "transport"),
+        osi: "4",
+        kernel: t!(
+            "sets an option of the socket (SO_REUSEADDR: bind even while old connections on the port are in TIME_WAIT)",
+            "règle une option de la socket (SO_REUSEADDR : bind même si d'anciennes connexions sur ce port sont en TIME_WAIT)"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "bind",
+        syscall: "bind",
+        internet: t!("transport + internet", "transport + internet"),
+        osi: "4 + 3",
+        kernel: t!(
+            "reserves the port (transport) on one local IP address or on all of them (internet)",
+            "réserve le port (transport) sur une adresse IP locale ou sur toutes (internet)"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "listen",
+        syscall: "listen",
+        internet: t!("transport", "transport"),
+        osi: "4",
+        kernel: t!(
+            "makes the socket passive (state LISTEN) with a queue of `backlog` connections; from now on the kernel completes handshakes by itself",
+            "rend la socket passive (état LISTEN) avec une file de `backlog` connexions ; dès lors le noyau termine seul les poignées de main"
+        ),
+        wire: t!(
+            "nothing yet; an incoming SYN is now answered with SYN-ACK",
+            "rien encore ; un SYN entrant reçoit désormais un SYN-ACK"
+        ),
+    },
+    Row {
+        call: "accept",
+        syscall: "accept",
+        internet: t!("transport", "transport"),
+        osi: "4 (5)",
+        kernel: t!(
+            "takes one connection whose three-way handshake is already done off the queue and gives it a new descriptor; blocks while the queue is empty",
+            "retire de la file une connexion dont la poignée de main est déjà faite et lui donne un nouveau descripteur ; bloque tant que la file est vide"
+        ),
+        wire: t!(
+            "nothing: SYN, SYN-ACK, ACK were exchanged before, by the kernel",
+            "rien : SYN, SYN-ACK, ACK ont déjà été échangés, par le noyau"
+        ),
+    },
+    Row {
+        call: "connect",
+        syscall: "connect",
+        internet: t!("transport + internet", "transport + internet"),
+        osi: "4 + 3",
+        kernel: t!(
+            "picks a free local (ephemeral) port, routes to the server's IP address, and performs the three-way handshake",
+            "choisit un port local libre (éphémère), route vers l'adresse IP du serveur et fait la poignée de main en trois temps"
+        ),
+        wire: t!("SYN →, ← SYN-ACK, ACK →", "SYN →, ← SYN-ACK, ACK →"),
+    },
+    Row {
+        call: "recv",
+        syscall: "recvfrom",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "copies bytes the kernel has already received and acknowledged from the socket's receive buffer; blocks while it is empty; 0 means the peer closed",
+            "copie des octets déjà reçus et acquittés par le noyau depuis le tampon de réception ; bloque tant qu'il est vide ; 0 veut dire que le pair a fermé"
+        ),
+        wire: t!(
+            "nothing by itself (the kernel sends ACKs and window updates on its own)",
+            "rien par lui-même (le noyau envoie seul les ACK et les mises à jour de fenêtre)"
+        ),
+    },
+    Row {
+        call: "read",
+        syscall: "read",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "the same as recv() with no flags: read() works on any file descriptor",
+            "comme recv() sans option : read() marche sur tout descripteur de fichier"
+        ),
+        wire: t!("nothing by itself", "rien par lui-même"),
+    },
+    Row {
+        call: "send",
+        syscall: "sendto",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "copies bytes into the socket's send buffer and returns how many it took (maybe fewer than asked); TCP cuts them into segments, IP routes them",
+            "copie des octets dans le tampon d'envoi et rend combien il en a pris (parfois moins) ; TCP les découpe en segments, IP les route"
+        ),
+        wire: t!(
+            "data segments (PSH, ACK) →",
+            "segments de données (PSH, ACK) →"
+        ),
+    },
+    Row {
+        call: "write",
+        syscall: "write",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "the same as send() with no flags: write() works on any file descriptor",
+            "comme send() sans option : write() marche sur tout descripteur de fichier"
+        ),
+        wire: t!(
+            "data segments (PSH, ACK) →",
+            "segments de données (PSH, ACK) →"
+        ),
+    },
+    Row {
+        call: "shutdown",
+        syscall: "shutdown",
+        internet: t!("transport", "transport"),
+        osi: "4 (5)",
+        kernel: t!(
+            "SHUT_WR: no more sending; a FIN follows the data already queued, and the socket can still receive",
+            "SHUT_WR : plus d'envoi ; un FIN suit les données en file, et la socket peut encore recevoir"
+        ),
+        wire: t!("FIN →", "FIN →"),
+    },
+    Row {
+        call: "close",
+        syscall: "close",
+        internet: t!("transport", "transport"),
+        osi: "4 (5)",
+        kernel: t!(
+            "releases the descriptor; when it was the last one, TCP ends the connection (FIN, or RST if received data was left unread)",
+            "libère le descripteur ; si c'était le dernier, TCP termine la connexion (FIN, ou RST s'il restait des données non lues)"
+        ),
+        wire: t!("FIN → (or RST →)", "FIN → (ou RST →)"),
+    },
+    Row {
+        call: "getsockname",
+        syscall: "getsockname",
+        internet: t!("transport + internet", "transport + internet"),
+        osi: "4 + 3",
+        kernel: t!(
+            "tells the local IP address and port of the socket (the port the kernel chose for port 0)",
+            "donne l'adresse IP et le port locaux de la socket (le port choisi par le noyau pour le port 0)"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "getpeername",
+        syscall: "getpeername",
+        internet: t!("transport + internet", "transport + internet"),
+        osi: "4 + 3",
+        kernel: t!(
+            "tells the IP address and port of the other end of the connection",
+            "donne l'adresse IP et le port de l'autre bout de la connexion"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+];
+
+/// The row for `call` (the course's name: `recv`, not `recvfrom`).
+///
+/// Panics when `call` has no row: every wrapper in `sys` names a call of this table, and a test
+/// checks that it does.
+pub fn row(call: &str) -> &'static Row {
+    TABLE
+        .iter()
+        .find(|row| row.call == call)
+        .unwrap_or_else(|| panic!("layers::TABLE has no row for {call}()"))
+}
+
+/// The short label the narration puts in its bracket: `transport · OSI 4`.
+pub fn label(call: &str, lang: Lang) -> String {
+    let row = row(call);
+    format!("{} · OSI {}", row.internet.get(lang), row.osi)
+}
+
+/// The whole table as aligned text, for `sockstep layers`.
+pub fn render(lang: Lang) -> String {
+    let mut out = String::new();
+    let (h_call, h_syscall, h_internet, h_kernel, h_wire) = match lang {
+        Lang::En => (
+            "call",
+            "strace shows",
+            "Internet model",
+            "the kernel",
+            "on the wire",
+        ),
+        Lang::Fr => (
+            "appel",
+            "strace montre",
+            "modèle Internet",
+            "le noyau",
+            "sur le fil",
+        ),
+    };
+    out.push_str(&format!(
+        "{h_call:<12} {h_syscall:<13} {h_internet:<26} OSI\n"
+    ));
+    for row in TABLE {
+        out.push_str(&format!(
+            "{:<12} {:<13} {:<26} {}\n",
+            format!("{}()", row.call),
+            row.syscall,
+            row.internet.get(lang),
+            row.osi
+        ));
+        out.push_str(&format!("    {h_kernel}: {}\n", row.kernel.get(lang)));
+        out.push_str(&format!("    {h_wire}: {}\n", row.wire.get(lang)));
+    }
+    out
+}
+
+/// The table as a Markdown table, for the book.
+pub fn render_markdown(lang: Lang) -> String {
+    let mut out = String::new();
+    let header = match lang {
+        Lang::En => "| call | strace shows | Internet model | OSI | the kernel | on the wire |",
+        Lang::Fr => "| appel | strace montre | modèle Internet | OSI | le noyau | sur le fil |",
+    };
+    out.push_str(header);
+    out.push_str("\n|---|---|---|---|---|---|\n");
+    for row in TABLE {
+        out.push_str(&format!(
+            "| `{}()` | `{}` | {} | {} | {} | {} |\n",
+            row.call,
+            row.syscall,
+            row.internet.get(lang),
+            row.osi,
+            row.kernel.get(lang),
+            row.wire.get(lang)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_call_has_one_row() {
+        for (i, a) in TABLE.iter().enumerate() {
+            for b in &TABLE[i + 1..] {
+                assert_ne!(a.call, b.call, "two rows for {}()", a.call);
+            }
+        }
+    }
+
+    #[test]
+    fn glibc_renames_recv_and_send() {
+        assert_eq!(row("recv").syscall, "recvfrom");
+        assert_eq!(row("send").syscall, "sendto");
+        assert_eq!(row("read").syscall, "read");
+    }
+}

@@ -1,0 +1,68 @@
+//! sockstep: TCP/IP socket programming, one system call at a time.
+//!
+//! sockstep brings a socket course to life: the parrot server (« perroquet ») on port 6789 that
+//! answers every message in upper case, and its client. Every system call the course names
+//! (`socket()`, `bind()`, `listen()`, `accept()`, `connect()`, `read()`/`write()`,
+//! `send()`/`recv()`, `close()`) is made explicitly, in the course's order, so that a student can
+//! follow it with `strace` and see which layer of the OSI and Internet models each call acts on.
+//!
+//! Linux only: the narration speaks strace's Linux notation, and the server models use Linux's
+//! system calls as they are.
+//!
+//! # Architecture
+//!
+//! Read the modules in this order; each teaches one idea.
+//!
+//! - [`sys`]: one wrapper per system call, named after it. Each makes exactly that call, narrates
+//!   it, and returns an error that names the call, its arguments and the errno.
+//! - [`layers`]: the one table mapping each call to its Internet-model and OSI layers, what the
+//!   kernel does and what goes on the wire (`sockstep layers` prints it).
+//! - [`narrate`]: the narration (`--narrate`: each call in strace's notation, with its layer)
+//!   and the log of the course's events, each line in one `write(2)`.
+//! - [`text`]: every sentence said to a person, in English and in French (`--lang`).
+//! - [`service`]: what the server answers, written once for every model: the parrot, as a
+//!   stream transform that survives cut UTF-8 characters and bytes that are not UTF-8.
+//! - [`stream`]: `send()`/`recv()` or `write()`/`read()` (`--io`), and `send_all`, the
+//!   course's `n != len` check done right.
+//! - [`dialogue`]: the per-client loop of the blocking servers, written once.
+//! - [`server`]: the setup every server shares (`socket`, `setsockopt`, `bind`, `listen`) and
+//!   the server models, which differ only in how they accept and multiplex clients.
+//! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe.
+
+pub mod client;
+pub mod dialogue;
+pub mod layers;
+pub mod narrate;
+pub mod server;
+pub mod service;
+pub mod stream;
+pub mod sys;
+pub mod text;
+
+use std::fmt;
+
+/// Why a command failed: a system call, or something that is not one.
+#[derive(Debug)]
+pub enum Error {
+    /// A failed system call, named with its arguments and errno.
+    Sys(sys::SysError),
+    /// Anything else, already worded in the user's language.
+    Problem(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Sys(error) => error.fmt(f),
+            Error::Problem(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<sys::SysError> for Error {
+    fn from(error: sys::SysError) -> Error {
+        Error::Sys(error)
+    }
+}

@@ -1,0 +1,147 @@
+//! The `sockstep` command: parses the command line, sets the language, the narration and the
+//! log, runs the command, and is the one place where an error becomes an exit code.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use sockstep::narrate::{self, Log};
+use sockstep::server::{self, BACKLOG, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
+use sockstep::service::Service;
+use sockstep::stream::Io;
+use sockstep::text::{self, Lang};
+use sockstep::{Error, client, layers};
+
+/// TCP/IP socket programming, one system call at a time.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Options every command takes.
+#[derive(Args)]
+struct Common {
+    /// Print each system call on stderr as strace names it, with the layer it acts on.
+    #[arg(long, global = true)]
+    narrate: bool,
+    /// Language of logs, narration and errors [default: from LC_ALL or LANG, fr* gives fr].
+    #[arg(long, global = true, value_enum)]
+    lang: Option<Lang>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the parrot server (default: iterative, port 6789, every local IPv4 address).
+    Server(ServerArgs),
+    /// Talk to a server: each line of input is sent, each reply printed.
+    Client(ClientArgs),
+    /// Print the table of calls and the layers they act on.
+    Layers(LayersArgs),
+}
+
+#[derive(Args)]
+struct ServerArgs {
+    /// How clients are served.
+    #[arg(long, value_enum, default_value_t = Model::Iterative)]
+    model: Model,
+    /// Local address to bind (the course's '' is 0.0.0.0: every local IPv4 address).
+    #[arg(long, default_value_t = DEFAULT_BIND)]
+    bind: IpAddr,
+    /// Port to listen on (0: any free port, shown in the `listening on` line).
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// Length of the queue of connections waiting for accept() (the course's listen(1)).
+    #[arg(long, default_value_t = BACKLOG)]
+    backlog: i32,
+    /// Serve one client, then close the listening socket and exit, as the course's example.
+    #[arg(long)]
+    once: bool,
+    /// Which pair of calls moves the bytes.
+    #[arg(long, value_enum, default_value_t = Io::SendRecv)]
+    io: Io,
+    /// Do not set SO_REUSEADDR: a restart then fails with EADDRINUSE while TIME_WAIT lasts.
+    #[arg(long)]
+    no_reuseaddr: bool,
+    /// What to log on stderr.
+    #[arg(long, value_enum, default_value_t = Log::Data)]
+    log: Log,
+}
+
+#[derive(Args)]
+struct ClientArgs {
+    /// Server to connect to: a name or an IP address.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Server's port.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// Which pair of calls moves the bytes.
+    #[arg(long, value_enum, default_value_t = Io::SendRecv)]
+    io: Io,
+    /// What to log on stderr.
+    #[arg(long, value_enum, default_value_t = Log::Conn)]
+    log: Log,
+}
+
+#[derive(Args)]
+struct LayersArgs {
+    /// Print a Markdown table instead of text.
+    #[arg(long)]
+    markdown: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli.common.lang.unwrap_or_else(Lang::from_env).set();
+    narrate::set_narrate(cli.common.narrate);
+    let result = match cli.command {
+        Command::Server(args) => run_server(args),
+        Command::Client(args) => run_client(args),
+        Command::Layers(args) => {
+            let lang = Lang::current();
+            if args.markdown {
+                print!("{}", layers::render_markdown(lang));
+            } else {
+                print!("{}", layers::render(lang));
+            }
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("sockstep: {}: {error}", text::error_word());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_server(args: ServerArgs) -> Result<(), Error> {
+    narrate::set_log(args.log);
+    let config = server::Config {
+        model: args.model,
+        listens: vec![Listen {
+            service: Service::Upper,
+            addr: SocketAddr::new(args.bind, args.port),
+        }],
+        backlog: args.backlog,
+        once: args.once,
+        io: args.io,
+        reuseaddr: !args.no_reuseaddr,
+    };
+    server::run(&config)
+}
+
+fn run_client(args: ClientArgs) -> Result<(), Error> {
+    narrate::set_log(args.log);
+    client::run(&client::Options {
+        host: args.host,
+        port: args.port,
+        io: args.io,
+    })
+}

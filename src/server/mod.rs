@@ -1,0 +1,117 @@
+//! The server: one service, several ways of serving many clients.
+//!
+//! Every model starts the same way, with the course's four calls in the course's order
+//! ([`open_listener`]: `socket`, `setsockopt`, `bind`, `listen`), prints `listening on IP:PORT`,
+//! and serves each client with the same per-connection code (`dialogue` for the blocking
+//! models). What differs from one model to the next is only how clients are accepted and
+//! multiplexed:
+//!
+//! - [`iterative`]: one client at a time, the course's server.
+
+pub mod iterative;
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use crate::Error;
+use crate::narrate::{self, Log};
+use crate::service::Service;
+use crate::stream::Io;
+use crate::sys::{self, Blocking, SockOpt, Socket};
+use crate::text::Msg;
+
+/// The course's port: « supérieur à 1000, ici 6789 ».
+pub const DEFAULT_PORT: u16 = 6789;
+/// The course's `''`: every local IPv4 address.
+pub const DEFAULT_BIND: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+/// The course's `listen(1)`.
+pub const BACKLOG: i32 = 1;
+
+/// How the server serves many clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Model {
+    /// One client at a time, in the only thread: the course's server.
+    Iterative,
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Model::Iterative => "iterative",
+        };
+        f.write_str(name)
+    }
+}
+
+/// A listening socket to open: which service, on which address and port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listen {
+    pub service: Service,
+    pub addr: SocketAddr,
+}
+
+/// Everything a server model needs to know.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub model: Model,
+    pub listens: Vec<Listen>,
+    pub backlog: i32,
+    /// Serve one client, then close the listening socket and exit, as the course's example does.
+    pub once: bool,
+    pub io: Io,
+    pub reuseaddr: bool,
+}
+
+/// Runs the server until it is done (`--once`) or fails to set up.
+pub fn run(config: &Config) -> Result<(), Error> {
+    narrate::set_tag(config.model.to_string());
+    match config.model {
+        Model::Iterative => iterative::run(config),
+    }
+}
+
+/// The course's server setup: `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen`; then
+/// `getsockname` to learn the real port (port 0 asks the kernel for any free one), and the
+/// `listening on IP:PORT` line on stdout that scripts and tests wait for.
+pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sys::Result<Socket> {
+    let listen_fd = sys::socket(&listen.addr, blocking)?;
+    if config.reuseaddr {
+        // Without SO_REUSEADDR, a server restarted while connections it served wait in
+        // TIME_WAIT (a minute or two after the server closed them first) cannot bind its port
+        // again: EADDRINUSE. `--no-reuseaddr` shows that lesson.
+        sys::setsockopt(&listen_fd, SockOpt::ReuseAddr(true))?;
+    }
+    sys::bind(&listen_fd, &listen.addr)?;
+    sys::listen(&listen_fd, config.backlog)?;
+    let server_addr = sys::getsockname(&listen_fd)?;
+    // Rust's stdout is line-buffered: this line leaves at its '\n', pipe or terminal.
+    println!("listening on {server_addr}");
+    Ok(listen_fd)
+}
+
+/// What to do after `accept()` failed.
+pub enum AcceptError {
+    /// Nothing serious for the server: log it and accept again.
+    Transient(sys::SysError),
+    /// The listening socket itself is broken.
+    Fatal(sys::SysError),
+}
+
+/// Sorts an `accept()` failure: a client that reset before it was accepted (ECONNABORTED), a
+/// signal (EINTR) or a full descriptor table (EMFILE, ENFILE) must not stop the server.
+pub fn sort_accept_error(error: sys::SysError) -> AcceptError {
+    use nix::errno::Errno::*;
+    match error.errno {
+        EINTR | ECONNABORTED | EMFILE | ENFILE | ENOBUFS | ENOMEM | EPROTO | EPERM | ETIMEDOUT => {
+            AcceptError::Transient(error)
+        }
+        _ => AcceptError::Fatal(error),
+    }
+}
+
+/// Logs a transient accept failure (except EINTR, which is no news).
+pub fn log_accept_error(error: &sys::SysError) {
+    if error.errno != nix::errno::Errno::EINTR {
+        narrate::log(Log::Quiet, None, Msg::AcceptFailed { error });
+    }
+}

@@ -1,0 +1,163 @@
+//! What the server answers: the services, written once for every server model.
+//!
+//! A service sees the byte stream of one connection, piece by piece as `recv()` delivers it,
+//! and says what to send back. It makes no system call: the server models move the bytes.
+//!
+//! The course's service is the parrot (« perroquet »): every message comes back in upper case.
+//! TCP has no messages, only a stream of bytes, so the parrot is a stream transform with no
+//! framing: it upper-cases whatever has arrived and replies at once. Two things make that
+//! subtle, and both are handled here:
+//! - a UTF-8 character may be cut in two by the network (`é` is the two bytes `C3 A9`, and one
+//!   `recv` may end between them): the first part waits for the rest;
+//! - not every byte stream is UTF-8: bytes that are not are passed back unchanged, so nothing
+//!   is ever lost (the course's Python `decode('utf-8')` would raise an exception instead).
+
+/// A service a server offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Service {
+    /// The course's parrot: replies in upper case, by Unicode rules (`é`→`É`, `ß`→`SS`).
+    Upper,
+    /// RFC 862: sends back every byte as it came.
+    Echo,
+}
+
+impl Service {
+    /// The name used on the command line and in `listening on` lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Upper => "upper",
+            Service::Echo => "echo",
+        }
+    }
+}
+
+/// The service's state for one connection.
+#[derive(Debug)]
+pub struct Session {
+    service: Service,
+    /// The first bytes of a UTF-8 character whose last bytes have not arrived yet (at most 3).
+    carry: Vec<u8>,
+}
+
+impl Session {
+    pub fn new(service: Service) -> Session {
+        Session {
+            service,
+            carry: Vec::new(),
+        }
+    }
+
+    /// Appends to `reply` the answer to `data`, the bytes one `recv()` just gave.
+    pub fn respond(&mut self, data: &[u8], reply: &mut Vec<u8>) {
+        match self.service {
+            Service::Upper => self.upper(data, reply),
+            Service::Echo => reply.extend_from_slice(data),
+        }
+    }
+
+    /// Appends to `reply` whatever is still owed when the client has closed its side: the bytes
+    /// of a character that will never be completed go back as they came.
+    pub fn finish(&mut self, reply: &mut Vec<u8>) {
+        reply.append(&mut self.carry);
+    }
+
+    fn upper(&mut self, data: &[u8], reply: &mut Vec<u8>) {
+        let joined;
+        let input = if self.carry.is_empty() {
+            data
+        } else {
+            self.carry.extend_from_slice(data);
+            joined = std::mem::take(&mut self.carry);
+            &joined[..]
+        };
+        let mut chunks = input.utf8_chunks().peekable();
+        while let Some(chunk) = chunks.next() {
+            push_upper(chunk.valid(), reply);
+            let invalid = chunk.invalid();
+            if chunks.peek().is_none() && is_incomplete_char(invalid) {
+                // The stream ends in the middle of a character: keep its first bytes until
+                // the next recv() brings the rest.
+                self.carry.extend_from_slice(invalid);
+            } else {
+                // Not UTF-8: pass the bytes back unchanged.
+                reply.extend_from_slice(invalid);
+            }
+        }
+    }
+}
+
+/// Appends `text` in upper case. Upper-casing may lengthen the text: `ß` becomes `SS`.
+fn push_upper(text: &str, reply: &mut Vec<u8>) {
+    if text.is_ascii() {
+        reply.extend(text.bytes().map(|b| b.to_ascii_uppercase()));
+    } else {
+        reply.extend_from_slice(text.to_uppercase().as_bytes());
+    }
+}
+
+/// Are these bytes the start of a UTF-8 character that more bytes could complete?
+fn is_incomplete_char(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && std::str::from_utf8(bytes).is_err_and(|e| e.error_len().is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    /// Feeds `pieces` to one upper session as successive recv()s; returns all replies.
+    fn parrot(pieces: &[&[u8]]) -> Vec<u8> {
+        let mut session = Session::new(Service::Upper);
+        let mut reply = Vec::new();
+        for piece in pieces {
+            session.respond(piece, &mut reply);
+        }
+        session.finish(&mut reply);
+        reply
+    }
+
+    #[test]
+    fn upper_cases_by_unicode_rules() {
+        assert_eq!(
+            parrot(&["bonjour, ça va ? straße 😀\n".as_bytes()]),
+            "BONJOUR, ÇA VA ? STRASSE 😀\n".as_bytes()
+        );
+    }
+
+    #[test]
+    fn a_character_cut_in_two_waits_for_its_end() {
+        let e_acute = "é".as_bytes();
+        let mut session = Session::new(Service::Upper);
+        let mut reply = Vec::new();
+        session.respond(&[b'a', e_acute[0]], &mut reply);
+        assert_eq!(reply, b"A", "the half character must wait");
+        session.respond(&[e_acute[1], b'\n'], &mut reply);
+        assert_eq!(reply, "AÉ\n".as_bytes());
+    }
+
+    #[test]
+    fn a_four_byte_character_in_four_pieces() {
+        let smiley = "😀".as_bytes();
+        let pieces: Vec<&[u8]> = smiley.chunks(1).collect();
+        assert_eq!(parrot(&pieces), smiley);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_come_back_unchanged() {
+        assert_eq!(parrot(&[b"ab\xffcd\xc3(\n"]), b"AB\xffCD\xc3(\n");
+        assert_eq!(parrot(&[b"\xed\xa0\x80x"]), b"\xed\xa0\x80X");
+    }
+
+    #[test]
+    fn an_unfinished_character_at_the_end_goes_back_as_it_came() {
+        assert_eq!(parrot(&[b"ok\xe2\x82"]), b"OK\xe2\x82");
+    }
+
+    #[test]
+    fn echo_is_the_identity() {
+        let mut session = Session::new(Service::Echo);
+        let mut reply = Vec::new();
+        session.respond(b"abc\xff\n", &mut reply);
+        assert_eq!(reply, b"abc\xff\n");
+    }
+}

@@ -1,0 +1,433 @@
+//! Every sentence sockstep says to a person, in English and in French.
+//!
+//! The server's French log uses the course's own words (« Connexion de », « Réception de »,
+//! « Envoi de », « Envoi ok. », « Fermeture de la connexion avec le client. », « On se
+//! débranche »). Nothing else in the crate holds user-facing prose: other modules build a
+//! [`Msg`] or a [`Note`] and this module words it. The one exception is the layer table, whose
+//! rows carry their own two languages (see `layers`).
+//!
+//! Machine-read lines are not translated: `listening on IP:PORT` on stdout is a contract with
+//! scripts and tests, and strace's notation in the narration is strace's.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use nix::errno::Errno;
+
+/// The language of logs, narration and errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+static LANG: AtomicU8 = AtomicU8::new(0);
+
+impl Lang {
+    /// The language the environment asks for: `LC_ALL`, then `LC_MESSAGES`, then `LANG`, as
+    /// `setlocale` reads them; `fr*` gives French, anything else English.
+    pub fn from_env() -> Lang {
+        let wanted = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .find(|value| !value.is_empty())
+            .unwrap_or_default();
+        if wanted.starts_with("fr") {
+            Lang::Fr
+        } else {
+            Lang::En
+        }
+    }
+
+    /// Sets the language of the whole program (once, in `main`).
+    pub fn set(self) {
+        LANG.store(self as u8, Ordering::Relaxed);
+    }
+
+    /// The language of the whole program.
+    pub fn current() -> Lang {
+        match LANG.load(Ordering::Relaxed) {
+            1 => Lang::Fr,
+            _ => Lang::En,
+        }
+    }
+}
+
+/// A fixed text in both languages.
+#[derive(Clone, Copy, Debug)]
+pub struct Text {
+    pub en: &'static str,
+    pub fr: &'static str,
+}
+
+impl Text {
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Fr => self.fr,
+        }
+    }
+}
+
+/// Shows received or sent bytes as the course's `print` shows a decoded message: as text,
+/// quoted, with control characters escaped, cut after 60 characters. Bytes that are not UTF-8
+/// show as U+FFFD (the bytes themselves are passed on unchanged; this is only the log).
+pub struct Quoted<'a>(pub &'a [u8]);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 60;
+        let text = String::from_utf8_lossy(self.0);
+        let mut chars = text.chars();
+        let shown: String = chars.by_ref().take(SHOWN).collect();
+        write!(f, "\"{}\"", shown.escape_debug())?;
+        if chars.next().is_some() {
+            write!(f, "...")?;
+        }
+        Ok(())
+    }
+}
+
+/// An event the server or the client logs on stderr.
+pub enum Msg<'a> {
+    /// accept() gave a new connection.
+    ConnectionFrom { addr: SocketAddr },
+    /// recv() gave bytes.
+    Received { data: &'a [u8] },
+    /// About to send a reply.
+    Sending { data: &'a [u8] },
+    /// The whole reply is in the kernel's send buffer.
+    SendOk,
+    /// send() took fewer bytes than asked: the course's `n != len` case.
+    ShortSend { sent: usize, len: usize },
+    /// recv() returned 0.
+    PeerClosed,
+    /// A call on a connected socket failed; the connection ends, the server goes on.
+    ConnectionLost { error: &'a dyn fmt::Display },
+    /// The server closes its side of a connection.
+    Closing,
+    /// The server closes its listening socket and stops.
+    Unplugging,
+    /// An accept() failed in a way that does not stop the server.
+    AcceptFailed { error: &'a dyn fmt::Display },
+    /// The client is connected.
+    ConnectedTo { addr: SocketAddr },
+    /// The client reached the end of its input and half-closes.
+    EndOfInput,
+    /// The client closes.
+    Disconnecting,
+}
+
+impl fmt::Display for Msg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lang = Lang::current();
+        match (self, lang) {
+            (Msg::ConnectionFrom { addr }, Lang::En) => write!(f, "connection from {addr}"),
+            (Msg::ConnectionFrom { addr }, Lang::Fr) => write!(f, "Connexion de {addr}"),
+            (Msg::Received { data }, Lang::En) => {
+                write!(f, "received {} bytes: {}", data.len(), Quoted(data))
+            }
+            (Msg::Received { data }, Lang::Fr) => write!(f, "Réception de : {}", Quoted(data)),
+            (Msg::Sending { data }, Lang::En) => {
+                write!(f, "sending {} bytes: {}", data.len(), Quoted(data))
+            }
+            (Msg::Sending { data }, Lang::Fr) => write!(f, "Envoi de : {}", Quoted(data)),
+            (Msg::SendOk, Lang::En) => write!(f, "send ok."),
+            (Msg::SendOk, Lang::Fr) => write!(f, "Envoi ok."),
+            (Msg::ShortSend { sent, len }, Lang::En) => write!(
+                f,
+                "short send: the kernel took {sent} of {len} bytes; sending the other {}",
+                len - sent
+            ),
+            (Msg::ShortSend { sent, len }, Lang::Fr) => write!(
+                f,
+                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; on envoie les {} autres",
+                len - sent
+            ),
+            (Msg::PeerClosed, Lang::En) => {
+                write!(f, "recv() returned 0: the client closed the connection.")
+            }
+            (Msg::PeerClosed, Lang::Fr) => {
+                write!(f, "recv() a rendu 0 : le client a fermé la connexion.")
+            }
+            (Msg::ConnectionLost { error }, Lang::En) => write!(f, "connection lost: {error}"),
+            (Msg::ConnectionLost { error }, Lang::Fr) => write!(f, "Connexion perdue : {error}"),
+            (Msg::Closing, Lang::En) => write!(f, "closing the connection with the client."),
+            (Msg::Closing, Lang::Fr) => write!(f, "Fermeture de la connexion avec le client."),
+            (Msg::Unplugging, Lang::En) => write!(f, "unplugging: closing the listening socket."),
+            (Msg::Unplugging, Lang::Fr) => write!(f, "On se débranche"),
+            (Msg::AcceptFailed { error }, Lang::En) => {
+                write!(f, "{error}; the server goes on")
+            }
+            (Msg::AcceptFailed { error }, Lang::Fr) => {
+                write!(f, "{error} ; le serveur continue")
+            }
+            (Msg::ConnectedTo { addr }, Lang::En) => write!(f, "connected to {addr}."),
+            (Msg::ConnectedTo { addr }, Lang::Fr) => write!(f, "Connexion vers {addr} réussie."),
+            (Msg::EndOfInput, Lang::En) => write!(
+                f,
+                "end of input: shutdown(SHUT_WR) sends FIN, then the last replies are read."
+            ),
+            (Msg::EndOfInput, Lang::Fr) => write!(
+                f,
+                "Fin de l'entrée : shutdown(SHUT_WR) envoie FIN, puis on lit les dernières réponses."
+            ),
+            (Msg::Disconnecting, Lang::En) => write!(f, "disconnecting."),
+            (Msg::Disconnecting, Lang::Fr) => write!(f, "Déconnexion."),
+        }
+    }
+}
+
+/// What a call did, said in the narration's bracket after the layer.
+pub enum Note {
+    Socket,
+    ReuseAddr { on: bool },
+    NoDelay,
+    Bind { addr: SocketAddr },
+    Listen { backlog: i32 },
+    Accept,
+    Connect { addr: SocketAddr },
+    Received { n: usize },
+    Sent { n: usize, len: usize },
+    ShutdownWrite,
+    Close,
+    LocalAddr { addr: SocketAddr },
+    PeerAddr { addr: SocketAddr },
+    Failed { errno: Errno },
+}
+
+/// `every local IPv4 address` for 0.0.0.0, `127.0.0.1` otherwise.
+fn where_bound(addr: &SocketAddr, lang: Lang) -> String {
+    match (addr.ip().is_unspecified(), addr.is_ipv4(), lang) {
+        (true, true, Lang::En) => "every local IPv4 address".into(),
+        (true, false, Lang::En) => "every local IPv6 address".into(),
+        (true, true, Lang::Fr) => "toutes les adresses IPv4 locales".into(),
+        (true, false, Lang::Fr) => "toutes les adresses IPv6 locales".into(),
+        (false, _, _) => addr.ip().to_string(),
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lang = Lang::current();
+        match (self, lang) {
+            (Note::Socket, Lang::En) => write!(f, "a new TCP endpoint, state CLOSED"),
+            (Note::Socket, Lang::Fr) => write!(f, "une nouvelle extrémité TCP, état CLOSED"),
+            (Note::ReuseAddr { on: true }, Lang::En) => {
+                write!(
+                    f,
+                    "the port may be bound again while old connections sit in TIME_WAIT"
+                )
+            }
+            (Note::ReuseAddr { on: true }, Lang::Fr) => {
+                write!(
+                    f,
+                    "le port pourra resservir même avec d'anciennes connexions en TIME_WAIT"
+                )
+            }
+            (Note::ReuseAddr { on: false }, Lang::En) => {
+                write!(f, "SO_REUSEADDR off: a restart fails while TIME_WAIT lasts")
+            }
+            (Note::ReuseAddr { on: false }, Lang::Fr) => {
+                write!(
+                    f,
+                    "SO_REUSEADDR coupé : un redémarrage échoue tant que dure TIME_WAIT"
+                )
+            }
+            (Note::NoDelay, Lang::En) => write!(f, "Nagle off: small segments leave at once"),
+            (Note::NoDelay, Lang::Fr) => {
+                write!(f, "Nagle coupé : les petits segments partent tout de suite")
+            }
+            (Note::Bind { addr }, Lang::En) => write!(
+                f,
+                "reserves TCP port {} on {}",
+                addr.port(),
+                where_bound(addr, lang)
+            ),
+            (Note::Bind { addr }, Lang::Fr) => write!(
+                f,
+                "réserve le port TCP {} sur {}",
+                addr.port(),
+                where_bound(addr, lang)
+            ),
+            (Note::Listen { backlog }, Lang::En) => write!(
+                f,
+                "state LISTEN, queue of {backlog}: the kernel now answers SYN with SYN-ACK"
+            ),
+            (Note::Listen { backlog }, Lang::Fr) => write!(
+                f,
+                "état LISTEN, file de {backlog} : le noyau répond désormais SYN-ACK aux SYN"
+            ),
+            (Note::Accept, Lang::En) => write!(
+                f,
+                "a connection the kernel already set up (SYN, SYN-ACK, ACK), state ESTABLISHED"
+            ),
+            (Note::Accept, Lang::Fr) => write!(
+                f,
+                "une connexion déjà établie par le noyau (SYN, SYN-ACK, ACK), état ESTABLISHED"
+            ),
+            (Note::Connect { addr }, Lang::En) => {
+                write!(f, "SYN →, ← SYN-ACK, ACK →: connected to {addr}")
+            }
+            (Note::Connect { addr }, Lang::Fr) => {
+                write!(f, "SYN →, ← SYN-ACK, ACK → : connecté à {addr}")
+            }
+            (Note::Received { n: 0 }, Lang::En) => write!(f, "0: the peer closed (its FIN came)"),
+            (Note::Received { n: 0 }, Lang::Fr) => {
+                write!(f, "0 : le pair a fermé (son FIN est arrivé)")
+            }
+            (Note::Received { n }, Lang::En) => {
+                write!(f, "{n} bytes taken from the receive buffer")
+            }
+            (Note::Received { n }, Lang::Fr) => {
+                write!(f, "{n} octets pris dans le tampon de réception")
+            }
+            (Note::Sent { n, len }, Lang::En) if n < len => {
+                write!(f, "short send: {n} of {len} bytes taken; the rest follows")
+            }
+            (Note::Sent { n, len }, Lang::Fr) if n < len => {
+                write!(
+                    f,
+                    "envoi partiel : {n} octets pris sur {len} ; le reste suit"
+                )
+            }
+            (Note::Sent { n, .. }, Lang::En) => write!(f, "{n} bytes into the send buffer"),
+            (Note::Sent { n, .. }, Lang::Fr) => write!(f, "{n} octets dans le tampon d'envoi"),
+            (Note::ShutdownWrite, Lang::En) => {
+                write!(f, "FIN →: no more sending, replies can still come in")
+            }
+            (Note::ShutdownWrite, Lang::Fr) => {
+                write!(
+                    f,
+                    "FIN → : plus d'envoi, les réponses peuvent encore arriver"
+                )
+            }
+            (Note::Close, Lang::En) => write!(f, "descriptor released; FIN → if it was the last"),
+            (Note::Close, Lang::Fr) => {
+                write!(f, "descripteur libéré ; FIN → si c'était le dernier")
+            }
+            (Note::LocalAddr { addr }, Lang::En) => write!(f, "this end is {addr}"),
+            (Note::LocalAddr { addr }, Lang::Fr) => write!(f, "ce bout-ci est {addr}"),
+            (Note::PeerAddr { addr }, Lang::En) => write!(f, "the other end is {addr}"),
+            (Note::PeerAddr { addr }, Lang::Fr) => write!(f, "l'autre bout est {addr}"),
+            (Note::Failed { errno }, _) => write!(f, "{}", errno_hint(*errno)),
+        }
+    }
+}
+
+/// What an errno means in the course's terms.
+pub fn errno_hint(errno: Errno) -> &'static str {
+    let text = match errno {
+        Errno::EADDRINUSE => Text {
+            en: "another socket already holds this port: another server, or a previous run's connections in TIME_WAIT (see --no-reuseaddr)",
+            fr: "une autre socket tient déjà ce port : un autre serveur, ou des connexions d'une exécution précédente en TIME_WAIT (voir --no-reuseaddr)",
+        },
+        Errno::EADDRNOTAVAIL => Text {
+            en: "this address is not one of this machine's",
+            fr: "cette adresse n'est pas une adresse de cette machine",
+        },
+        Errno::EACCES => Text {
+            en: "ports below 1024 are reserved to root (the course picks a port above 1000)",
+            fr: "les ports sous 1024 sont réservés à root (le cours choisit un port supérieur à 1000)",
+        },
+        Errno::ECONNREFUSED => Text {
+            en: "the machine answered with RST: no server listens on that port",
+            fr: "la machine a répondu RST : aucun serveur n'écoute sur ce port",
+        },
+        Errno::ECONNRESET => Text {
+            en: "the peer reset the connection (RST): it closed with unread data or vanished",
+            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire ou a disparu",
+        },
+        Errno::EPIPE => Text {
+            en: "the peer has closed its side: nothing more can be sent (Rust ignores SIGPIPE, so send() reports EPIPE instead of killing the program)",
+            fr: "le pair a fermé son côté : plus rien ne peut être envoyé (Rust ignore SIGPIPE, send() rend donc EPIPE au lieu de tuer le programme)",
+        },
+        Errno::ETIMEDOUT => Text {
+            en: "no answer from the other machine in time",
+            fr: "pas de réponse de l'autre machine à temps",
+        },
+        Errno::EHOSTUNREACH | Errno::ENETUNREACH => Text {
+            en: "no route to that address (internet layer)",
+            fr: "pas de route vers cette adresse (couche internet)",
+        },
+        Errno::EMFILE | Errno::ENFILE => Text {
+            en: "the table of open file descriptors is full: every socket is a descriptor",
+            fr: "la table des descripteurs ouverts est pleine : chaque socket est un descripteur",
+        },
+        Errno::EINTR => Text {
+            en: "a signal arrived while the call was waiting",
+            fr: "un signal est arrivé pendant que l'appel attendait",
+        },
+        Errno::EAGAIN => Text {
+            en: "nothing to do now on this non-blocking socket: wait for readiness",
+            fr: "rien à faire pour l'instant sur cette socket non bloquante : attendre qu'elle soit prête",
+        },
+        _ => Text { en: "", fr: "" },
+    };
+    text.get(Lang::current())
+}
+
+/// Errors that are not a failed system call.
+pub enum Problem<'a> {
+    /// The host name did not resolve.
+    UnknownHost {
+        host: &'a str,
+        why: &'a dyn fmt::Display,
+    },
+    /// The server closed before the whole reply came.
+    ServerVanished,
+    /// Reading the client's input failed.
+    Input { why: &'a dyn fmt::Display },
+    /// Writing the replies to stdout failed.
+    Output { why: &'a dyn fmt::Display },
+    /// A blocking `accept()` waits on one socket: the iterative model serves one port.
+    OneListenerOnly,
+}
+
+impl fmt::Display for Problem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, Lang::current()) {
+            (Problem::UnknownHost { host, why }, Lang::En) => write!(
+                f,
+                "getaddrinfo({host}): unknown host: {why} (name resolution, before any socket)"
+            ),
+            (Problem::UnknownHost { host, why }, Lang::Fr) => write!(
+                f,
+                "getaddrinfo({host}) : hôte inconnu : {why} (résolution de nom, avant toute socket)"
+            ),
+            (Problem::ServerVanished, Lang::En) => write!(
+                f,
+                "recv() returned 0: the server closed the connection before its reply was complete"
+            ),
+            (Problem::ServerVanished, Lang::Fr) => write!(
+                f,
+                "recv() a rendu 0 : le serveur a fermé la connexion avant la fin de sa réponse"
+            ),
+            (Problem::Input { why }, Lang::En) => write!(f, "reading standard input: {why}"),
+            (Problem::Input { why }, Lang::Fr) => {
+                write!(f, "lecture de l'entrée standard : {why}")
+            }
+            (Problem::Output { why }, Lang::En) => write!(f, "writing standard output: {why}"),
+            (Problem::Output { why }, Lang::Fr) => {
+                write!(f, "écriture sur la sortie standard : {why}")
+            }
+            (Problem::OneListenerOnly, Lang::En) => write!(
+                f,
+                "the iterative model serves one port: a blocking accept() waits on one listening socket only, so a second --listen would never be served (use --model select, poll or mio)"
+            ),
+            (Problem::OneListenerOnly, Lang::Fr) => write!(
+                f,
+                "le modèle itératif sert un seul port : un accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
+            ),
+        }
+    }
+}
+
+/// The word before a fatal error on stderr.
+pub fn error_word() -> &'static str {
+    match Lang::current() {
+        Lang::En => "error",
+        Lang::Fr => "erreur",
+    }
+}
