@@ -1,0 +1,323 @@
+//! What every test shares: start the real `sockstep` binary on port 0, wait for its
+//! `listening on` line, talk to it over real loopback sockets, and read its log.
+//!
+//! Nothing here sleeps to synchronise: every wait is for an event (a line on stdout or stderr,
+//! bytes on a socket, a process exit), and every wait is bounded by [`LIMIT`], after which the
+//! test fails with what it was waiting for.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any single wait may take before the test fails.
+pub const LIMIT: Duration = Duration::from_secs(30);
+
+/// The binary under test, built by cargo for the integration tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_sockstep");
+
+/// Lines a child process wrote on one of its pipes, collected by a thread, with a condition
+/// variable to wait for the next one.
+#[derive(Clone, Default)]
+pub struct Lines {
+    inner: Arc<(Mutex<(Vec<String>, bool)>, Condvar)>,
+}
+
+impl Lines {
+    /// Collects the lines of `pipe` until it closes.
+    fn collect(pipe: impl Read + Send + 'static) -> Lines {
+        let lines = Lines::default();
+        let sink = lines.clone();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(pipe);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match reader.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&buf)
+                            .trim_end_matches('\n')
+                            .to_string();
+                        let (lock, cvar) = &*sink.inner;
+                        lock.lock().unwrap().0.push(line);
+                        cvar.notify_all();
+                    }
+                }
+            }
+            let (lock, cvar) = &*sink.inner;
+            lock.lock().unwrap().1 = true;
+            cvar.notify_all();
+        });
+        lines
+    }
+
+    /// Every line so far.
+    pub fn all(&self) -> Vec<String> {
+        self.inner.0.lock().unwrap().0.clone()
+    }
+
+    /// Every line so far, joined.
+    pub fn text(&self) -> String {
+        self.all().join("\n")
+    }
+
+    /// Waits until some line satisfies `pred`, and returns it; panics after [`LIMIT`] or when
+    /// the pipe closes first.
+    pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_count(what, 1, pred).remove(0)
+    }
+
+    /// Waits until `count` lines satisfy `pred`; returns them.
+    pub fn wait_count(&self, what: &str, count: usize, pred: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = Instant::now() + LIMIT;
+        let (lock, cvar) = &*self.inner;
+        let mut state = lock.lock().unwrap();
+        loop {
+            let found: Vec<String> = state.0.iter().filter(|l| pred(l)).cloned().collect();
+            if found.len() >= count {
+                return found;
+            }
+            let now = Instant::now();
+            if state.1 || now >= deadline {
+                panic!(
+                    "waited for {count} line(s) {what:?}, found {}; {}; lines so far:\n{}",
+                    found.len(),
+                    if state.1 {
+                        "the pipe closed"
+                    } else {
+                        "time is up"
+                    },
+                    state.0.join("\n")
+                );
+            }
+            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Waits until the pipe closes (the process exited or closed it).
+    pub fn wait_closed(&self) {
+        let deadline = Instant::now() + LIMIT;
+        let (lock, cvar) = &*self.inner;
+        let mut state = lock.lock().unwrap();
+        while !state.1 {
+            let now = Instant::now();
+            assert!(now < deadline, "the pipe did not close in time");
+            state = cvar.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+}
+
+/// A running `sockstep server`, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    /// The addresses of its `listening on` lines, in order.
+    pub addrs: Vec<SocketAddr>,
+    pub stdout: Lines,
+    pub stderr: Lines,
+}
+
+impl Server {
+    /// Starts `sockstep server ARGS` and waits for one `listening on` line. Pass `--port 0`
+    /// (or a `--listen` with port 0) yourself: the binary's default is the course's 6789.
+    pub fn start(args: &[&str]) -> Server {
+        Server::start_with(Command::new(BIN).arg("server").args(args), 1)
+    }
+
+    /// Starts `sockstep server --bind 127.0.0.1 --port 0 ARGS`: the usual test server.
+    pub fn loopback(args: &[&str]) -> Server {
+        let mut all = vec!["--bind", "127.0.0.1", "--port", "0"];
+        all.extend_from_slice(args);
+        Server::start(&all)
+    }
+
+    /// Starts the prepared command and waits for `listeners` `listening on` lines.
+    pub fn start_with(command: &mut Command, listeners: usize) -> Server {
+        let mut child = command
+            .env("LANG", "C")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start sockstep");
+        let stdout = Lines::collect(child.stdout.take().unwrap());
+        let stderr = Lines::collect(child.stderr.take().unwrap());
+        let mut server = Server {
+            child,
+            addrs: Vec::new(),
+            stdout,
+            stderr,
+        };
+        let lines = server.stdout.wait_count("listening on", listeners, |l| {
+            l.starts_with("listening on ")
+        });
+        server.addrs = lines.iter().map(|l| parse_listening(l)).collect();
+        server
+    }
+
+    /// The address of the first listener.
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+
+    /// Connects a new client to the first listener.
+    pub fn connect(&self) -> TcpStream {
+        connect(self.addr())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the server to exit by itself; panics after [`LIMIT`].
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        wait_exit(&mut self.child)
+    }
+
+    /// Sends a signal to the server.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) with a pid we own.
+        let r = unsafe { libc_kill(self.child.id() as i32, signal) };
+        assert_eq!(r, 0, "kill({}, {signal})", self.child.id());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+/// `listening on 127.0.0.1:40123` (maybe followed by a service name) → the address.
+pub fn parse_listening(line: &str) -> SocketAddr {
+    let rest = line
+        .strip_prefix("listening on ")
+        .expect("a listening line");
+    let addr = rest.split_whitespace().next().expect("an address");
+    addr.parse()
+        .unwrap_or_else(|e| panic!("bad address in {line:?}: {e}"))
+}
+
+/// Waits for `child` to exit; panics after [`LIMIT`].
+pub fn wait_exit(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the process did not exit in time"
+        );
+        thread::sleep(Duration::from_millis(10)); // polling an exit, not synchronising
+    }
+}
+
+/// A client socket to `addr`, with read and write timeouts so no test can hang.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, LIMIT).expect("connect");
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    stream.set_write_timeout(Some(LIMIT)).unwrap();
+    stream
+}
+
+/// Reads exactly `n` bytes.
+pub fn read_n(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    stream
+        .read_exact(&mut buf)
+        .unwrap_or_else(|e| panic!("reading {n} bytes: {e}"));
+    buf
+}
+
+/// Reads until the peer closes.
+pub fn read_to_end(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).expect("read to end");
+    buf
+}
+
+/// Sends `data` and reads `reply_len` bytes back.
+pub fn exchange(stream: &mut TcpStream, data: &[u8], reply_len: usize) -> Vec<u8> {
+    stream.write_all(data).expect("send");
+    read_n(stream, reply_len)
+}
+
+/// Sends `data` and reads back as many bytes, for services whose reply has the request's
+/// length (the parrot on ASCII, echo).
+pub fn echo(stream: &mut TcpStream, data: &[u8]) -> Vec<u8> {
+    exchange(stream, data, data.len())
+}
+
+/// The output of a finished `sockstep client` run.
+pub struct ClientRun {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs `sockstep client ARGS` with `input` on its stdin, to the end.
+pub fn run_client(args: &[&str], input: &[u8]) -> ClientRun {
+    let mut child = Command::new(BIN)
+        .arg("client")
+        .args(args)
+        .env("LANG", "C")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockstep client");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = thread::spawn(move || {
+        // The client may exit early (refused connection): a broken pipe is not our failure.
+        let _ = stdin.write_all(&input);
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
+    let stderr = Lines::collect(child.stderr.take().unwrap());
+    let status = wait_exit(&mut child);
+    writer.join().unwrap();
+    stderr.wait_closed();
+    ClientRun {
+        status,
+        stdout: reader.join().unwrap(),
+        stderr: stderr.text(),
+    }
+}
+
+/// The number of open file descriptors of process `pid`, from /proc.
+pub fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("read /proc/PID/fd")
+        .count()
+}
+
+/// A field of /proc/PID/status, such as `Threads` or `VmRSS` (its first number).
+pub fn proc_status(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
