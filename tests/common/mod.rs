@@ -24,7 +24,14 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_sockstep");
 /// variable to wait for the next one.
 #[derive(Clone, Default)]
 pub struct Lines {
-    inner: Arc<(Mutex<(Vec<String>, bool)>, Condvar)>,
+    inner: Arc<(Mutex<Collected>, Condvar)>,
+}
+
+/// The lines so far, and whether the pipe has closed.
+#[derive(Default)]
+struct Collected {
+    lines: Vec<String>,
+    closed: bool,
 }
 
 impl Lines {
@@ -44,13 +51,13 @@ impl Lines {
                             .trim_end_matches('\n')
                             .to_string();
                         let (lock, cvar) = &*sink.inner;
-                        lock.lock().unwrap().0.push(line);
+                        lock.lock().unwrap().lines.push(line);
                         cvar.notify_all();
                     }
                 }
             }
             let (lock, cvar) = &*sink.inner;
-            lock.lock().unwrap().1 = true;
+            lock.lock().unwrap().closed = true;
             cvar.notify_all();
         });
         lines
@@ -58,7 +65,7 @@ impl Lines {
 
     /// Every line so far.
     pub fn all(&self) -> Vec<String> {
-        self.inner.0.lock().unwrap().0.clone()
+        self.inner.0.lock().unwrap().lines.clone()
     }
 
     /// Every line so far, joined.
@@ -78,21 +85,21 @@ impl Lines {
         let (lock, cvar) = &*self.inner;
         let mut state = lock.lock().unwrap();
         loop {
-            let found: Vec<String> = state.0.iter().filter(|l| pred(l)).cloned().collect();
+            let found: Vec<String> = state.lines.iter().filter(|l| pred(l)).cloned().collect();
             if found.len() >= count {
                 return found;
             }
             let now = Instant::now();
-            if state.1 || now >= deadline {
+            if state.closed || now >= deadline {
                 panic!(
                     "waited for {count} line(s) {what:?}, found {}; {}; lines so far:\n{}",
                     found.len(),
-                    if state.1 {
+                    if state.closed {
                         "the pipe closed"
                     } else {
                         "time is up"
                     },
-                    state.0.join("\n")
+                    state.lines.join("\n")
                 );
             }
             state = cvar.wait_timeout(state, deadline - now).unwrap().0;
@@ -104,7 +111,7 @@ impl Lines {
         let deadline = Instant::now() + LIMIT;
         let (lock, cvar) = &*self.inner;
         let mut state = lock.lock().unwrap();
-        while !state.1 {
+        while !state.closed {
             let now = Instant::now();
             assert!(now < deadline, "the pipe did not close in time");
             state = cvar.wait_timeout(state, deadline - now).unwrap().0;
