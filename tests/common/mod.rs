@@ -143,11 +143,9 @@ impl Server {
     }
 
     /// Starts the prepared command and waits for `listeners` `listening on` lines.
+    /// The environment is English (see [`english_by_default`]) unless the command sets it.
     pub fn start_with(command: &mut Command, listeners: usize) -> Server {
-        let mut child = command
-            .env("LANG", "C")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
+        let mut child = english_by_default(command)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -268,21 +266,54 @@ pub fn echo(stream: &mut TcpStream, data: &[u8]) -> Vec<u8> {
     exchange(stream, data, data.len())
 }
 
-/// The output of a finished `sockstep client` run.
+/// Makes `command` speak English whatever the test runner's locale, unless the test chose a
+/// locale itself: `LANG=C`, and no `LC_ALL` or `LC_MESSAGES`, for each of them it did not set.
+pub fn english_by_default(command: &mut Command) -> &mut Command {
+    let set: Vec<String> = command
+        .get_envs()
+        .map(|(name, _)| name.to_string_lossy().into_owned())
+        .collect();
+    let chosen = |name: &str| set.iter().any(|s| s == name);
+    if !chosen("LANG") {
+        command.env("LANG", "C");
+    }
+    for name in ["LC_ALL", "LC_MESSAGES"] {
+        if !chosen(name) {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// `sockstep ARGS`, ready to run.
+pub fn sockstep(args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    command
+}
+
+/// The output of a finished `sockstep` run (a client, or a server that failed to start).
 pub struct ClientRun {
     pub status: ExitStatus,
     pub stdout: Vec<u8>,
     pub stderr: String,
 }
 
+impl ClientRun {
+    /// stdout as text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
 /// Runs `sockstep client ARGS` with `input` on its stdin, to the end.
 pub fn run_client(args: &[&str], input: &[u8]) -> ClientRun {
-    let mut child = Command::new(BIN)
-        .arg("client")
-        .args(args)
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
+    run_to_end(Command::new(BIN).arg("client").args(args), input)
+}
+
+/// Runs `command` with `input` on its stdin, to the end (bounded by [`LIMIT`]).
+pub fn run_to_end(command: &mut Command, input: &[u8]) -> ClientRun {
+    let mut child = english_by_default(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -327,4 +358,114 @@ pub fn proc_status(pid: u32, field: &str) -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+/// A port on 127.0.0.1 where nothing listens: the kernel gives a free one, and it is released
+/// at once. (Another program could take it in between; on a test machine none does.)
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// One line of `--narrate`: `[tag] syscall(args) = result   [layer: note]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Narrated {
+    /// `iterative`, `client`...
+    pub tag: String,
+    /// The system call strace shows: `recvfrom`, not `recv`.
+    pub syscall: String,
+    /// `recvfrom(4, "bonjour\n", 1024, 0, NULL, NULL) = 8`: what strace prints for it.
+    pub strace: String,
+    /// What is inside the trailing brackets: `application ↔ transport · OSI 7 ↔ 4: ...`.
+    pub bracket: String,
+}
+
+/// The narration lines of a log, in order; log lines and anything else are left out.
+pub fn narration(log: &str) -> Vec<Narrated> {
+    log.lines().filter_map(parse_narrated).collect()
+}
+
+/// The system calls a log narrates, in order.
+pub fn narrated_calls(log: &str) -> Vec<String> {
+    narration(log).into_iter().map(|n| n.syscall).collect()
+}
+
+fn parse_narrated(line: &str) -> Option<Narrated> {
+    let rest = line.strip_prefix('[')?;
+    let (tag, rest) = rest.split_once("] ")?;
+    let (strace, bracket) = rest.split_once("   [")?;
+    let (syscall, _) = strace.split_once('(')?;
+    let is_name = !syscall.is_empty()
+        && syscall
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !is_name || !strace.contains(") = ") {
+        return None;
+    }
+    Some(Narrated {
+        tag: tag.to_string(),
+        syscall: syscall.to_string(),
+        strace: strace.to_string(),
+        bracket: bracket.strip_suffix(']')?.to_string(),
+    })
+}
+
+/// Fails the test, saying why, unless strace is installed and may trace here: a test that
+/// needs strace must never pass silently without it.
+pub fn require_strace() {
+    let probe = Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=none", "-o", "/dev/null", "true"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output();
+    match probe {
+        Err(e) => panic!(
+            "this test needs strace, which could not be run ({e}): install it (apt-get install strace, as .ci/run does)"
+        ),
+        Ok(out) if !out.status.success() => panic!(
+            "this test needs strace, which cannot trace here (is ptrace permitted? see /proc/sys/kernel/yama/ptrace_scope, or the container's seccomp and CAP_SYS_PTRACE): {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+        Ok(_) => {}
+    }
+}
+
+/// Runs `sockstep client ARGS` with its stdin on a pseudo-terminal, as a person at a terminal
+/// would: `typed` is what they type (end it with `\x04`, Ctrl-D, to end the input). stdout and
+/// stderr are pipes, so the test sees which text went where.
+pub fn run_client_on_tty(args: &[&str], typed: &[u8]) -> ClientRun {
+    let pty = nix::pty::openpty(None, None).expect("openpty");
+    let mut child = english_by_default(Command::new(BIN).arg("client").args(args))
+        .stdin(Stdio::from(pty.slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockstep client");
+    // `Command` keeps no copy of the slave: from now on only the child holds it.
+    let mut master = std::fs::File::from(pty.master);
+    master.write_all(typed).expect("type on the terminal");
+    // The terminal echoes what is typed back to the master side: drain it, so that the echo
+    // never fills the pty's buffer. The read ends (EIO) when the child has exited.
+    let mut echo = master.try_clone().expect("dup the pty master");
+    let drain = thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = echo.read_to_end(&mut sink);
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.read_to_end(&mut out);
+        out
+    });
+    let stderr = Lines::collect(child.stderr.take().unwrap());
+    let status = wait_exit(&mut child);
+    stderr.wait_closed();
+    drop(master);
+    drain.join().unwrap();
+    ClientRun {
+        status,
+        stdout: reader.join().unwrap(),
+        stderr: stderr.text(),
+    }
 }

@@ -1,0 +1,56 @@
+//! `sockstep client`: a filter in a pipe, a prompt on a terminal; replies alone on stdout.
+
+mod common;
+
+use common::{Server, run_client, run_client_on_tty};
+use pretty_assertions::assert_eq;
+
+/// The README's example: two lines piped in, exactly their two replies out, status 0.
+#[test]
+fn printf_bonjour_ca_va() {
+    let server = Server::loopback(&["--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let run = run_client(&["--port", &port], "bonjour\nça va ?\n".as_bytes());
+    assert!(run.status.success(), "{}\n{}", run.status, run.stderr);
+    assert_eq!(run.stdout_text(), "BONJOUR\nÇA VA ?\n");
+}
+
+/// 2,000 lines piped in get 2,000 replies, in order, nothing lost at the end (the client
+/// half-closes and reads until the server closes), status 0.
+#[test]
+fn two_thousand_lines_get_two_thousand_replies_in_order() {
+    let server = Server::loopback(&["--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let input: String = (1..=2000).map(|i| format!("ligne n°{i} : été\n")).collect();
+    let run = run_client(&["--port", &port, "--log", "quiet"], input.as_bytes());
+    assert!(run.status.success(), "{}\n{}", run.status, run.stderr);
+    let expected: String = (1..=2000).map(|i| format!("LIGNE N°{i} : ÉTÉ\n")).collect();
+    assert_eq!(run.stdout_text(), expected);
+    assert_eq!(run.stderr, "");
+}
+
+/// A last line without its end of line still gets its reply: the half-close tells the server
+/// the input is over, and the client reads until the server closes.
+#[test]
+fn a_last_line_without_newline_is_answered() {
+    let server = Server::loopback(&["--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let run = run_client(&["--port", &port], b"un\ndeux");
+    assert!(run.status.success(), "{}\n{}", run.status, run.stderr);
+    assert_eq!(run.stdout_text(), "UN\nDEUX");
+}
+
+/// On a terminal the client prompts with the course's `>>> ` on stderr before each line and
+/// once more before the end of input (Ctrl-D); the replies alone go to stdout.
+#[test]
+fn on_a_terminal_the_prompt_goes_to_stderr_and_replies_to_stdout() {
+    let server = Server::loopback(&["--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let run = run_client_on_tty(
+        &["--port", &port, "--log", "quiet"],
+        b"bonjour\nsalut\n\x04",
+    );
+    assert!(run.status.success(), "{}\n{}", run.status, run.stderr);
+    assert_eq!(run.stdout_text(), "BONJOUR\nSALUT\n");
+    assert_eq!(run.stderr, ">>> >>> >>> ");
+}
