@@ -115,7 +115,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("sockstep: {}: {error}", text::error_word());
+            eprintln!("sockstep: {}{error}", text::error_prefix());
             ExitCode::FAILURE
         }
     }

@@ -424,10 +424,11 @@ impl fmt::Display for Problem<'_> {
     }
 }
 
-/// The word before a fatal error on stderr.
-pub fn error_word() -> &'static str {
+/// What comes before a fatal error on stderr, after `sockstep: `: `error: `, or in French,
+/// with French typography's space before the colon (as in the log), `erreur : `.
+pub fn error_prefix() -> &'static str {
     match Lang::current() {
-        Lang::En => "error",
-        Lang::Fr => "erreur",
+        Lang::En => "error: ",
+        Lang::Fr => "erreur : ",
     }
 }

@@ -1,0 +1,145 @@
+//! `--narrate`: each system call in strace's notation, in the course's order, with the layer
+//! it acts on, taken from the one table that `sockstep layers` prints.
+
+mod common;
+
+use common::{Server, echo, narrated_calls, narration, run_client, run_to_end, sockstep};
+use pretty_assertions::assert_eq;
+use sockstep::layers::TABLE;
+
+/// The server narrates the course's server sequence, call by call: `socket`, `setsockopt`,
+/// `bind`, `listen` (and `getsockname` for the real port), then for the client `accept`,
+/// `getpeername`, one `recvfrom`/`sendto` per message, the `recvfrom` that returns 0, `close`,
+/// and with `--once` the `close` of the listening socket.
+#[test]
+fn the_server_narrates_the_course_sequence() {
+    let mut server = Server::loopback(&["--narrate", "--once"]);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    drop(client);
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    assert_eq!(
+        narrated_calls(&server.stderr.text()),
+        [
+            "socket",
+            "setsockopt",
+            "bind",
+            "listen",
+            "getsockname",
+            "accept",
+            "getpeername",
+            "recvfrom",
+            "sendto",
+            "recvfrom",
+            "close",
+            "close",
+        ]
+    );
+}
+
+/// The client narrates the course's client sequence: `socket`, `connect`, `sendto` and
+/// `recvfrom` for the line, then `shutdown` (the half-close), the `recvfrom` that returns 0
+/// when the server has closed too, and `close`.
+#[test]
+fn the_client_narrates_the_course_sequence() {
+    let server = Server::loopback(&["--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let run = run_client(&["--narrate", "--port", &port], b"bonjour\n");
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(
+        narrated_calls(&run.stderr),
+        [
+            "socket", "connect", "sendto", "recvfrom", "shutdown", "recvfrom", "close"
+        ]
+    );
+    let narrated = narration(&run.stderr);
+    assert!(narrated.iter().all(|n| n.tag == "client"));
+    assert!(
+        narrated[2]
+            .strace
+            .starts_with("sendto(3, \"bonjour\\n\", 8, 0, NULL, 0) = 8"),
+        "{}",
+        narrated[2].strace
+    );
+}
+
+/// Without `--narrate`, no narration line at all, on either side.
+#[test]
+fn without_narrate_no_narration_line() {
+    let mut server = Server::loopback(&["--once"]);
+    let port = server.addr().port().to_string();
+    let run = run_client(&["--port", &port], b"bonjour\n");
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(run.stdout_text(), "BONJOUR\n");
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let server_log = server.stderr.text();
+    assert!(server_log.contains("received 8 bytes"), "{server_log}");
+    assert_eq!(narration(&server_log), []);
+    assert_eq!(narration(&run.stderr), []);
+}
+
+/// `sockstep layers` prints one row for every call of the table: the call, the system call
+/// strace shows for it, its Internet-model layer and its OSI layer(s).
+#[test]
+fn layers_prints_a_row_for_every_call() {
+    let run = run_to_end(&mut sockstep(&["layers"]), b"");
+    assert!(run.status.success());
+    let out = run.stdout_text();
+    for row in TABLE {
+        let call = format!("{}()", row.call);
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&call))
+            .unwrap_or_else(|| panic!("no row for {call} in `sockstep layers`:\n{out}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(words[1], row.syscall, "{line}");
+        assert_eq!(
+            words[2..].join(" "),
+            format!("{} {}", row.internet.en, row.osi),
+            "{line}"
+        );
+    }
+    let rows = out.lines().filter(|l| !l.starts_with(' ')).count();
+    assert_eq!(rows, TABLE.len() + 1, "a header and one row per call");
+}
+
+/// Every narration bracket starts with the layers of the call's row in the table, in English
+/// and in French, and names glibc's renaming of `recv()` and `send()`.
+#[test]
+fn the_narration_bracket_comes_from_the_table() {
+    for (lang, renamed) in [
+        ("en", "recv() is the recvfrom syscall"),
+        ("fr", "recv() est l'appel système recvfrom"),
+    ] {
+        let mut server = Server::loopback(&["--narrate", "--once", "--lang", lang]);
+        let mut client = server.connect();
+        assert_eq!(echo(&mut client, b"x\n"), b"X\n");
+        drop(client);
+        assert!(server.wait_exit().success());
+        server.stderr.wait_closed();
+        let narrated = narration(&server.stderr.text());
+        assert_eq!(narrated.len(), 12, "{lang}: {narrated:#?}");
+        for line in &narrated {
+            let row = TABLE
+                .iter()
+                .find(|row| row.syscall == line.syscall)
+                .unwrap_or_else(|| panic!("{} has no row in the table", line.syscall));
+            let internet = if lang == "fr" {
+                row.internet.fr
+            } else {
+                row.internet.en
+            };
+            let label = format!("{internet} · OSI {}: ", row.osi);
+            assert!(
+                line.bracket.starts_with(&label),
+                "{lang}: the bracket of {} should start with {label:?}: {:?}",
+                line.syscall,
+                line.bracket
+            );
+        }
+        let recv = narrated.iter().find(|n| n.syscall == "recvfrom").unwrap();
+        assert!(recv.bracket.contains(renamed), "{lang}: {}", recv.bracket);
+    }
+}

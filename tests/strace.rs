@@ -1,0 +1,118 @@
+//! Under strace: `--io` picks the system calls (`recvfrom`/`sendto` or `read`/`write`), and
+//! the narration prints the very line strace prints for each of them.
+//!
+//! These tests need strace and the right to trace (ptrace); without them they fail, saying
+//! so, rather than pass without checking anything. `.ci/run` installs strace.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Server, echo, narration, require_strace};
+use pretty_assertions::assert_eq;
+
+/// Runs the real server under `strace -f`, serves one `bonjour`, and returns the system calls
+/// strace saw on the connected socket, as strace printed them, and the narration's lines for
+/// the same descriptor.
+fn trace_one_dialogue(io: &str) -> (String, Vec<String>, Vec<String>) {
+    require_strace();
+    let trace_file =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("strace-io-{io}.txt"));
+    let mut command = Command::new("strace");
+    command
+        .args([
+            "-f",
+            "-qq",
+            "-e",
+            "trace=read,write,recvfrom,sendto,recvmsg,sendmsg,readv,writev",
+        ])
+        .arg("-o")
+        .arg(&trace_file)
+        .args([
+            common::BIN,
+            "server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--once",
+            "--narrate",
+        ])
+        .args(["--io", io]);
+    let mut server = Server::start_with(&mut command, 1);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    drop(client);
+    assert!(server.wait_exit().success(), "strace or the server failed");
+    server.stderr.wait_closed();
+    let log = server.stderr.text();
+    let conn_fd = log
+        .lines()
+        .find_map(|l| {
+            let rest = l.strip_prefix("[iterative] fd ")?;
+            rest.contains("connection from").then(|| {
+                rest.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            })
+        })
+        .unwrap_or_else(|| panic!("no connection in the log:\n{log}"));
+    let on_conn = |line: &str| {
+        line.split_once('(')
+            .is_some_and(|(_, args)| args.starts_with(&format!("{conn_fd},")))
+    };
+    let trace = std::fs::read_to_string(&trace_file).expect("read strace's output");
+    let traced: Vec<String> = trace
+        .lines()
+        // `strace -f -o` starts each line with the pid.
+        .map(|l| {
+            l.trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start()
+        })
+        .filter(|l| on_conn(l))
+        // strace pads the result to a column: `read(4, "", 1024)                 = 0`.
+        .map(|l| match l.rsplit_once(" = ") {
+            Some((call, result)) => format!("{} = {result}", call.trim_end()),
+            None => l.to_string(),
+        })
+        .collect();
+    let narrated: Vec<String> = narration(&log)
+        .into_iter()
+        .map(|n| n.strace)
+        .filter(|l| on_conn(l))
+        .filter(|l| !l.starts_with("getpeername") && !l.starts_with("close"))
+        .collect();
+    (conn_fd, traced, narrated)
+}
+
+/// `--io send-recv` (the default): strace sees `recvfrom` and `sendto` on the connected
+/// socket, never `read` or `write`, each exactly as the narration printed it.
+#[test]
+fn send_recv_is_recvfrom_and_sendto_under_strace() {
+    let (fd, traced, narrated) = trace_one_dialogue("send-recv");
+    assert_eq!(
+        traced,
+        [
+            format!("recvfrom({fd}, \"bonjour\\n\", 1024, 0, NULL, NULL) = 8"),
+            format!("sendto({fd}, \"BONJOUR\\n\", 8, 0, NULL, 0) = 8"),
+            format!("recvfrom({fd}, \"\", 1024, 0, NULL, NULL) = 0"),
+        ]
+    );
+    assert_eq!(narrated, traced);
+}
+
+/// `--io read-write`: strace sees `read` and `write` on the connected socket, never
+/// `recvfrom` or `sendto`, each exactly as the narration printed it.
+#[test]
+fn read_write_is_read_and_write_under_strace() {
+    let (fd, traced, narrated) = trace_one_dialogue("read-write");
+    assert_eq!(
+        traced,
+        [
+            format!("read({fd}, \"bonjour\\n\", 1024) = 8"),
+            format!("write({fd}, \"BONJOUR\\n\", 8) = 8"),
+            format!("read({fd}, \"\", 1024) = 0"),
+        ]
+    );
+    assert_eq!(narrated, traced);
+}
