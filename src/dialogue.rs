@@ -12,13 +12,20 @@
 //!     send(conn_fd, reply)     until every byte is taken (the course's n != len check)
 //! close(conn_fd)
 //! ```
+//!
+//! One addition serves the shutdown on SIGINT or SIGTERM: once the server is shutting down,
+//! the client has until a deadline to leave ([`leave_by`]). Until then every byte it sends is
+//! still answered; at the deadline the connection is closed.
+
+use std::time::Instant;
 
 use nix::errno::Errno;
 
 use crate::narrate::{self, Log};
 use crate::service::{Service, Session};
+use crate::signals;
 use crate::stream::{Io, send_all};
-use crate::sys::{self, Socket};
+use crate::sys::{self, SockOpt, Socket};
 use crate::text::Msg;
 
 /// The course's buffer: `recv(1024)`.
@@ -69,24 +76,45 @@ pub fn serve(conn_fd: Socket, service: Service, io: Io) -> Tally {
     tally
 }
 
-/// The dialogue loop proper; returns when the client has closed, or on the first error.
+/// The dialogue loop proper; returns when the client has closed, at the shutdown's deadline,
+/// or on the first error.
 fn talk(conn_fd: &Socket, service: Service, io: Io, tally: &mut Tally) -> sys::Result<()> {
     let fd = conn_fd.fd();
     let mut buf = [0u8; BUF_SIZE];
     let mut session = Session::new(service);
     // Upper-casing can lengthen the text (`ß` → `SS`): the reply buffer grows as needed.
     let mut reply = Vec::with_capacity(BUF_SIZE);
+    let mut told = false;
     loop {
+        // One atomic load, no system call, while the server is not shutting down. A signal
+        // that lands just after this test and before recv() blocks is seen only when recv()
+        // returns: the classic race of testing a flag set by a handler (pselect and ppoll
+        // exist to close it). The models bound it: the fork parent kills a child still there
+        // after the deadline, the thread model shuts the connection down, and in the
+        // iterative model a second Ctrl-C interrupts the recv() again.
+        if let Some(deadline) = signals::deadline()
+            && leave_by(conn_fd, deadline, &mut told)? == Time::Up
+        {
+            return Ok(());
+        }
         let n = match io.recv(conn_fd, &mut buf) {
             Ok(n) => n,
-            // A signal interrupted the wait before anything arrived: wait again.
+            // A signal interrupted the wait before anything arrived. If it asked for the
+            // shutdown, the top of the loop sees it; otherwise nothing changed: wait again.
             Err(e) if e.errno == Errno::EINTR => continue,
+            // The receive timeout leave_by() set has run out: the top of the loop says so.
+            Err(e) if e.errno == Errno::EAGAIN && signals::deadline().is_some() => continue,
             Err(e) => return Err(e),
         };
         reply.clear();
         if n == 0 {
-            // recv() returns 0 only at the end of the stream: the client sent its FIN.
-            narrate::log(Log::Conn, Some(fd), Msg::PeerClosed);
+            // recv() returns 0 only at the end of the stream: the client sent its FIN, or,
+            // past the shutdown's deadline, the server shut the connection down itself.
+            let msg = match signals::deadline() {
+                Some(deadline) if Instant::now() >= deadline => Msg::GraceOver,
+                _ => Msg::PeerClosed,
+            };
+            narrate::log(Log::Conn, Some(fd), msg);
             session.finish(&mut reply);
         } else {
             tally.bytes_in += n as u64;
@@ -95,7 +123,15 @@ fn talk(conn_fd: &Socket, service: Service, io: Io, tally: &mut Tally) -> sys::R
         }
         if !reply.is_empty() {
             narrate::log(Log::Data, Some(fd), Msg::Sending { data: &reply });
-            send_all(io, conn_fd, &reply)?;
+            match send_all(io, conn_fd, &reply) {
+                Ok(()) => {}
+                // A client that stopped reading kept the reply out past the deadline.
+                Err(e) if e.errno == Errno::EAGAIN && signals::deadline().is_some() => {
+                    narrate::log(Log::Conn, Some(fd), Msg::GraceOver);
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
             tally.bytes_out += reply.len() as u64;
             narrate::log(Log::Data, Some(fd), Msg::SendOk);
         }
@@ -103,4 +139,38 @@ fn talk(conn_fd: &Socket, service: Service, io: Io, tally: &mut Tally) -> sys::R
             return Ok(());
         }
     }
+}
+
+/// Whether the client still has time.
+#[derive(PartialEq, Eq)]
+enum Time {
+    Left,
+    Up,
+}
+
+/// The server is shutting down: the client may stay until `deadline`, no longer.
+///
+/// A blocking `recv()` would wait for ever for a client that sends nothing, so the socket gets
+/// a receive timeout and a send timeout (SO_RCVTIMEO, SO_SNDTIMEO) that end at the deadline: a
+/// call still waiting then returns EAGAIN. The kernel counts these timeouts from the start of
+/// each call, not from the moment they were set, so they are set again before each `recv()`
+/// with the time that is left. That costs two `setsockopt()` per message, during the grace
+/// period only. `told` remembers whether the client's log line was written.
+fn leave_by(conn_fd: &Socket, deadline: Instant, told: &mut bool) -> sys::Result<Time> {
+    let fd = conn_fd.fd();
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        narrate::log(Log::Conn, Some(fd), Msg::GraceOver);
+        return Ok(Time::Up);
+    }
+    if !*told {
+        narrate::log(Log::Conn, Some(fd), Msg::ClientGrace { left });
+        *told = true;
+    }
+    // `left` is not zero, and less than a microsecond is rounded up: a zero timeout would
+    // mean "no timeout" to the kernel.
+    let left = left.max(std::time::Duration::from_micros(1));
+    sys::setsockopt(conn_fd, SockOpt::RecvTimeout(left))?;
+    sys::setsockopt(conn_fd, SockOpt::SendTimeout(left))?;
+    Ok(Time::Left)
 }

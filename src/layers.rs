@@ -171,8 +171,8 @@ pub static TABLE: &[Row] = &[
         internet: t!("transport", "transport"),
         osi: "4 (5)",
         kernel: t!(
-            "SHUT_WR: no more sending; a FIN follows the data already queued, and the socket can still receive",
-            "SHUT_WR : plus d'envoi ; un FIN suit les données en file, et la socket peut encore recevoir"
+            "SHUT_WR: no more sending; a FIN follows the data already queued, and the socket can still receive (SHUT_RDWR: no more receiving either, and a blocked recv() returns 0)",
+            "SHUT_WR : plus d'envoi ; un FIN suit les données en file, et la socket peut encore recevoir (SHUT_RDWR : plus de réception non plus, un recv() bloqué rend 0)"
         ),
         wire: t!("FIN →", "FIN →"),
     },
@@ -208,6 +208,136 @@ pub static TABLE: &[Row] = &[
             "donne l'adresse IP et le port de l'autre bout de la connexion"
         ),
         wire: t!("nothing", "rien"),
+    },
+    // The calls below are not networking. The concurrent models and the shutdown on a signal
+    // need them; they act on processes, threads, signals or memory, and no packet follows.
+    Row {
+        call: "fork",
+        syscall: "clone",
+        internet: t!(
+            "none (process management)",
+            "aucune (gestion des processus)"
+        ),
+        osi: "—",
+        kernel: t!(
+            "copies the process: memory (copy-on-write) and file descriptors, so each socket now has two owners; returns the child's pid in the parent and 0 in the child",
+            "copie le processus : la mémoire (copie à l'écriture) et les descripteurs, chaque socket a donc deux propriétaires ; rend le pid du fils dans le père et 0 dans le fils"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "getpid",
+        syscall: "getpid",
+        internet: t!(
+            "none (process management)",
+            "aucune (gestion des processus)"
+        ),
+        osi: "—",
+        kernel: t!(
+            "tells the process its id, the number `strace -f` shows as [pid N]",
+            "donne au processus son numéro, celui que `strace -f` affiche en [pid N]"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "gettid",
+        syscall: "gettid",
+        internet: t!(
+            "none (process management)",
+            "aucune (gestion des processus)"
+        ),
+        osi: "—",
+        kernel: t!(
+            "tells the thread its id, the number `strace -f` shows as [pid N]",
+            "donne au thread son numéro, celui que `strace -f` affiche en [pid N]"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "waitpid",
+        syscall: "wait4",
+        internet: t!(
+            "none (process management)",
+            "aucune (gestion des processus)"
+        ),
+        osi: "—",
+        kernel: t!(
+            "collects a child that has exited (a zombie until then) and its exit status; with WNOHANG, returns at once when none has",
+            "recueille un fils terminé (un zombie jusque-là) et son code de sortie ; avec WNOHANG, rend la main tout de suite s'il n'y en a pas"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "kill",
+        syscall: "kill",
+        internet: t!("none (signals)", "aucune (signaux)"),
+        osi: "—",
+        kernel: t!(
+            "sends a signal to a process: its handler runs, and a call it was blocked in may return EINTR",
+            "envoie un signal à un processus : son gestionnaire s'exécute, et un appel où il était bloqué peut rendre EINTR"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "sigaction",
+        syscall: "rt_sigaction",
+        internet: t!("none (signals)", "aucune (signaux)"),
+        osi: "—",
+        kernel: t!(
+            "installs a handler for a signal; without SA_RESTART, a blocked call the signal interrupts returns EINTR",
+            "installe un gestionnaire pour un signal ; sans SA_RESTART, un appel bloqué que le signal interrompt rend EINTR"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "pthread_sigmask",
+        syscall: "rt_sigprocmask",
+        internet: t!("none (signals)", "aucune (signaux)"),
+        osi: "—",
+        kernel: t!(
+            "blocks or unblocks signals for the calling thread: a blocked signal waits, pending, and a signal for the process goes to a thread that does not block it",
+            "bloque ou débloque des signaux pour le thread appelant : un signal bloqué attend, en suspens, et un signal pour le processus va à un thread qui ne le bloque pas"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "sigtimedwait",
+        syscall: "rt_sigtimedwait",
+        internet: t!("none (signals)", "aucune (signaux)"),
+        osi: "—",
+        kernel: t!(
+            "takes a pending blocked signal, or waits for one until the timeout (EAGAIN)",
+            "prend un signal bloqué en suspens, ou en attend un jusqu'au délai (EAGAIN)"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "mmap",
+        syscall: "mmap",
+        internet: t!("none (memory)", "aucune (mémoire)"),
+        osi: "—",
+        kernel: t!(
+            "maps zero-filled memory; MAP_SHARED keeps it the same pages in the children forked afterwards, where other memory is copied",
+            "projette de la mémoire remplie de zéros ; MAP_SHARED la garde commune aux fils créés ensuite, alors que le reste est copié"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "_exit",
+        syscall: "exit_group",
+        internet: t!(
+            "none (process management)",
+            "aucune (gestion des processus)"
+        ),
+        osi: "—",
+        kernel: t!(
+            "ends the process: closes its descriptors (FIN on a socket it held last), keeps its exit status for the parent, and sends the parent SIGCHLD",
+            "termine le processus : ferme ses descripteurs (FIN sur une socket qu'il tenait en dernier), garde son code de sortie pour le père et envoie SIGCHLD au père"
+        ),
+        wire: t!(
+            "FIN → on each connection it was the last to hold",
+            "FIN → sur chaque connexion qu'il était le dernier à tenir"
+        ),
     },
 ];
 

@@ -27,6 +27,8 @@
 //! - [`dialogue`]: the per-client loop of the blocking servers, written once.
 //! - [`server`]: the setup every server shares (`socket`, `setsockopt`, `bind`, `listen`) and
 //!   the server models, which differ only in how they accept and multiplex clients.
+//! - [`signals`]: SIGINT and SIGTERM (shutdown) and SIGCHLD (a forked child left), each
+//!   handler a store to an atomic, installed without SA_RESTART so blocked calls return EINTR.
 //! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe.
 
 pub mod client;
@@ -35,6 +37,7 @@ pub mod layers;
 pub mod narrate;
 pub mod server;
 pub mod service;
+pub mod signals;
 pub mod stream;
 pub mod sys;
 pub mod text;

@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -70,6 +71,14 @@ struct ServerArgs {
     /// What to log on stderr.
     #[arg(long, value_enum, default_value_t = Log::Data)]
     log: Log,
+    /// Most clients served at once; past it the server stops accepting until one leaves
+    /// [default: 64 for fork, 1024 for threads; iterative serves one].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_clients: Option<u64>,
+    /// On SIGINT or SIGTERM, how long the clients still connected have to leave before the
+    /// server closes their connections.
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    grace: u64,
 }
 
 #[derive(Args)]
@@ -133,6 +142,12 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
         once: args.once,
         io: args.io,
         reuseaddr: !args.no_reuseaddr,
+        max_clients: args
+            .max_clients
+            .map_or(args.model.default_max_clients(), |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+        grace: Duration::from_secs(args.grace),
     };
     server::run(&config)
 }

@@ -15,13 +15,21 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::ptr::NonNull;
+use std::time::Duration;
 
 use nix::errno::Errno;
+use nix::sys::mman::{MapFlags, ProtFlags};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::socket::{
     self as nix_socket, AddressFamily, Backlog, MsgFlags, SockFlag, SockType, SockaddrIn,
     SockaddrIn6, SockaddrLike, SockaddrStorage, sockopt,
 };
+use nix::sys::time::TimeVal;
+use nix::sys::wait::{WaitPidFlag, WaitStatus};
+use nix::unistd::{ForkResult, Pid};
 
 use crate::narrate::{self, sockaddr_len, strace_bytes, strace_sockaddr};
 use crate::text::{self, Note};
@@ -157,6 +165,11 @@ pub enum SockOpt {
     /// `TCP_NODELAY`: turn off Nagle's algorithm, so a small reply leaves at once instead of
     /// waiting for the previous segment's ACK.
     NoDelay(bool),
+    /// `SO_RCVTIMEO`: a blocking `recv()` that has waited this long returns EAGAIN. The timeout
+    /// counts from the start of each call, and zero means "wait for ever".
+    RecvTimeout(Duration),
+    /// `SO_SNDTIMEO`: the same for a blocking `send()` waiting for room in the send buffer.
+    SendTimeout(Duration),
 }
 
 /// `setsockopt(2)`: set an option on a socket.
@@ -167,32 +180,59 @@ pub enum SockOpt {
 /// strace: `setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0`
 /// (<https://man7.org/linux/man-pages/man2/setsockopt.2.html>)
 pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
-    let (result, level, name, on) = match opt {
+    let timeval = |d: Duration| {
+        TimeVal::new(
+            d.as_secs() as libc::time_t,
+            d.subsec_micros() as libc::suseconds_t,
+        )
+    };
+    let (result, level, name, value) = match opt {
         SockOpt::ReuseAddr(on) => (
             nix_socket::setsockopt(sock, sockopt::ReuseAddr, &on),
             "SOL_SOCKET",
             "SO_REUSEADDR",
-            on,
+            format!("[{}], 4", on as i32),
         ),
         SockOpt::NoDelay(on) => (
             nix_socket::setsockopt(sock, sockopt::TcpNoDelay, &on),
             "SOL_TCP",
             "TCP_NODELAY",
-            on,
+            format!("[{}], 4", on as i32),
+        ),
+        SockOpt::RecvTimeout(d) => (
+            nix_socket::setsockopt(sock, sockopt::ReceiveTimeout, &timeval(d)),
+            "SOL_SOCKET",
+            "SO_RCVTIMEO",
+            strace_timeval(d),
+        ),
+        SockOpt::SendTimeout(d) => (
+            nix_socket::setsockopt(sock, sockopt::SendTimeout, &timeval(d)),
+            "SOL_SOCKET",
+            "SO_SNDTIMEO",
+            strace_timeval(d),
         ),
     };
     narrate::syscall(
         "setsockopt",
-        || format!("{sock}, {level}, {name}, [{}], 4", on as i32),
+        || format!("{sock}, {level}, {name}, {value}"),
         &result.map(|()| 0),
         || match opt {
             SockOpt::ReuseAddr(on) => Note::ReuseAddr { on },
             SockOpt::NoDelay(_) => Note::NoDelay,
+            SockOpt::RecvTimeout(d) | SockOpt::SendTimeout(d) => Note::Timeout { after: d },
         },
     );
-    named(result, "setsockopt", || {
-        format!("{sock}, {name}, {}", on as i32)
-    })
+    named(result, "setsockopt", || format!("{sock}, {name}, {value}"))
+}
+
+/// A `struct timeval` as strace prints it: `{tv_sec=4, tv_usec=500000}, 16`.
+fn strace_timeval(d: Duration) -> String {
+    format!(
+        "{{tv_sec={}, tv_usec={}}}, {}",
+        d.as_secs(),
+        d.subsec_micros(),
+        std::mem::size_of::<libc::timeval>()
+    )
 }
 
 /// `bind(2)`: bind a name to a socket.
@@ -389,6 +429,26 @@ pub fn shutdown_write(sock: &Socket) -> Result<()> {
     named(result, "shutdown", || format!("{sock}, SHUT_WR"))
 }
 
+/// `shutdown(2)` with `SHUT_RDWR`: shut down both halves of a full-duplex connection.
+///
+/// Layer: transport (OSI 4). As `SHUT_WR` (a FIN follows the queued data), and receiving ends
+/// too: a `recv()` blocked on this socket, in any thread, returns 0 at once, and a blocked
+/// `send()` fails with EPIPE. That is how one thread wakes another blocked on a socket without
+/// closing the descriptor under it. The descriptor stays open until `close()`.
+///
+/// strace: `shutdown(5, SHUT_RDWR) = 0`
+/// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
+pub fn shutdown_both(fd: RawFd) -> Result<()> {
+    let result = nix_socket::shutdown(fd, nix_socket::Shutdown::Both);
+    narrate::syscall(
+        "shutdown",
+        || format!("{fd}, SHUT_RDWR"),
+        &result.map(|()| 0),
+        || Note::ShutdownBoth,
+    );
+    named(result, "shutdown", || format!("{fd}, SHUT_RDWR"))
+}
+
 /// `close(2)`: close a file descriptor.
 ///
 /// Layer: transport (OSI 4). Releases the descriptor. When it was the last one on the
@@ -489,4 +549,350 @@ fn to_std(storage: SockaddrStorage) -> nix::Result<SocketAddr> {
     } else {
         Err(Errno::EAFNOSUPPORT)
     }
+}
+
+// Processes, threads and signals.
+//
+// The calls below are not networking: they belong to the kernel's process management. The
+// concurrent server models need them (a process per client, a thread per client), and the
+// shutdown on SIGINT or SIGTERM needs signals. Each is narrated like the socket calls, so that
+// the narration still lines up with `strace -f`.
+
+/// `fork(2)`: create a child process.
+///
+/// Layer: none (process management, not networking). The kernel copies the calling process:
+/// its memory (copy-on-write), and its file descriptors, which now have two owners each, so a
+/// socket is really closed only when both processes have closed it. `fork()` returns twice:
+/// the child's pid in the parent, 0 in the child. Only the calling thread is copied.
+///
+/// glibc implements `fork()` with the `clone` system call, so strace shows
+/// `clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f...) = 4243`
+/// in the parent (`strace -f` then follows the child).
+/// (<https://man7.org/linux/man-pages/man2/fork.2.html>)
+///
+/// # Safety
+///
+/// In a process with more than one thread, the child may only make async-signal-safe calls
+/// until it exits or execs: another thread may have held a lock (the allocator's, stderr's)
+/// that stays locked for ever in the child. Call it from a single-threaded process.
+pub unsafe fn fork() -> Result<ForkResult> {
+    // SAFETY: the caller promises that the process has one thread.
+    let result = unsafe { nix::unistd::fork() };
+    let args = || "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD".into();
+    match result {
+        Ok(ForkResult::Parent { child }) => {
+            narrate::syscall("fork", args, &Ok::<_, Errno>(child), || Note::Fork {
+                child,
+            })
+        }
+        Err(errno) => narrate::syscall("fork", args, &Err::<Pid, _>(errno), || Note::Failed {
+            errno,
+        }),
+        // Not narrated in the child: strace shows one line for the call, the parent's. The
+        // child starts its life by returning 0 from here.
+        Ok(ForkResult::Child) => {}
+    }
+    named(result, "fork", String::new)
+}
+
+/// `getpid(2)`: get the process id.
+///
+/// Layer: none (process management). strace: `getpid() = 4243`; `strace -f` prefixes each
+/// line of a child with `[pid 4243]`, and the logs carry the same number.
+/// (<https://man7.org/linux/man-pages/man2/getpid.2.html>)
+pub fn getpid() -> Pid {
+    let pid = nix::unistd::getpid();
+    narrate::syscall("getpid", String::new, &Ok::<_, Errno>(pid), || Note::Pid);
+    pid
+}
+
+/// `gettid(2)`: get the thread id.
+///
+/// Layer: none (process management). Every thread has its own id; the first thread's is the
+/// process id. `strace -f` prefixes each line with `[pid TID]`, the thread's id. It is a system
+/// call each time: call it once per thread and keep the answer.
+///
+/// strace: `gettid() = 4250`
+/// (<https://man7.org/linux/man-pages/man2/gettid.2.html>)
+pub fn gettid() -> Pid {
+    let tid = nix::unistd::gettid();
+    narrate::syscall("gettid", String::new, &Ok::<_, Errno>(tid), || Note::Tid);
+    tid
+}
+
+/// `waitpid(2)` with `WNOHANG`: collect a child that has exited, without waiting.
+///
+/// Layer: none (process management). A child that has exited stays a zombie (a line in the
+/// process table, `Z` in `ps`, holding its exit status) until its parent collects it. This
+/// collects one, any one (pid -1); with WNOHANG it returns at once: `StillAlive` when no child
+/// has exited yet, ECHILD when there are no children at all.
+///
+/// glibc implements `waitpid()` with the `wait4` system call, so strace shows
+/// `wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 4243`.
+/// (<https://man7.org/linux/man-pages/man2/waitpid.2.html>)
+pub fn waitpid_any_nohang() -> Result<WaitStatus> {
+    let result = nix::sys::wait::waitpid(None, Some(WaitPidFlag::WNOHANG));
+    narrate::syscall(
+        "waitpid",
+        || match &result {
+            Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
+                format!("-1, [{}], WNOHANG, NULL", strace_wait_status(status))
+            }
+            _ => "-1, NULL, WNOHANG, NULL".into(),
+        },
+        &result.map(|status| status.pid().map_or(0, Pid::as_raw)),
+        || match result {
+            Ok(status) => Note::Waited { status },
+            Err(errno) => Note::Failed { errno },
+        },
+    );
+    named(result, "waitpid", || "-1, WNOHANG".into())
+}
+
+/// How strace shows a wait status: `{WIFEXITED(s) && WEXITSTATUS(s) == 0}`.
+fn strace_wait_status(status: &WaitStatus) -> String {
+    match status {
+        WaitStatus::Exited(_, code) => format!("{{WIFEXITED(s) && WEXITSTATUS(s) == {code}}}"),
+        WaitStatus::Signaled(_, signal, _) => {
+            format!("{{WIFSIGNALED(s) && WTERMSIG(s) == {signal}}}")
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// `kill(2)`: send a signal to a process.
+///
+/// Layer: none (process management). The kernel marks the signal pending in the target, which
+/// runs its handler (or dies, or ignores it) the next time it is scheduled; a system call the
+/// target was blocked in returns EINTR when the handler was installed without SA_RESTART.
+///
+/// strace: `kill(4243, SIGTERM) = 0`
+/// (<https://man7.org/linux/man-pages/man2/kill.2.html>)
+pub fn kill(pid: Pid, signal: Signal) -> Result<()> {
+    let result = nix::sys::signal::kill(pid, signal);
+    narrate::syscall(
+        "kill",
+        || format!("{pid}, {signal}"),
+        &result.map(|()| 0),
+        || Note::Kill { pid, signal },
+    );
+    named(result, "kill", || format!("{pid}, {signal}"))
+}
+
+/// `sigaction(2)`: install a handler for a signal.
+///
+/// Layer: none (signals are the kernel's messages to a process). From now on, when `signal`
+/// arrives, the kernel interrupts the process and runs `handler` in it. Without
+/// `SA_RESTART` in the flags, a system call the process was blocked in when the signal came
+/// (`accept`, `recv`, `waitpid`...) is not resumed after the handler: it returns EINTR.
+///
+/// strace: `rt_sigaction(SIGTERM, {sa_handler=0x55d1c0a3e2b0, sa_mask=[], sa_flags=SA_RESTORER}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0`
+/// (<https://man7.org/linux/man-pages/man2/sigaction.2.html>)
+///
+/// # Safety
+///
+/// `handler` runs at any moment, between any two instructions of the program: it may only
+/// make async-signal-safe calls and touch lock-free atomics (man 7 signal-safety).
+pub unsafe fn sigaction(
+    signal: Signal,
+    handler: extern "C" fn(libc::c_int),
+    handler_name: &'static str,
+    flags: SaFlags,
+) -> Result<()> {
+    let action = SigAction::new(SigHandler::Handler(handler), flags, SigSet::empty());
+    // SAFETY: the caller vouches for the handler.
+    let result = unsafe { nix::sys::signal::sigaction(signal, &action) };
+    narrate::syscall(
+        "sigaction",
+        || {
+            let old = match &result {
+                Ok(old) => match old.handler() {
+                    SigHandler::SigDfl => "{sa_handler=SIG_DFL, ...}",
+                    SigHandler::SigIgn => "{sa_handler=SIG_IGN, ...}",
+                    _ => "{sa_handler=..., ...}",
+                },
+                Err(_) => "NULL",
+            };
+            format!(
+                "{signal}, {{sa_handler={handler_name}, sa_mask=[], sa_flags={}}}, {old}, 8",
+                strace_sa_flags(flags)
+            )
+        },
+        &result.map(|_| 0),
+        || Note::SigAction {
+            signal,
+            restart: flags.contains(SaFlags::SA_RESTART),
+        },
+    );
+    named(result.map(|_| ()), "sigaction", || signal.to_string())
+}
+
+/// `SA_NOCLDSTOP` or `0`, as strace prints `sa_flags` (it adds glibc's `SA_RESTORER`).
+fn strace_sa_flags(flags: SaFlags) -> String {
+    let names: Vec<&str> = [
+        (SaFlags::SA_NOCLDSTOP, "SA_NOCLDSTOP"),
+        (SaFlags::SA_RESTART, "SA_RESTART"),
+    ]
+    .iter()
+    .filter(|(flag, _)| flags.contains(*flag))
+    .map(|(_, name)| *name)
+    .collect();
+    if names.is_empty() {
+        "0".into()
+    } else {
+        names.join("|")
+    }
+}
+
+/// Which change [`pthread_sigmask`] makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaskHow {
+    /// Add the signals to the blocked set.
+    Block,
+    /// Replace the blocked set.
+    SetMask,
+}
+
+/// `pthread_sigmask(3)`: block or unblock signals in the calling thread.
+///
+/// Layer: none (signals). A blocked signal is not lost: it stays pending until it is unblocked
+/// or taken by [`sigtimedwait`]. The mask belongs to each thread, and a new thread inherits its
+/// creator's. A signal sent to the process (`kill`, Ctrl-C) goes to one thread that does not
+/// block it, any one: blocking is how a program picks which thread gets it.
+///
+/// In a single-threaded process it is `sigprocmask(2)`; both are the `rt_sigprocmask` system
+/// call, and strace shows `rt_sigprocmask(SIG_BLOCK, [INT TERM], [], 8) = 0`.
+/// (<https://man7.org/linux/man-pages/man3/pthread_sigmask.3.html>)
+pub fn pthread_sigmask(how: MaskHow, set: &SigSet) -> Result<SigSet> {
+    let mut old = SigSet::empty();
+    let nix_how = match how {
+        MaskHow::Block => SigmaskHow::SIG_BLOCK,
+        MaskHow::SetMask => SigmaskHow::SIG_SETMASK,
+    };
+    let result = nix::sys::signal::pthread_sigmask(nix_how, Some(set), Some(&mut old));
+    let how_name = match how {
+        MaskHow::Block => "SIG_BLOCK",
+        MaskHow::SetMask => "SIG_SETMASK",
+    };
+    narrate::syscall(
+        "pthread_sigmask",
+        || {
+            format!(
+                "{how_name}, {}, {}, 8",
+                strace_sigset(set),
+                strace_sigset(&old)
+            )
+        },
+        &result.map(|()| 0),
+        || Note::SigMask {
+            block: how == MaskHow::Block,
+        },
+    );
+    named(result, "pthread_sigmask", || {
+        format!("{how_name}, {}", strace_sigset(set))
+    })
+    .map(|()| old)
+}
+
+/// `sigtimedwait(2)`: wait for one of the signals of `set`, for at most `timeout`.
+///
+/// Layer: none (signals). The signals of `set` must be blocked: the call then takes one that is
+/// pending, or waits until one arrives, and returns its number instead of running its handler.
+/// Because the signals are blocked, none can slip in between a test and the wait (the race that
+/// `pause()` has): one that came earlier is still pending, and the call returns at once. After
+/// `timeout` with no signal, EAGAIN. nix has no wrapper for it: this one calls libc.
+///
+/// strace: `rt_sigtimedwait([CHLD], {si_signo=SIGCHLD, si_code=CLD_EXITED, ...}, {tv_sec=4, tv_nsec=0}, 8) = 17 (SIGCHLD)`
+/// (<https://man7.org/linux/man-pages/man2/sigtimedwait.2.html>)
+pub fn sigtimedwait(set: &SigSet, timeout: Option<Duration>) -> Result<Signal> {
+    let timespec = timeout.map(|d| libc::timespec {
+        tv_sec: d.as_secs() as libc::time_t,
+        tv_nsec: d.subsec_nanos() as _,
+    });
+    let sigset: &libc::sigset_t = set.as_ref();
+    // SAFETY: every pointer is to a live local or to `set`; a NULL timeout means "no limit".
+    let ret = unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::sigtimedwait(
+            sigset,
+            &mut info,
+            timespec
+                .as_ref()
+                .map_or(std::ptr::null(), |ts| ts as *const libc::timespec),
+        )
+    };
+    let result = Errno::result(ret).and_then(Signal::try_from);
+    narrate::syscall(
+        "sigtimedwait",
+        || {
+            let timeout = timeout.map_or("NULL".into(), |d| {
+                format!("{{tv_sec={}, tv_nsec={}}}", d.as_secs(), d.subsec_nanos())
+            });
+            format!("{}, {{...}}, {timeout}, 8", strace_sigset(set))
+        },
+        &result.map(|signal| format!("{} ({signal})", signal as i32)),
+        || match result {
+            Ok(signal) => Note::SignalTaken { signal },
+            Err(errno) => Note::Failed { errno },
+        },
+    );
+    named(result, "sigtimedwait", || strace_sigset(set))
+}
+
+/// A signal set as strace prints it: `[INT TERM]`.
+fn strace_sigset(set: &SigSet) -> String {
+    let names: Vec<&str> = set
+        .iter()
+        .map(|signal| signal.as_str().trim_start_matches("SIG"))
+        .collect();
+    format!("[{}]", names.join(" "))
+}
+
+/// `mmap(2)` of anonymous shared memory: `len` bytes, zero-filled, that a process and the
+/// children it forks afterwards all see.
+///
+/// Layer: none (memory management). Memory is copied at `fork()`: a counter the child adds to
+/// is the child's own copy, and the parent never sees it. A `MAP_SHARED` mapping is the
+/// exception, the same physical page in every process that inherits it.
+///
+/// strace: `mmap(NULL, 24, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0) = 0x7f3c2a1b4000`
+/// (<https://man7.org/linux/man-pages/man2/mmap.2.html>)
+pub fn mmap_shared(len: NonZeroUsize) -> Result<NonNull<libc::c_void>> {
+    // SAFETY: a new anonymous mapping aliases nothing the program already has.
+    let result = unsafe {
+        nix::sys::mman::mmap_anonymous(
+            None,
+            len,
+            ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+            MapFlags::MAP_SHARED,
+        )
+    };
+    narrate::syscall(
+        "mmap",
+        || format!("NULL, {len}, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0"),
+        &result.map(|ptr| format!("{ptr:p}")),
+        || Note::SharedMemory,
+    );
+    named(result, "mmap", || format!("{len}, MAP_SHARED"))
+}
+
+/// `_exit(2)`: end the process now.
+///
+/// Layer: none (process management). The kernel closes every descriptor the process still has
+/// (a socket that was the last one: FIN), turns it into a zombie holding `status`, and sends
+/// SIGCHLD to its parent. Unlike `exit(3)` and `std::process::exit`, it runs no atexit handler
+/// and flushes no buffer: right for a forked child, whose buffers are copies of its parent's.
+///
+/// glibc's `_exit()` is the `exit_group` system call, which never returns: strace shows
+/// `exit_group(0) = ?`, and the narration comes before the call.
+/// (<https://man7.org/linux/man-pages/man2/_exit.2.html>)
+pub fn exit(status: i32) -> ! {
+    narrate::syscall(
+        "_exit",
+        || status.to_string(),
+        &Ok::<_, Errno>("?"),
+        || Note::Exit,
+    );
+    // SAFETY: _exit is always safe to call; it does not return.
+    unsafe { libc::_exit(status) }
 }

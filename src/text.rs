@@ -12,8 +12,12 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
 
 use nix::errno::Errno;
+use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
+use nix::unistd::Pid;
 
 /// The language of logs, narration and errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -117,6 +121,42 @@ pub enum Msg<'a> {
     EndOfInput,
     /// The client closes.
     Disconnecting,
+    /// A blocked accept() returned EINTR because a signal's handler ran.
+    AcceptInterrupted { signal: Signal },
+    /// SIGINT or SIGTERM: the server stops accepting and gives its clients time to leave.
+    ShuttingDown {
+        signal: Signal,
+        clients: usize,
+        grace: Duration,
+    },
+    /// The dialogue noticed the shutdown: this client has until the deadline.
+    ClientGrace { left: Duration },
+    /// The deadline passed: the dialogue closes this connection.
+    GraceOver,
+    /// At `--max-clients`: no accept() until a client leaves.
+    AtCap { max: usize },
+    /// The server could not hand this client to a process or a thread.
+    ClientNotServed { error: &'a dyn fmt::Display },
+    /// fork() returned in the parent.
+    Forked { child: Pid },
+    /// The first words of a forked child.
+    ChildStarts,
+    /// waitpid() collected a child.
+    ChildLeft { status: WaitStatus },
+    /// The parent passes the shutdown on to its children.
+    Forwarding { signal: Signal, children: usize },
+    /// The grace period is over: the children still running are killed.
+    Killing { children: usize },
+    /// The grace period is over: the connections still open are shut down.
+    ClosingRest { clients: usize },
+    /// A client's thread panicked; the server goes on.
+    ThreadPanicked,
+    /// The last line of a server: what it did.
+    Summary {
+        clients: u64,
+        bytes_in: u64,
+        bytes_out: u64,
+    },
 }
 
 impl fmt::Display for Msg<'_> {
@@ -175,6 +215,187 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::Disconnecting, Lang::En) => write!(f, "disconnecting."),
             (Msg::Disconnecting, Lang::Fr) => write!(f, "Déconnexion."),
+            (Msg::AcceptInterrupted { signal }, Lang::En) => {
+                write!(f, "accept() returned EINTR: the {signal} handler ran")?;
+                if *signal == Signal::SIGCHLD {
+                    write!(f, " (a child left); collecting it, then accept() again")
+                } else {
+                    write!(f, "; no more accept()")
+                }
+            }
+            (Msg::AcceptInterrupted { signal }, Lang::Fr) => {
+                write!(
+                    f,
+                    "accept() a rendu EINTR : le gestionnaire de {signal} s'est exécuté"
+                )?;
+                if *signal == Signal::SIGCHLD {
+                    write!(
+                        f,
+                        " (un fils est parti) ; on le recueille, puis accept() à nouveau"
+                    )
+                } else {
+                    write!(f, " ; plus d'accept()")
+                }
+            }
+            (
+                Msg::ShuttingDown {
+                    signal,
+                    clients,
+                    grace,
+                },
+                Lang::En,
+            ) => {
+                write!(f, "{signal}: shutting down. No new clients; ")?;
+                match clients {
+                    0 => write!(f, "nobody is connected."),
+                    _ => write!(
+                        f,
+                        "the {clients} still connected have {} s to leave.",
+                        grace.as_secs_f64()
+                    ),
+                }
+            }
+            (
+                Msg::ShuttingDown {
+                    signal,
+                    clients,
+                    grace,
+                },
+                Lang::Fr,
+            ) => {
+                write!(
+                    f,
+                    "{signal} : arrêt du serveur. Plus de nouveaux clients ; "
+                )?;
+                match clients {
+                    0 => write!(f, "personne n'est connecté."),
+                    _ => write!(
+                        f,
+                        "les {clients} encore connectés ont {} s pour partir.",
+                        grace.as_secs_f64()
+                    ),
+                }
+            }
+            (Msg::ClientGrace { left }, Lang::En) => write!(
+                f,
+                "the server is shutting down: this client has {:.1} s to leave; replies go on until then",
+                left.as_secs_f64()
+            ),
+            (Msg::ClientGrace { left }, Lang::Fr) => write!(
+                f,
+                "le serveur s'arrête : ce client a {:.1} s pour partir ; les réponses continuent d'ici là",
+                left.as_secs_f64()
+            ),
+            (Msg::GraceOver, Lang::En) => {
+                write!(f, "the grace period is over: closing this connection.")
+            }
+            (Msg::GraceOver, Lang::Fr) => write!(f, "Le délai de grâce est passé : on ferme."),
+            (Msg::AtCap { max }, Lang::En) => write!(
+                f,
+                "{max} clients at once (--max-clients): no accept() until one leaves; the next wait in the listening queue"
+            ),
+            (Msg::AtCap { max }, Lang::Fr) => write!(
+                f,
+                "{max} clients à la fois (--max-clients) : plus d'accept() avant qu'un parte ; les suivants attendent dans la file d'écoute"
+            ),
+            (Msg::ClientNotServed { error }, Lang::En) => {
+                write!(f, "{error}: this client is not served; the server goes on")
+            }
+            (Msg::ClientNotServed { error }, Lang::Fr) => {
+                write!(
+                    f,
+                    "{error} : ce client n'est pas servi ; le serveur continue"
+                )
+            }
+            (Msg::Forked { child }, Lang::En) => write!(
+                f,
+                "fork() = {child}: child {child} serves this client; the parent closes its copy of the descriptor"
+            ),
+            (Msg::Forked { child }, Lang::Fr) => write!(
+                f,
+                "fork() = {child} : le fils {child} sert ce client ; le père ferme sa copie du descripteur"
+            ),
+            (Msg::ChildStarts, Lang::En) => write!(
+                f,
+                "fork() returned 0: this is the child. It closes its copy of the listening socket, serves its client, and exits."
+            ),
+            (Msg::ChildStarts, Lang::Fr) => write!(
+                f,
+                "fork() a rendu 0 : ici le fils. Il ferme sa copie de la socket d'écoute, sert son client et se termine."
+            ),
+            (Msg::ChildLeft { status }, lang) => match (status, lang) {
+                (WaitStatus::Exited(pid, code), Lang::En) => {
+                    write!(
+                        f,
+                        "child {pid} exited with status {code}, collected: no zombie"
+                    )
+                }
+                (WaitStatus::Exited(pid, code), Lang::Fr) => write!(
+                    f,
+                    "le fils {pid} s'est terminé avec le code {code}, recueilli : pas de zombie"
+                ),
+                (WaitStatus::Signaled(pid, signal, _), Lang::En) => {
+                    write!(
+                        f,
+                        "child {pid} was killed by {signal}, collected: no zombie"
+                    )
+                }
+                (WaitStatus::Signaled(pid, signal, _), Lang::Fr) => write!(
+                    f,
+                    "le fils {pid} a été tué par {signal}, recueilli : pas de zombie"
+                ),
+                (other, _) => write!(f, "{other:?}"),
+            },
+            (Msg::Forwarding { signal, children }, Lang::En) => {
+                write!(f, "passing {signal} on to the {children} children")
+            }
+            (Msg::Forwarding { signal, children }, Lang::Fr) => {
+                write!(f, "on transmet {signal} aux {children} fils")
+            }
+            (Msg::Killing { children }, Lang::En) => write!(
+                f,
+                "the grace period is over: SIGKILL to the {children} children still running"
+            ),
+            (Msg::Killing { children }, Lang::Fr) => write!(
+                f,
+                "le délai de grâce est passé : SIGKILL aux {children} fils encore en vie"
+            ),
+            (Msg::ClosingRest { clients }, Lang::En) => write!(
+                f,
+                "the grace period is over: shutdown(SHUT_RDWR) on the {clients} connections still open"
+            ),
+            (Msg::ClosingRest { clients }, Lang::Fr) => write!(
+                f,
+                "le délai de grâce est passé : shutdown(SHUT_RDWR) sur les {clients} connexions encore ouvertes"
+            ),
+            (Msg::ThreadPanicked, Lang::En) => {
+                write!(f, "this client's thread panicked; the server goes on")
+            }
+            (Msg::ThreadPanicked, Lang::Fr) => {
+                write!(f, "le thread de ce client a paniqué ; le serveur continue")
+            }
+            (
+                Msg::Summary {
+                    clients,
+                    bytes_in,
+                    bytes_out,
+                },
+                Lang::En,
+            ) => write!(
+                f,
+                "summary: {clients} clients served, {bytes_in} bytes in, {bytes_out} bytes out"
+            ),
+            (
+                Msg::Summary {
+                    clients,
+                    bytes_in,
+                    bytes_out,
+                },
+                Lang::Fr,
+            ) => write!(
+                f,
+                "bilan : {clients} clients servis, {bytes_in} octets reçus, {bytes_out} octets envoyés"
+            ),
         }
     }
 }
@@ -195,6 +416,18 @@ pub enum Note {
     LocalAddr { addr: SocketAddr },
     PeerAddr { addr: SocketAddr },
     Failed { errno: Errno },
+    Timeout { after: Duration },
+    ShutdownBoth,
+    Fork { child: Pid },
+    Pid,
+    Tid,
+    Waited { status: WaitStatus },
+    Kill { pid: Pid, signal: Signal },
+    SigAction { signal: Signal, restart: bool },
+    SigMask { block: bool },
+    SignalTaken { signal: Signal },
+    SharedMemory,
+    Exit,
 }
 
 /// `every local IPv4 address` for 0.0.0.0, `127.0.0.1` otherwise.
@@ -312,6 +545,103 @@ impl fmt::Display for Note {
             (Note::PeerAddr { addr }, Lang::En) => write!(f, "the other end is {addr}"),
             (Note::PeerAddr { addr }, Lang::Fr) => write!(f, "l'autre bout est {addr}"),
             (Note::Failed { errno }, _) => write!(f, "{}", errno_hint(*errno)),
+            (Note::Timeout { after }, Lang::En) => write!(
+                f,
+                "a blocked call on this socket gives up after {:.3} s (EAGAIN)",
+                after.as_secs_f64()
+            ),
+            (Note::Timeout { after }, Lang::Fr) => write!(
+                f,
+                "un appel bloqué sur cette socket abandonne au bout de {:.3} s (EAGAIN)",
+                after.as_secs_f64()
+            ),
+            (Note::ShutdownBoth, Lang::En) => write!(
+                f,
+                "FIN →, no more receiving: a recv() blocked on it returns 0"
+            ),
+            (Note::ShutdownBoth, Lang::Fr) => write!(
+                f,
+                "FIN →, plus de réception : un recv() bloqué dessus rend 0"
+            ),
+            (Note::Fork { child }, Lang::En) => write!(
+                f,
+                "child {child} is a copy of this process, where fork() returns 0"
+            ),
+            (Note::Fork { child }, Lang::Fr) => write!(
+                f,
+                "le fils {child} est une copie de ce processus, où fork() rend 0"
+            ),
+            (Note::Pid, Lang::En) => write!(f, "this process's id, [pid N] in strace -f"),
+            (Note::Pid, Lang::Fr) => write!(f, "le numéro de ce processus, [pid N] dans strace -f"),
+            (Note::Tid, Lang::En) => write!(f, "this thread's id, [pid N] in strace -f"),
+            (Note::Tid, Lang::Fr) => write!(f, "le numéro de ce thread, [pid N] dans strace -f"),
+            (Note::Waited { status }, lang) => match (status, lang) {
+                (WaitStatus::StillAlive, Lang::En) => write!(f, "no other child has exited"),
+                (WaitStatus::StillAlive, Lang::Fr) => {
+                    write!(f, "aucun autre fils ne s'est terminé")
+                }
+                (_, Lang::En) => write!(f, "a zombie collected"),
+                (_, Lang::Fr) => {
+                    write!(f, "un zombie recueilli")
+                }
+            },
+            (Note::Kill { pid, signal }, Lang::En) => write!(f, "{signal} for process {pid}"),
+            (Note::Kill { pid, signal }, Lang::Fr) => {
+                write!(f, "{signal} pour le processus {pid}")
+            }
+            (Note::SigAction { signal, restart }, Lang::En) => {
+                write!(f, "{signal} now runs our handler")?;
+                if !restart {
+                    write!(
+                        f,
+                        "; no SA_RESTART: a blocked call it interrupts returns EINTR"
+                    )?;
+                }
+                Ok(())
+            }
+            (Note::SigAction { signal, restart }, Lang::Fr) => {
+                write!(f, "{signal} exécute désormais notre gestionnaire")?;
+                if !restart {
+                    write!(
+                        f,
+                        " ; sans SA_RESTART : un appel bloqué qu'il interrompt rend EINTR"
+                    )?;
+                }
+                Ok(())
+            }
+            (Note::SigMask { block: true }, Lang::En) => {
+                write!(f, "these signals wait, pending, while blocked")
+            }
+            (Note::SigMask { block: true }, Lang::Fr) => {
+                write!(
+                    f,
+                    "ces signaux attendent, en suspens, tant qu'ils sont bloqués"
+                )
+            }
+            (Note::SigMask { block: false }, Lang::En) => write!(f, "the signal mask is restored"),
+            (Note::SigMask { block: false }, Lang::Fr) => {
+                write!(f, "le masque de signaux est rétabli")
+            }
+            (Note::SignalTaken { signal }, Lang::En) => {
+                write!(f, "{signal} taken, without running its handler")
+            }
+            (Note::SignalTaken { signal }, Lang::Fr) => {
+                write!(f, "{signal} pris, sans exécuter son gestionnaire")
+            }
+            (Note::SharedMemory, Lang::En) => {
+                write!(
+                    f,
+                    "memory the children forked from now on share with this process"
+                )
+            }
+            (Note::SharedMemory, Lang::Fr) => write!(
+                f,
+                "mémoire que les fils créés désormais partagent avec ce processus"
+            ),
+            (Note::Exit, Lang::En) => write!(f, "the process ends; its parent gets SIGCHLD"),
+            (Note::Exit, Lang::Fr) => {
+                write!(f, "le processus se termine ; son père reçoit SIGCHLD")
+            }
         }
     }
 }
@@ -381,8 +711,8 @@ pub enum Problem<'a> {
     Input { why: &'a dyn fmt::Display },
     /// Writing the replies to stdout failed.
     Output { why: &'a dyn fmt::Display },
-    /// A blocking `accept()` waits on one socket: the iterative model serves one port.
-    OneListenerOnly,
+    /// A blocking `accept()` waits on one socket: the blocking models serve one port.
+    OneListenerOnly { model: &'a str },
 }
 
 impl fmt::Display for Problem<'_> {
@@ -412,13 +742,13 @@ impl fmt::Display for Problem<'_> {
             (Problem::Output { why }, Lang::Fr) => {
                 write!(f, "écriture sur la sortie standard : {why}")
             }
-            (Problem::OneListenerOnly, Lang::En) => write!(
+            (Problem::OneListenerOnly { model }, Lang::En) => write!(
                 f,
-                "the iterative model serves one port: a blocking accept() waits on one listening socket only, so a second --listen would never be served (use --model select, poll or mio)"
+                "the {model} model serves one port: its blocking accept() waits on one listening socket only, so a second --listen would never be served (use --model select, poll or mio)"
             ),
-            (Problem::OneListenerOnly, Lang::Fr) => write!(
+            (Problem::OneListenerOnly { model }, Lang::Fr) => write!(
                 f,
-                "le modèle itératif sert un seul port : un accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
+                "le modèle {model} sert un seul port : son accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
             ),
         }
     }

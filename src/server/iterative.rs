@@ -6,28 +6,62 @@
 //! handshake: `ss -tn` shows it ESTABLISHED), and a client that never sends anything blocks
 //! everybody. That is the problem the other models solve.
 //!
+//! Shutdown: SIGINT (Ctrl-C) or SIGTERM interrupts the blocked `accept()` (EINTR) or `recv()`;
+//! the listening socket is closed, the client being served has `--grace` seconds to leave, and
+//! a summary goes to stderr.
+//!
 //! Run it:      `sockstep server` (or `--model iterative --narrate`)
 //! Talk to it:  `sockstep client`, or `nc 127.0.0.1 6789`
 //! Watch it:    `strace -f -e trace=network,read,write,close sockstep server`
 //! Compare:     the fork and thread models, which serve clients side by side.
 
-use super::{AcceptError, Config, log_accept_error, open_listener, sort_accept_error};
+use nix::errno::Errno;
+
+use super::{AcceptError, Config, log_accept_error, open_listener, sort_accept_error, summary};
 use crate::Error;
 use crate::dialogue::{self, Tally};
 use crate::narrate::{self, Log};
+use crate::signals;
 use crate::sys::{self, Blocking};
 use crate::text::{Msg, Problem};
 
 pub fn run(config: &Config) -> Result<(), Error> {
     let [listen] = config.listens[..] else {
-        return Err(Error::Problem(Problem::OneListenerOnly.to_string()));
+        let model = config.model.to_string();
+        return Err(Error::Problem(
+            Problem::OneListenerOnly { model: &model }.to_string(),
+        ));
     };
+    signals::handle_shutdown(config.grace)?;
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
     let mut tally = Tally::default();
     loop {
-        // Blocks until the kernel has a connection ready in the queue.
+        if let Some(signal) = signals::shutdown_signal() {
+            // A client being served when the signal came has had its grace period inside
+            // the dialogue: nobody is connected any more.
+            let grace = signals::grace();
+            narrate::log(
+                Log::Conn,
+                None,
+                Msg::ShuttingDown {
+                    signal,
+                    clients: 0,
+                    grace,
+                },
+            );
+            break;
+        }
+        // Blocks until the kernel has a connection ready in the queue, or a signal comes.
         let conn_fd = match sys::accept(&listen_fd) {
             Ok(conn_fd) => conn_fd,
+            // The SIGINT or SIGTERM handler ran (installed without SA_RESTART, so the kernel
+            // did not resume the accept()): the top of the loop sees the shutdown.
+            Err(error) if error.errno == Errno::EINTR => {
+                if let Some(signal) = signals::shutdown_signal() {
+                    narrate::log(Log::Conn, None, Msg::AcceptInterrupted { signal });
+                }
+                continue;
+            }
             Err(error) => match sort_accept_error(error) {
                 AcceptError::Transient(error) => {
                     log_accept_error(&error);
@@ -43,5 +77,6 @@ pub fn run(config: &Config) -> Result<(), Error> {
     }
     narrate::log(Log::Conn, None, Msg::Unplugging);
     sys::close(listen_fd)?;
+    summary(tally);
     Ok(())
 }

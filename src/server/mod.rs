@@ -7,13 +7,23 @@
 //! multiplexed:
 //!
 //! - [`iterative`]: one client at a time, the course's server.
+//! - [`fork`]: a process per client, UNP's `tcpserv01`.
+//! - [`threads`]: a thread per client.
+//!
+//! Every model stops the same way on SIGINT or SIGTERM ([`crate::signals`]): it closes its
+//! listening socket, lets the clients still connected have `--grace` seconds to leave, prints
+//! a [`summary`] on stderr, and exits 0.
 
+pub mod fork;
 pub mod iterative;
+pub mod threads;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use crate::Error;
+use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::service::Service;
 use crate::stream::Io;
@@ -32,12 +42,30 @@ pub const BACKLOG: i32 = 1;
 pub enum Model {
     /// One client at a time, in the only thread: the course's server.
     Iterative,
+    /// A child process per client (fork).
+    Fork,
+    /// A thread per client.
+    Threads,
+}
+
+impl Model {
+    /// How many clients the model serves at once when `--max-clients` does not say. A
+    /// process per client costs more than a thread per client; the iterative model serves one.
+    pub fn default_max_clients(self) -> usize {
+        match self {
+            Model::Iterative => 1,
+            Model::Fork => 64,
+            Model::Threads => 1024,
+        }
+    }
 }
 
 impl fmt::Display for Model {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self {
             Model::Iterative => "iterative",
+            Model::Fork => "fork",
+            Model::Threads => "threads",
         };
         f.write_str(name)
     }
@@ -60,14 +88,34 @@ pub struct Config {
     pub once: bool,
     pub io: Io,
     pub reuseaddr: bool,
+    /// The most clients served at once (the fork and thread models).
+    pub max_clients: usize,
+    /// How long the clients still connected at a shutdown have to leave.
+    pub grace: Duration,
 }
 
-/// Runs the server until it is done (`--once`) or fails to set up.
+/// Runs the server until it is done (`--once`, SIGINT, SIGTERM) or fails to set up.
 pub fn run(config: &Config) -> Result<(), Error> {
     narrate::set_tag(config.model.to_string());
     match config.model {
         Model::Iterative => iterative::run(config),
+        Model::Fork => fork::run(config),
+        Model::Threads => threads::run(config),
     }
+}
+
+/// The last line of every server, on stderr at every log level: how many clients it served
+/// and how many bytes it received and sent.
+pub fn summary(tally: Tally) {
+    narrate::log(
+        Log::Quiet,
+        None,
+        Msg::Summary {
+            clients: tally.clients,
+            bytes_in: tally.bytes_in,
+            bytes_out: tally.bytes_out,
+        },
+    );
 }
 
 /// The course's server setup: `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen`; then
