@@ -469,3 +469,57 @@ pub fn run_client_on_tty(args: &[&str], typed: &[u8]) -> ClientRun {
         stderr: stderr.text(),
     }
 }
+
+pub mod models;
+
+/// Polls `cond` until it holds; panics after [`LIMIT`] with `what`. For states that no line or
+/// byte announces, such as a thread that has finished exiting or a zombie in /proc.
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + LIMIT;
+    while !cond() {
+        assert!(Instant::now() < deadline, "waited in vain for: {what}");
+        thread::sleep(Duration::from_millis(10)); // polling a state, not synchronising
+    }
+}
+
+/// The children of process `pid`, each with its state letter from /proc (`Z`: a zombie).
+pub fn children_of(pid: u32) -> Vec<(u32, char)> {
+    let mut children = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        // /proc/PID/stat: `pid (comm) state ppid ...`; comm may hold spaces, so split after
+        // its closing parenthesis. A process may vanish while we look: skip it.
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
+        let ppid: u32 = fields.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        if ppid == pid {
+            children.push((child, state));
+        }
+    }
+    children
+}
+
+/// Has the server sent nothing on `stream` so far? Looks without waiting.
+pub fn nothing_received(stream: &TcpStream) -> bool {
+    stream.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let result = stream.peek(&mut byte);
+    stream.set_nonblocking(false).unwrap();
+    matches!(result, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// Resets the connection: SO_LINGER with a zero timeout, then close, sends RST instead of FIN.
+pub fn reset(stream: TcpStream) {
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+}

@@ -1,0 +1,27 @@
+//! The threads model over real loopback sockets: the scenarios of `common::models`.
+
+mod common;
+
+use common::models;
+
+const MODEL: &str = "threads";
+
+#[test]
+fn hundred_clients_at_once() {
+    models::hundred_clients_at_once(MODEL);
+}
+
+#[test]
+fn no_leftovers_after_200_clients() {
+    models::no_leftovers_after_200_clients(MODEL);
+}
+
+#[test]
+fn cap_holds() {
+    models::cap_holds(MODEL);
+}
+
+#[test]
+fn reset_disturbs_nobody() {
+    models::reset_disturbs_nobody(MODEL);
+}
