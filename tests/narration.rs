@@ -8,7 +8,8 @@ use pretty_assertions::assert_eq;
 use sockstep::layers::TABLE;
 
 /// The server narrates the course's server sequence, call by call: `socket`, `setsockopt`,
-/// `bind`, `listen` (and `getsockname` for the real port), then for the client `accept`,
+/// `bind`, `listen` (and `getsockname` for the real port), the SIGINT and SIGTERM handlers
+/// (`rt_sigaction`, for the shutdown), then for the client `accept`,
 /// `getpeername`, one `recvfrom`/`sendto` per message, the `recvfrom` that returns 0, `close`,
 /// and with `--once` the `close` of the listening socket.
 #[test]
@@ -27,6 +28,8 @@ fn the_server_narrates_the_course_sequence() {
             "bind",
             "listen",
             "getsockname",
+            "rt_sigaction",
+            "rt_sigaction",
             "accept",
             "getpeername",
             "recvfrom",
@@ -120,7 +123,7 @@ fn the_narration_bracket_comes_from_the_table() {
         assert!(server.wait_exit().success());
         server.stderr.wait_closed();
         let narrated = narration(&server.stderr.text());
-        assert_eq!(narrated.len(), 12, "{lang}: {narrated:#?}");
+        assert_eq!(narrated.len(), 14, "{lang}: {narrated:#?}");
         for line in &narrated {
             let row = TABLE
                 .iter()

@@ -60,11 +60,12 @@ pub fn run(config: &Config) -> Result<(), Error> {
         ));
     };
     narrate::set_tag(format!("fork pid {}", sys::getpid()));
-    signals::handle_shutdown(config.grace)?;
-    signals::handle_children()?;
     // Before the first fork(), so that every child inherits the same shared page.
     let counters = Counters::map()?;
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
+    // Before the first accept(): from here on, Ctrl-C or a child's exit interrupts it.
+    signals::handle_shutdown(config.grace)?;
+    signals::handle_children()?;
     let mut children = Children::default();
     loop {
         if signals::take_child_left() {

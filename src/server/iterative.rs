@@ -32,8 +32,9 @@ pub fn run(config: &Config) -> Result<(), Error> {
             Problem::OneListenerOnly { model: &model }.to_string(),
         ));
     };
-    signals::handle_shutdown(config.grace)?;
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
+    // Before the first accept(): from here on, Ctrl-C interrupts it.
+    signals::handle_shutdown(config.grace)?;
     let mut tally = Tally::default();
     loop {
         if let Some(signal) = signals::shutdown_signal() {

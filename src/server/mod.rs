@@ -26,6 +26,7 @@ use crate::Error;
 use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::service::Service;
+use crate::signals;
 use crate::stream::Io;
 use crate::sys::{self, Blocking, SockOpt, Socket};
 use crate::text::Msg;
@@ -104,9 +105,13 @@ pub fn run(config: &Config) -> Result<(), Error> {
     }
 }
 
-/// The last line of every server, on stderr at every log level: how many clients it served
-/// and how many bytes it received and sent.
+/// The last line of a server stopped by SIGINT or SIGTERM, on stderr at every log level: how
+/// many clients it served and how many bytes it received and sent. A server that stops after
+/// `--once` ends as the course's example does, on « On se débranche », with no summary.
 pub fn summary(tally: Tally) {
+    if signals::shutdown_signal().is_none() {
+        return;
+    }
     narrate::log(
         Log::Quiet,
         None,

@@ -55,8 +55,9 @@ pub fn run(config: &Config) -> Result<(), Error> {
         ));
     };
     narrate::set_tag(format!("threads tid {}", sys::gettid()));
-    signals::handle_shutdown(config.grace)?;
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
+    // Before the first accept(): from here on, Ctrl-C interrupts it.
+    signals::handle_shutdown(config.grace)?;
     let clients = Arc::new(Clients::default());
     loop {
         if signals::shutdown_signal().is_some() {
