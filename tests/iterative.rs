@@ -85,3 +85,28 @@ fn once_exits_zero_after_one_client() {
         vec![format!("listening on {}", server.addr())]
     );
 }
+
+/// A client that resets its connection in the middle of a dialogue (`SO_LINGER` 0, then
+/// `close()`: the kernel sends RST instead of FIN) is logged as a lost connection, and the
+/// server goes on to the next client.
+#[test]
+fn a_client_that_resets_is_logged_and_the_server_goes_on() {
+    let server = Server::loopback(&[]);
+    let mut rude = server.connect();
+    assert_eq!(echo(&mut rude, b"one\n"), b"ONE\n");
+    socket2::SockRef::from(&rude)
+        .set_linger(Some(std::time::Duration::ZERO))
+        .unwrap();
+    rude.write_all(b"two\n").unwrap();
+    drop(rude);
+    server
+        .stderr
+        .wait_for("the reset logged", |l| l.contains("connection lost: "));
+    let mut next = server.connect();
+    assert_eq!(echo(&mut next, b"next\n"), b"NEXT\n");
+    let log = server.stderr.text();
+    assert!(
+        log.contains("ECONNRESET") || log.contains("EPIPE"),
+        "the log names the errno:\n{log}"
+    );
+}

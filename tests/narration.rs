@@ -109,26 +109,32 @@ fn layers_prints_a_row_for_every_call() {
 }
 
 /// Every narration bracket starts with the layers of the call's row in the table, in English
-/// and in French, and names glibc's renaming of `recv()` and `send()`.
+/// and in French, on the server and on the client, with either pair of calls; and between
+/// them, these runs narrate every call the course names, each found in the table. The bracket
+/// of `recvfrom` says that glibc's `recv()` is that system call.
 #[test]
 fn the_narration_bracket_comes_from_the_table() {
-    for (lang, renamed) in [
-        ("en", "recv() is the recvfrom syscall"),
-        ("fr", "recv() est l'appel système recvfrom"),
+    let mut seen = std::collections::BTreeSet::new();
+    for (lang, io, renamed) in [
+        ("en", "send-recv", "recv() is the recvfrom syscall; "),
+        ("fr", "read-write", ""),
+        ("fr", "send-recv", "recv() est l'appel système recvfrom ; "),
     ] {
-        let mut server = Server::loopback(&["--narrate", "--once", "--lang", lang]);
-        let mut client = server.connect();
-        assert_eq!(echo(&mut client, b"x\n"), b"X\n");
-        drop(client);
+        let flags = ["--narrate", "--lang", lang, "--io", io];
+        let mut server = Server::loopback(&[&flags[..], &["--once"]].concat());
+        let port = server.addr().port().to_string();
+        let client = run_client(&[&flags[..], &["--port", &port]].concat(), b"x\n");
+        assert!(client.status.success(), "{}", client.stderr);
         assert!(server.wait_exit().success());
         server.stderr.wait_closed();
-        let narrated = narration(&server.stderr.text());
-        assert_eq!(narrated.len(), 14, "{lang}: {narrated:#?}");
+        let narrated = [narration(&server.stderr.text()), narration(&client.stderr)].concat();
+        assert_eq!(narrated.len(), 14 + 7, "{lang} {io}: {narrated:#?}");
         for line in &narrated {
             let row = TABLE
                 .iter()
                 .find(|row| row.syscall == line.syscall)
                 .unwrap_or_else(|| panic!("{} has no row in the table", line.syscall));
+            seen.insert(row.call);
             let internet = if lang == "fr" {
                 row.internet.fr
             } else {
@@ -141,8 +147,32 @@ fn the_narration_bracket_comes_from_the_table() {
                 line.syscall,
                 line.bracket
             );
+            if line.syscall == "recvfrom" {
+                assert!(
+                    line.bracket[label.len()..].starts_with(renamed),
+                    "{lang}: {}",
+                    line.bracket
+                );
+            }
         }
-        let recv = narrated.iter().find(|n| n.syscall == "recvfrom").unwrap();
-        assert!(recv.bracket.contains(renamed), "{lang}: {}", recv.bracket);
+    }
+    let course = [
+        "socket",
+        "setsockopt",
+        "bind",
+        "listen",
+        "accept",
+        "connect",
+        "recv",
+        "read",
+        "send",
+        "write",
+        "shutdown",
+        "close",
+        "getsockname",
+        "getpeername",
+    ];
+    for call in course {
+        assert!(seen.contains(call), "{call}() was never narrated");
     }
 }
