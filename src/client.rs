@@ -41,7 +41,7 @@ const PROMPT: &str = ">>> ";
 pub fn run(options: &Options) -> Result<(), Error> {
     narrate::set_tag("client");
     let server_addrs = resolve(&options.host, options.port)?;
-    let sock = connect_first(&server_addrs)?;
+    let sock = connect_first(&options.host, &server_addrs)?;
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut input = stdin.lock();
@@ -49,7 +49,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let mut replies = Replies::default();
     loop {
         if interactive {
-            eprint!("{PROMPT}");
+            prompt(PROMPT);
         }
         line.clear();
         let n = input
@@ -64,7 +64,8 @@ pub fn run(options: &Options) -> Result<(), Error> {
         replies.read(options.io, &sock, Until::LinesAnswered)?;
     }
     if interactive {
-        eprintln!();
+        // End the prompt's line, so that what follows starts on a line of its own.
+        prompt("\n");
     }
     narrate::log(Log::Conn, None, Msg::EndOfInput);
     sys::shutdown_write(&sock)?;
@@ -74,29 +75,30 @@ pub fn run(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes the prompt on stderr. Unlike `eprint!`, which panics when stderr cannot be written
+/// (a closed pipe), a prompt nobody can see is no reason to stop.
+fn prompt(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
 /// An IP address is used as it is; a name is looked up with getaddrinfo (which reads
 /// /etc/hosts and may ask DNS: library code, not one system call, so it is not narrated).
 fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Error> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    let unknown = |why: &dyn std::fmt::Display| {
-        Error::Problem(Problem::UnknownHost { host, why }.to_string())
-    };
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| unknown(&e))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(unknown(&"no address"));
+    match (host, port).to_socket_addrs() {
+        Ok(addrs) => Ok(addrs.collect()),
+        Err(why) => Err(Error::Problem(
+            Problem::UnknownHost { host, why: &why }.to_string(),
+        )),
     }
-    Ok(addrs)
 }
 
 /// `socket` and `connect` to each address in turn (a name may have an IPv6 and an IPv4
 /// address) until one answers; the error of the last one otherwise.
-fn connect_first(server_addrs: &[SocketAddr]) -> Result<Socket, Error> {
-    let mut last_error = None;
+fn connect_first(host: &str, server_addrs: &[SocketAddr]) -> Result<Socket, Error> {
+    let mut last_error = Error::Problem(Problem::NoAddress { host }.to_string());
     for server_addr in server_addrs {
         let sock = sys::socket(server_addr, Blocking::Yes)?;
         match sys::connect(&sock, server_addr) {
@@ -105,13 +107,15 @@ fn connect_first(server_addrs: &[SocketAddr]) -> Result<Socket, Error> {
                 return Ok(sock);
             }
             Err(error) => {
-                // Dropping the socket closes it (narrated); the next address gets a new one.
-                drop(sock);
-                last_error = Some(error);
+                // A socket whose connect() failed cannot portably connect again: close it, and
+                // try the next address with a new one. A failure of this close() would only
+                // hide the connect() error, which is the one that matters.
+                let _ = sys::close(sock);
+                last_error = error.into();
             }
         }
     }
-    Err(last_error.map_or(Error::Problem("no address".into()), Error::from))
+    Err(last_error)
 }
 
 /// How long to read.

@@ -41,10 +41,11 @@ impl Io {
 
 /// Sends all of `data` on a blocking socket, however many calls it takes.
 ///
-/// A blocking `send()` normally takes everything, but may return early with a partial count
-/// (interrupted by a signal after some bytes were copied, or on a very large buffer); the
-/// course's Python client would then report « Erreur envoi. » and stop. Here the rest is sent
-/// and the short send logged. `EINTR` before any byte was taken is retried.
+/// A blocking `send()` waits until it has copied every byte into the send buffer, with two
+/// exceptions: a signal that arrives after some bytes were copied, and a send timeout
+/// (`SO_SNDTIMEO`). It then returns a partial count, and the course's Python client would report
+/// « Erreur envoi. » and stop. Here the rest is sent and the short send logged. A signal that
+/// arrives before any byte was copied gives `EINTR`: nothing was sent, so it is retried.
 pub fn send_all(io: Io, sock: &Socket, data: &[u8]) -> sys::Result<()> {
     let mut sent = 0;
     while sent < data.len() {

@@ -544,7 +544,11 @@ impl fmt::Display for Note {
             (Note::LocalAddr { addr }, Lang::Fr) => write!(f, "ce bout-ci est {addr}"),
             (Note::PeerAddr { addr }, Lang::En) => write!(f, "the other end is {addr}"),
             (Note::PeerAddr { addr }, Lang::Fr) => write!(f, "l'autre bout est {addr}"),
-            (Note::Failed { errno }, _) => write!(f, "{}", errno_hint(*errno)),
+            (Note::Failed { errno }, _) => match errno_hint(*errno) {
+                "" if lang == Lang::En => write!(f, "failed"),
+                "" => write!(f, "échec"),
+                hint => f.write_str(hint),
+            },
             (Note::Timeout { after }, Lang::En) => write!(
                 f,
                 "a blocked call on this socket gives up after {:.3} s (EAGAIN)",
@@ -705,6 +709,8 @@ pub enum Problem<'a> {
         host: &'a str,
         why: &'a dyn fmt::Display,
     },
+    /// The name resolved to no IPv4 or IPv6 address.
+    NoAddress { host: &'a str },
     /// The server closed before the whole reply came.
     ServerVanished,
     /// Reading the client's input failed.
@@ -726,6 +732,18 @@ impl fmt::Display for Problem<'_> {
                 f,
                 "getaddrinfo({host}) : hôte inconnu : {why} (résolution de nom, avant toute socket)"
             ),
+            (Problem::NoAddress { host }, Lang::En) => {
+                write!(
+                    f,
+                    "getaddrinfo({host}): no IPv4 or IPv6 address for this name"
+                )
+            }
+            (Problem::NoAddress { host }, Lang::Fr) => {
+                write!(
+                    f,
+                    "getaddrinfo({host}) : aucune adresse IPv4 ni IPv6 pour ce nom"
+                )
+            }
             (Problem::ServerVanished, Lang::En) => write!(
                 f,
                 "recv() returned 0: the server closed the connection before its reply was complete"
