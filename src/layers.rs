@@ -339,6 +339,97 @@ pub static TABLE: &[Row] = &[
             "FIN → sur chaque connexion qu'il était le dernier à tenir"
         ),
     },
+    Row {
+        call: "accept4",
+        syscall: "accept4",
+        internet: t!("transport", "transport"),
+        osi: "4 (5)",
+        kernel: t!(
+            "as accept(), and sets flags on the new descriptor in the same call (SOCK_NONBLOCK: the connected socket never blocks); on a non-blocking listening socket an empty queue gives EAGAIN",
+            "comme accept(), et règle des options du nouveau descripteur dans le même appel (SOCK_NONBLOCK : la socket connectée ne bloque jamais) ; sur une socket d'écoute non bloquante, une file vide donne EAGAIN"
+        ),
+        wire: t!(
+            "nothing: SYN, SYN-ACK, ACK were exchanged before, by the kernel",
+            "rien : SYN, SYN-ACK, ACK ont déjà été échangés, par le noyau"
+        ),
+    },
+    Row {
+        call: "select",
+        syscall: "select",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "checks every descriptor of the bit sets (data or a connection waiting? room to send?), sleeps until one is ready, rewrites the sets to say which; descriptors stop at FD_SETSIZE (1024)",
+            "examine chaque descripteur des ensembles de bits (des données ou une connexion en attente ? de la place pour envoyer ?), dort jusqu'à ce que l'un soit prêt, réécrit les ensembles pour dire lesquels ; les descripteurs s'arrêtent à FD_SETSIZE (1024)"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "poll",
+        syscall: "poll",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "the same question as select() with an array of {fd, events}: any descriptor number, answers in revents (POLLHUP, POLLERR even unasked); the whole array is copied and scanned at each call",
+            "la même question que select() avec un tableau de {fd, events} : tout numéro de descripteur, réponse dans revents (POLLHUP, POLLERR même sans les demander) ; tout le tableau est copié et parcouru à chaque appel"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "epoll_create1",
+        syscall: "epoll_create1",
+        internet: t!("none (the process)", "aucune (le processus)"),
+        osi: "—",
+        kernel: t!(
+            "creates an epoll instance (an interest list and a ready list) and returns a descriptor for it",
+            "crée une instance epoll (une liste d'intérêt et une liste des prêts) et rend un descripteur pour elle"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "epoll_ctl",
+        syscall: "epoll_ctl",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "adds a socket to the interest list, once: from then on the kernel itself puts it on the ready list when bytes arrive or send room frees up",
+            "ajoute une socket à la liste d'intérêt, une fois : dès lors le noyau la met lui-même sur la liste des prêts quand des octets arrivent ou que de la place se libère pour envoyer"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "epoll_wait",
+        syscall: "epoll_wait",
+        internet: t!("application ↔ transport", "application ↔ transport"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "sleeps until the ready list is not empty and copies out its events; nothing is scanned, so the cost follows the ready sockets, not the connections",
+            "dort jusqu'à ce que la liste des prêts ne soit pas vide et en copie les événements ; rien n'est parcouru, le coût suit les sockets prêtes, pas les connexions"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "getrlimit",
+        syscall: "prlimit64",
+        internet: t!("none (the process)", "aucune (le processus)"),
+        osi: "—",
+        kernel: t!(
+            "tells a limit of the process: RLIMIT_NOFILE, how many descriptors (so sockets) it may have open, soft and hard",
+            "donne une limite du processus : RLIMIT_NOFILE, combien de descripteurs (donc de sockets) il peut avoir ouverts, souple et stricte"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
+        call: "setrlimit",
+        syscall: "prlimit64",
+        internet: t!("none (the process)", "aucune (le processus)"),
+        osi: "—",
+        kernel: t!(
+            "sets a limit of the process: raises the soft RLIMIT_NOFILE up to the hard one, so that more clients can be connected at once",
+            "règle une limite du processus : monte la limite souple RLIMIT_NOFILE jusqu'à la stricte, pour que plus de clients puissent être connectés à la fois"
+        ),
+        wire: t!("nothing", "rien"),
+    },
 ];
 
 /// The row for `call` (the course's name: `recv`, not `recvfrom`).

@@ -13,7 +13,7 @@
 //! [`close`], as the course does; a `Socket` dropped on an error path is closed by the same
 //! narrated `close()`, so that no close ever happens behind the reader's back.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
@@ -21,7 +21,10 @@ use std::ptr::NonNull;
 use std::time::Duration;
 
 use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::mman::{MapFlags, ProtFlags};
+use nix::sys::resource::Resource;
+use nix::sys::select::FdSet;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::sys::socket::{
     self as nix_socket, AddressFamily, Backlog, MsgFlags, SockFlag, SockType, SockaddrIn,
@@ -895,4 +898,332 @@ pub fn exit(status: i32) -> ! {
     );
     // SAFETY: _exit is always safe to call; it does not return.
     unsafe { libc::_exit(status) }
+}
+
+/// `accept4(2)`: accept a connection on a socket, with flags for the new descriptor.
+///
+/// Layer: transport (OSI 4), as [`accept`]. The one difference is the fourth argument:
+/// `SOCK_NONBLOCK` makes the new connected socket non-blocking in the same call, so that an
+/// event loop's `recv()` and `send()` return EAGAIN instead of stopping every other client.
+/// On a non-blocking listening socket, an empty queue gives EAGAIN: the event loops accept until
+/// then.
+///
+/// strace: `accept4(3, NULL, NULL, SOCK_NONBLOCK) = 5`
+/// (<https://man7.org/linux/man-pages/man2/accept4.2.html>)
+pub fn accept4(listen_sock: &Socket, blocking: Blocking) -> Result<Socket> {
+    let (flags, flag_names) = match blocking {
+        Blocking::Yes => (SockFlag::empty(), "0"),
+        Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_NONBLOCK"),
+    };
+    let result = nix_socket::accept4(listen_sock.fd(), flags);
+    narrate::syscall(
+        "accept4",
+        || format!("{listen_sock}, NULL, NULL, {flag_names}"),
+        &result,
+        || Note::Accept,
+    );
+    named(result, "accept4", || format!("{listen_sock}, {flag_names}")).map(Socket::owning)
+}
+
+/// `select(2)`: wait until some of the given descriptors are ready.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The kernel looks at each socket
+/// in the sets (is there something in its receive buffer, or a connection in its queue? room in
+/// its send buffer?), sleeps until one of them is ready, and rewrites the sets to say which are.
+/// Level-triggered: a socket with unread bytes is reported again at the next call.
+///
+/// The sets are bit arrays of `FD_SETSIZE` (1024) bits: a descriptor of 1024 or more cannot be
+/// put in one (glibc's `FD_SET` would write past the array; nix refuses with a panic), which is
+/// why the select model refuses such connections. `nfds` is the highest descriptor plus one.
+///
+/// strace: `select(6, [3 5], [4], NULL, NULL) = 1 (in [5])`
+/// (<https://man7.org/linux/man-pages/man2/select.2.html>)
+pub fn select<'fd>(
+    nfds: RawFd,
+    readfds: &mut FdSet<'fd>,
+    writefds: &mut FdSet<'fd>,
+) -> Result<usize> {
+    // The call rewrites the sets: render what was asked before asking, and only when narrating.
+    let asked = narrate::narrating().then(|| {
+        format!(
+            "{nfds}, {}, {}, NULL, NULL",
+            strace_fd_set(readfds, nfds),
+            strace_fd_set(writefds, nfds)
+        )
+    });
+    let result = nix::sys::select::select(nfds, &mut *readfds, &mut *writefds, None, None)
+        .map(|n| n as usize);
+    narrate::syscall(
+        "select",
+        || asked.unwrap_or_default(),
+        &result.map(|n| {
+            let mut shown = n.to_string();
+            if n > 0 {
+                let _ = write!(
+                    shown,
+                    " (in {}, out {})",
+                    strace_fd_set(readfds, nfds),
+                    strace_fd_set(writefds, nfds)
+                );
+            }
+            shown
+        }),
+        || Note::Ready,
+    );
+    named(result, "select", || nfds.to_string())
+}
+
+/// A set of descriptors as strace prints it: `[3 5]`.
+fn strace_fd_set(set: &FdSet<'_>, nfds: RawFd) -> String {
+    let fds: Vec<String> = set
+        .fds(Some(nfds - 1))
+        .map(|fd| fd.as_raw_fd().to_string())
+        .collect();
+    format!("[{}]", fds.join(" "))
+}
+
+/// `poll(2)`: wait for some event on a set of file descriptors.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The same question as
+/// [`select`], asked with an array of `{fd, events}` instead of bit sets: any descriptor number
+/// works, and the kernel answers in each entry's `revents`, where it may also put `POLLHUP`
+/// (the connection is over) or `POLLERR` (an error is pending, such as a RST) even if they were
+/// not asked for. Level-triggered, and the whole array is copied in and scanned at every call.
+///
+/// strace: `poll([{fd=3, events=POLLIN}, {fd=5, events=POLLIN}], 2, -1) = 1 ([{fd=5, revents=POLLIN}])`
+/// (<https://man7.org/linux/man-pages/man2/poll.2.html>)
+pub fn poll(fds: &mut [PollFd<'_>]) -> Result<usize> {
+    let result = nix::poll::poll(fds, PollTimeout::NONE).map(|n| n as usize);
+    narrate::syscall(
+        "poll",
+        || {
+            let asked: Vec<String> = fds
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{{fd={}, events={}}}",
+                        p.as_fd().as_raw_fd(),
+                        strace_poll_flags(p.events())
+                    )
+                })
+                .collect();
+            format!("[{}], {}, -1", asked.join(", "), fds.len())
+        },
+        &result.map(|n| {
+            let answered: Vec<String> = fds
+                .iter()
+                .filter_map(|p| {
+                    let revents = p.revents().unwrap_or(PollFlags::empty());
+                    (!revents.is_empty()).then(|| {
+                        format!(
+                            "{{fd={}, revents={}}}",
+                            p.as_fd().as_raw_fd(),
+                            strace_poll_flags(revents)
+                        )
+                    })
+                })
+                .collect();
+            if n > 0 {
+                format!("{n} ([{}])", answered.join(", "))
+            } else {
+                n.to_string()
+            }
+        }),
+        || Note::Ready,
+    );
+    named(result, "poll", || format!("{} fds", fds.len()))
+}
+
+/// Poll flags as strace prints them: `POLLIN|POLLOUT`.
+fn strace_poll_flags(flags: PollFlags) -> String {
+    let names: Vec<&str> = flags.iter_names().map(|(name, _)| name).collect();
+    if names.is_empty() {
+        "0".into()
+    } else {
+        names.join("|")
+    }
+}
+
+/// `epoll_create1(2)`: open an epoll file descriptor, here inside a [`mio::Poll`].
+///
+/// Layer: none of the network's: the kernel creates an epoll instance, a set of descriptors to
+/// watch (the interest list) and a list of those that are ready, and returns a descriptor for
+/// it. `mio::Poll::new()` makes exactly this call and nothing else.
+///
+/// strace: `epoll_create1(EPOLL_CLOEXEC) = 3`
+/// (<https://man7.org/linux/man-pages/man2/epoll_create1.2.html>)
+pub fn epoll_create1() -> Result<mio::Poll> {
+    let result = mio::Poll::new().map_err(io_errno);
+    narrate::syscall(
+        "epoll_create1",
+        || "EPOLL_CLOEXEC".into(),
+        &result.as_ref().map(|poll| poll.as_raw_fd()).map_err(|e| *e),
+        || Note::EpollCreate,
+    );
+    named(result, "epoll_create1", String::new)
+}
+
+/// `epoll_ctl(2)` with `EPOLL_CTL_ADD`: add a descriptor to an epoll instance's interest list,
+/// here through [`mio::Registry::register`] and [`mio::unix::SourceFd`], so that the socket stays
+/// ours (made by our `socket()` or `accept4()`) and mio only watches it.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). From now on the kernel itself
+/// puts the socket on the ready list when bytes arrive or room frees up in its send buffer: the
+/// program pays once here, not at every wait as with `select()` and `poll()`. mio always asks
+/// for edge-triggered notification (`EPOLLET`): one event per change, not one per wait while the
+/// socket stays ready; readable includes `EPOLLRDHUP` (the peer sent FIN). The token comes back
+/// with each event: it tells which connection the event is for.
+///
+/// strace: `epoll_ctl(3, EPOLL_CTL_ADD, 5, {events=EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET, data={u32=0, u64=0}}) = 0`
+/// (<https://man7.org/linux/man-pages/man2/epoll_ctl.2.html>)
+pub fn epoll_ctl_add(
+    registry: &mio::Registry,
+    epoll_fd: RawFd,
+    sock: &Socket,
+    token: mio::Token,
+    interest: mio::Interest,
+) -> Result<()> {
+    let result = registry
+        .register(&mut mio::unix::SourceFd(&sock.fd()), token, interest)
+        .map_err(io_errno);
+    narrate::syscall(
+        "epoll_ctl",
+        || {
+            let mut events = Vec::new();
+            if interest.is_readable() {
+                events.push("EPOLLIN");
+            }
+            if interest.is_writable() {
+                events.push("EPOLLOUT");
+            }
+            if interest.is_readable() {
+                events.push("EPOLLRDHUP");
+            }
+            events.push("EPOLLET");
+            format!(
+                "{epoll_fd}, EPOLL_CTL_ADD, {sock}, {{events={}, data={{u32={}, u64={}}}}}",
+                events.join("|"),
+                token.0 as u32,
+                token.0 as u64
+            )
+        },
+        &result.map(|()| 0),
+        || Note::EpollAdd,
+    );
+    named(result, "epoll_ctl", || {
+        format!("{epoll_fd}, EPOLL_CTL_ADD, {sock}")
+    })
+}
+
+/// `epoll_wait(2)`: wait for events on an epoll instance, here inside [`mio::Poll::poll`],
+/// which makes exactly this call.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The kernel sleeps until the
+/// ready list is not empty, then copies up to `events.capacity()` events out of it. Unlike
+/// `select()` and `poll()`, nothing is passed in and nothing is scanned: the cost is the number
+/// of ready sockets, not the number of connections.
+///
+/// strace: `epoll_wait(3, [{events=EPOLLIN, data={u32=0, u64=0}}], 1024, -1) = 1`
+/// (<https://man7.org/linux/man-pages/man2/epoll_wait.2.html>)
+pub fn epoll_wait(poll: &mut mio::Poll, events: &mut mio::Events) -> Result<usize> {
+    let result = poll.poll(events, None).map_err(io_errno);
+    let epoll_fd = poll.as_raw_fd();
+    narrate::syscall(
+        "epoll_wait",
+        || {
+            let ready: Vec<String> = events
+                .iter()
+                .map(|event| {
+                    format!(
+                        "{{events={}, data={{u32={}, u64={}}}}}",
+                        strace_epoll_events(event),
+                        event.token().0 as u32,
+                        event.token().0 as u64
+                    )
+                })
+                .collect();
+            format!(
+                "{epoll_fd}, [{}], {}, -1",
+                ready.join(", "),
+                events.capacity()
+            )
+        },
+        &result.map(|()| events.iter().count()),
+        || Note::Ready,
+    );
+    named(result, "epoll_wait", || epoll_fd.to_string()).map(|()| events.iter().count())
+}
+
+/// The `EPOLL*` flags of an event, as strace prints them.
+fn strace_epoll_events(event: &mio::event::Event) -> String {
+    let mut flags = Vec::new();
+    if event.is_readable() {
+        flags.push("EPOLLIN");
+    }
+    if event.is_writable() {
+        flags.push("EPOLLOUT");
+    }
+    if event.is_error() {
+        flags.push("EPOLLERR");
+    }
+    if event.is_read_closed() && event.is_write_closed() {
+        flags.push("EPOLLHUP");
+    } else if event.is_read_closed() {
+        flags.push("EPOLLRDHUP");
+    }
+    flags.join("|")
+}
+
+/// The errno inside an `io::Error` from mio, which makes its calls with libc directly.
+fn io_errno(error: std::io::Error) -> Errno {
+    error
+        .raw_os_error()
+        .map_or(Errno::UnknownErrno, Errno::from_raw)
+}
+
+/// `getrlimit(2)` for `RLIMIT_NOFILE`: how many file descriptors this process may open.
+///
+/// Layer: none of the network's: a limit of the process. Returns the soft limit (the one
+/// enforced; `ulimit -n`, often 1024) and the hard limit (the ceiling up to which an
+/// unprivileged process may raise the soft one). Every connection is a descriptor, so a server
+/// with 1024 of them open gets EMFILE from `accept()`.
+///
+/// glibc implements it with the `prlimit64` system call, so strace shows
+/// `prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=1024, rlim_max=4096}) = 0`.
+/// (<https://man7.org/linux/man-pages/man2/getrlimit.2.html>)
+pub fn getrlimit_nofile() -> Result<(u64, u64)> {
+    let result = nix::sys::resource::getrlimit(Resource::RLIMIT_NOFILE);
+    narrate::syscall(
+        "getrlimit",
+        || match result {
+            Ok((soft, hard)) => {
+                format!("0, RLIMIT_NOFILE, NULL, {{rlim_cur={soft}, rlim_max={hard}}}")
+            }
+            Err(_) => "0, RLIMIT_NOFILE, NULL, 0x0".into(),
+        },
+        &result.map(|_| 0),
+        || Note::Limit,
+    );
+    named(result, "getrlimit", || "RLIMIT_NOFILE".into())
+}
+
+/// `setrlimit(2)` for `RLIMIT_NOFILE`: set how many file descriptors this process may open.
+///
+/// Layer: none of the network's: a limit of the process. An unprivileged process may raise
+/// its soft limit up to the hard limit (EPERM beyond).
+///
+/// glibc implements it with the `prlimit64` system call, so strace shows
+/// `prlimit64(0, RLIMIT_NOFILE, {rlim_cur=4096, rlim_max=4096}, NULL) = 0`.
+/// (<https://man7.org/linux/man-pages/man2/setrlimit.2.html>)
+pub fn setrlimit_nofile(soft: u64, hard: u64) -> Result<()> {
+    let result = nix::sys::resource::setrlimit(Resource::RLIMIT_NOFILE, soft, hard);
+    narrate::syscall(
+        "setrlimit",
+        || format!("0, RLIMIT_NOFILE, {{rlim_cur={soft}, rlim_max={hard}}}, NULL"),
+        &result.map(|()| 0),
+        || Note::Limit,
+    );
+    named(result, "setrlimit", || {
+        format!("RLIMIT_NOFILE, {soft}, {hard}")
+    })
 }
