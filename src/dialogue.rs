@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! getpeername(conn_fd)        who is it?
+//! [daytime: send(conn_fd, date line), close: the service speaks first and only]
 //! loop:
 //!     n = recv(conn_fd, 1024)  blocks until bytes arrive; 0 = the client closed
 //!     reply = service(bytes)   the parrot: upper case
@@ -22,7 +23,7 @@ use std::time::Instant;
 use nix::errno::Errno;
 
 use crate::narrate::{self, Log};
-use crate::service::{Service, Session};
+use crate::service::{Opening, Service, Session};
 use crate::signals;
 use crate::stream::{Io, send_all};
 use crate::sys::{self, SockOpt, Socket};
@@ -82,6 +83,14 @@ fn talk(conn_fd: &Socket, service: Service, io: Io, tally: &mut Tally) -> sys::R
     let fd = conn_fd.fd();
     let mut buf = [0u8; BUF_SIZE];
     let mut session = Session::new(service);
+    if let Opening::SayAndClose(greeting) = session.open() {
+        // daytime speaks first and says everything at once: nothing to read, then close.
+        narrate::log(Log::Data, Some(fd), Msg::Sending { data: &greeting });
+        send_all(io, conn_fd, &greeting)?;
+        tally.bytes_out += greeting.len() as u64;
+        narrate::log(Log::Data, Some(fd), Msg::SendOk);
+        return Ok(());
+    }
     // Upper-casing can lengthen the text (`ß` → `SS`): the reply buffer grows as needed.
     let mut reply = Vec::with_capacity(BUF_SIZE);
     let mut told = false;

@@ -3,6 +3,12 @@
 //! A service sees the byte stream of one connection, piece by piece as `recv()` delivers it,
 //! and says what to send back. It makes no system call: the server models move the bytes.
 //!
+//! Four services, each on its own port, as one machine offers HTTP on 80 and SMTP on 25
+//! (`--listen SERVICE:PORT`): the course's parrot (`upper`) and three of the Internet's oldest
+//! services, kept small so that each shows one shape of dialogue: `echo` (RFC 862) answers
+//! every byte, `discard` (RFC 863) answers nothing, `daytime` (RFC 867) speaks first, once,
+//! without listening, and closes.
+//!
 //! The course's service is the parrot (« perroquet »): every message comes back in upper case.
 //! TCP has no messages, only a stream of bytes, so the parrot is a stream transform with no
 //! framing: it upper-cases whatever has arrived and replies at once. Two things make that
@@ -19,6 +25,10 @@ pub enum Service {
     Upper,
     /// RFC 862: sends back every byte as it came.
     Echo,
+    /// RFC 863: reads everything, answers nothing, keeps the connection open.
+    Discard,
+    /// RFC 867: sends one line with the local date and time, then closes.
+    Daytime,
 }
 
 impl Service {
@@ -27,8 +37,19 @@ impl Service {
         match self {
             Service::Upper => "upper",
             Service::Echo => "echo",
+            Service::Discard => "discard",
+            Service::Daytime => "daytime",
         }
     }
+}
+
+/// How a service begins a connection.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Opening {
+    /// Wait for the client to speak (upper, echo, discard).
+    Listen,
+    /// Send these bytes at once, then close without reading anything (daytime).
+    SayAndClose(Vec<u8>),
 }
 
 /// The service's state for one connection.
@@ -47,11 +68,23 @@ impl Session {
         }
     }
 
+    /// What to do as soon as the connection is accepted, before reading anything.
+    pub fn open(&mut self) -> Opening {
+        match self.service {
+            Service::Upper | Service::Echo | Service::Discard => Opening::Listen,
+            Service::Daytime => Opening::SayAndClose(daytime_line(std::time::SystemTime::now())),
+        }
+    }
+
     /// Appends to `reply` the answer to `data`, the bytes one `recv()` just gave.
     pub fn respond(&mut self, data: &[u8], reply: &mut Vec<u8>) {
         match self.service {
             Service::Upper => self.upper(data, reply),
             Service::Echo => reply.extend_from_slice(data),
+            // RFC 863: "Any data received is thrown away. No response is sent."
+            Service::Discard => {}
+            // Daytime closes before reading; should bytes come anyway, they get no answer.
+            Service::Daytime => {}
         }
     }
 
@@ -84,6 +117,40 @@ impl Session {
             }
         }
     }
+}
+
+/// The daytime line for `now`, in the local time zone, in RFC 867's own example's format:
+/// `Tuesday, February 22, 1982 17:37:43-PST`, ended by CR LF as Internet text lines are.
+///
+/// RFC 867 leaves the syntax free ("for machine useful time use the Time Protocol"); this is
+/// the format it shows. Reading the clock is no system call (Linux serves `clock_gettime`
+/// from the vDSO), and the time zone file is read once, at the first call.
+pub fn daytime_line(now: std::time::SystemTime) -> Vec<u8> {
+    let secs = match now.duration_since(std::time::UNIX_EPOCH) {
+        Ok(since) => since.as_secs() as libc::time_t,
+        Err(_) => 0,
+    };
+    // SAFETY: `tm` is plain data that localtime_r fills in; both pointers are valid for the call.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let local = unsafe { libc::localtime_r(&secs, &mut tm) };
+    let mut out = [0u8; 128];
+    let written = if local.is_null() {
+        0
+    } else {
+        // SAFETY: the format is NUL-terminated, `out` is writable for its length, and strftime
+        // writes at most that many bytes (it returns 0 if the result does not fit).
+        unsafe {
+            libc::strftime(
+                out.as_mut_ptr().cast(),
+                out.len(),
+                c"%A, %B %-d, %Y %H:%M:%S-%Z".as_ptr(),
+                &tm,
+            )
+        }
+    };
+    let mut line = out[..written].to_vec();
+    line.extend_from_slice(b"\r\n");
+    line
 }
 
 /// Appends `text` in upper case. Upper-casing may lengthen the text: `ß` becomes `SS`.
@@ -151,6 +218,31 @@ mod tests {
     #[test]
     fn an_unfinished_character_at_the_end_goes_back_as_it_came() {
         assert_eq!(parrot(&[b"ok\xe2\x82"]), b"OK\xe2\x82");
+    }
+
+    #[test]
+    fn discard_answers_nothing() {
+        let mut session = Session::new(Service::Discard);
+        assert_eq!(session.open(), Opening::Listen);
+        let mut reply = Vec::new();
+        session.respond(b"anything\n", &mut reply);
+        session.finish(&mut reply);
+        assert_eq!(reply, b"");
+    }
+
+    #[test]
+    fn daytime_speaks_first_one_line() {
+        let mut session = Session::new(Service::Daytime);
+        let Opening::SayAndClose(line) = session.open() else {
+            panic!("daytime must speak first");
+        };
+        let text = String::from_utf8(line).unwrap();
+        assert!(text.ends_with("\r\n"), "{text:?}");
+        assert_eq!(text.lines().count(), 1, "{text:?}");
+        // RFC 867's shape: `Weekday, Month D, YYYY HH:MM:SS-ZONE`.
+        let (weekday, rest) = text.split_once(", ").unwrap();
+        assert!(weekday.ends_with("day"), "{text:?}");
+        assert!(rest.contains(':') && rest.contains('-'), "{text:?}");
     }
 
     #[test]

@@ -121,6 +121,26 @@ pub enum Msg<'a> {
     EndOfInput,
     /// The client closes.
     Disconnecting,
+    /// accept() gave a new connection on the listener of `service` (the event-loop models,
+    /// which serve several services at once).
+    ConnectionFor {
+        addr: SocketAddr,
+        service: &'static str,
+    },
+    /// A non-blocking send() took fewer bytes than asked: the rest waits for writability.
+    ShortSendWait { sent: usize, len: usize },
+    /// The client's unsent replies passed the bound: stop reading from it.
+    ReadingPaused { pending: usize, bound: usize },
+    /// The client's unsent replies drained below the bound: read from it again.
+    ReadingResumed,
+    /// The select model cannot watch a descriptor this high.
+    PastFdSetSize { fd: i32, limit: usize },
+    /// The soft limit of open descriptors was raised to the hard one.
+    NoFileRaised { from: u64, to: u64 },
+    /// The soft limit of open descriptors already is the hard one.
+    NoFileAtHard { limit: u64 },
+    /// The limit of open descriptors could not be read or raised.
+    NoFileFailed { error: &'a dyn fmt::Display },
     /// A blocked accept() returned EINTR because a signal's handler ran.
     AcceptInterrupted { signal: Signal },
     /// SIGINT or SIGTERM: the server stops accepting and gives its clients time to leave.
@@ -215,6 +235,68 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::Disconnecting, Lang::En) => write!(f, "disconnecting."),
             (Msg::Disconnecting, Lang::Fr) => write!(f, "Déconnexion."),
+            (Msg::ConnectionFor { addr, service }, Lang::En) => {
+                write!(f, "connection from {addr} for {service}")
+            }
+            (Msg::ConnectionFor { addr, service }, Lang::Fr) => {
+                write!(f, "Connexion de {addr} pour {service}")
+            }
+            (Msg::ShortSendWait { sent, len }, Lang::En) => write!(
+                f,
+                "short send: the kernel took {sent} of {len} bytes; the other {} wait until the socket is writable",
+                len - sent
+            ),
+            (Msg::ShortSendWait { sent, len }, Lang::Fr) => write!(
+                f,
+                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; les {} autres attendent que la socket soit prête en écriture",
+                len - sent
+            ),
+            (Msg::ReadingPaused { pending, bound }, Lang::En) => write!(
+                f,
+                "{pending} bytes of replies unsent (bound {bound}): the client does not read, so the server stops reading from it"
+            ),
+            (Msg::ReadingPaused { pending, bound }, Lang::Fr) => write!(
+                f,
+                "{pending} octets de réponses non envoyés (limite {bound}) : le client ne lit pas, le serveur cesse de le lire"
+            ),
+            (Msg::ReadingResumed, Lang::En) => {
+                write!(f, "the replies drained: reading from the client again")
+            }
+            (Msg::ReadingResumed, Lang::Fr) => {
+                write!(f, "Les réponses sont parties : on lit de nouveau le client")
+            }
+            (Msg::PastFdSetSize { fd, limit }, Lang::En) => write!(
+                f,
+                "refused: select() watches descriptors below FD_SETSIZE ({limit}) only, in fixed bit sets of {limit} bits, and this connection got descriptor {fd}; closing it (use --model poll or mio for more clients); the server goes on"
+            ),
+            (Msg::PastFdSetSize { fd, limit }, Lang::Fr) => write!(
+                f,
+                "Refusée : select() ne surveille que les descripteurs sous FD_SETSIZE ({limit}), dans des ensembles fixes de {limit} bits, et cette connexion a reçu le descripteur {fd} ; on la ferme (--model poll ou mio pour plus de clients) ; le serveur continue"
+            ),
+            (Msg::NoFileRaised { from, to }, Lang::En) => write!(
+                f,
+                "open descriptors limit (RLIMIT_NOFILE) raised from {from} to the hard limit, {to}: one per client"
+            ),
+            (Msg::NoFileRaised { from, to }, Lang::Fr) => write!(
+                f,
+                "Limite de descripteurs ouverts (RLIMIT_NOFILE) montée de {from} à la limite stricte, {to} : un par client"
+            ),
+            (Msg::NoFileAtHard { limit }, Lang::En) => write!(
+                f,
+                "open descriptors limit (RLIMIT_NOFILE): {limit}, already the hard limit"
+            ),
+            (Msg::NoFileAtHard { limit }, Lang::Fr) => write!(
+                f,
+                "Limite de descripteurs ouverts (RLIMIT_NOFILE) : {limit}, déjà la limite stricte"
+            ),
+            (Msg::NoFileFailed { error }, Lang::En) => write!(
+                f,
+                "cannot raise the open descriptors limit (RLIMIT_NOFILE): {error}; serving with the current one"
+            ),
+            (Msg::NoFileFailed { error }, Lang::Fr) => write!(
+                f,
+                "Impossible de monter la limite de descripteurs ouverts (RLIMIT_NOFILE) : {error} ; on sert avec l'actuelle"
+            ),
             (Msg::AcceptInterrupted { signal }, Lang::En) => {
                 write!(f, "accept() returned EINTR: the {signal} handler ran")?;
                 if *signal == Signal::SIGCHLD {
@@ -428,6 +510,12 @@ pub enum Note {
     SignalTaken { signal: Signal },
     SharedMemory,
     Exit,
+    /// select, poll, epoll_wait returned.
+    Ready,
+    EpollCreate,
+    EpollAdd,
+    /// getrlimit, setrlimit.
+    Limit,
 }
 
 /// `every local IPv4 address` for 0.0.0.0, `127.0.0.1` otherwise.
@@ -549,6 +637,24 @@ impl fmt::Display for Note {
                 "" => write!(f, "échec"),
                 hint => f.write_str(hint),
             },
+            (Note::Ready, Lang::En) => write!(f, "that many descriptors are ready"),
+            (Note::Ready, Lang::Fr) => write!(f, "autant de descripteurs sont prêts"),
+            (Note::EpollCreate, Lang::En) => {
+                write!(f, "an epoll instance: an interest list and a ready list")
+            }
+            (Note::EpollCreate, Lang::Fr) => {
+                write!(f, "une instance epoll : une liste d'intérêt et une liste des prêts")
+            }
+            (Note::EpollAdd, Lang::En) => write!(
+                f,
+                "watched from now on: the kernel reports each change (edge-triggered)"
+            ),
+            (Note::EpollAdd, Lang::Fr) => write!(
+                f,
+                "surveillée désormais : le noyau signale chaque changement (sur front)"
+            ),
+            (Note::Limit, Lang::En) => write!(f, "the limit of open descriptors"),
+            (Note::Limit, Lang::Fr) => write!(f, "la limite de descripteurs ouverts"),
             (Note::Timeout { after }, Lang::En) => write!(
                 f,
                 "a blocked call on this socket gives up after {:.3} s (EAGAIN)",
@@ -719,6 +825,8 @@ pub enum Problem<'a> {
     Output { why: &'a dyn fmt::Display },
     /// A blocking `accept()` waits on one socket: the blocking models serve one port.
     OneListenerOnly { model: &'a str },
+    /// A `--listen` argument that is not `SERVICE:PORT`.
+    BadListen { arg: &'a str },
 }
 
 impl fmt::Display for Problem<'_> {
@@ -767,6 +875,14 @@ impl fmt::Display for Problem<'_> {
             (Problem::OneListenerOnly { model }, Lang::Fr) => write!(
                 f,
                 "le modèle {model} sert un seul port : son accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
+            ),
+            (Problem::BadListen { arg }, Lang::En) => write!(
+                f,
+                "{arg:?} is not SERVICE:PORT, with SERVICE one of upper, echo, discard, daytime and PORT a number up to 65535 (0: any free port), as in echo:7007"
+            ),
+            (Problem::BadListen { arg }, Lang::Fr) => write!(
+                f,
+                "{arg:?} n'est pas SERVICE:PORT, avec SERVICE parmi upper, echo, discard, daytime et PORT un nombre jusqu'à 65535 (0 : un port libre), comme echo:7007"
             ),
         }
     }
