@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use sockstep::narrate::{self, Log};
-use sockstep::server::{self, BACKLOG, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
+use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
 use sockstep::service::Service;
 use sockstep::stream::Io;
 use sockstep::text::{self, Lang};
@@ -53,12 +53,18 @@ struct ServerArgs {
     /// Local address to bind (the course's '' is 0.0.0.0: every local IPv4 address).
     #[arg(long, default_value_t = DEFAULT_BIND)]
     bind: IpAddr,
-    /// Port to listen on (0: any free port, shown in the `listening on` line).
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    /// Port of the parrot, the one listener when no --listen is given (0: any free port,
+    /// shown in the `listening on` line). The same as --listen upper:PORT.
+    #[arg(long, default_value_t = DEFAULT_PORT, conflicts_with = "listen")]
     port: u16,
-    /// Length of the queue of connections waiting for accept() (the course's listen(1)).
-    #[arg(long, default_value_t = BACKLOG)]
-    backlog: i32,
+    /// A service on a port, as SERVICE:PORT (upper, echo, discard, daytime); repeat it for
+    /// several services at once (select, poll and mio) [default: upper:6789].
+    #[arg(long, value_name = "SERVICE:PORT", value_parser = parse_listen)]
+    listen: Vec<(Service, u16)>,
+    /// Length of the queue of connections waiting for accept() [default: the course's
+    /// listen(1) for the blocking models, SOMAXCONN for select, poll and mio].
+    #[arg(long)]
+    backlog: Option<i32>,
     /// Serve one client, then close the listening socket and exit, as the course's example.
     #[arg(long)]
     once: bool,
@@ -68,9 +74,6 @@ struct ServerArgs {
     /// Do not set SO_REUSEADDR: a restart then fails with EADDRINUSE while TIME_WAIT lasts.
     #[arg(long)]
     no_reuseaddr: bool,
-    /// What to log on stderr.
-    #[arg(long, value_enum, default_value_t = Log::Data)]
-    log: Log,
     /// Most clients served at once; past it the server stops accepting until one leaves
     /// [default: 64 for fork, 1024 for threads; iterative serves one].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -79,6 +82,20 @@ struct ServerArgs {
     /// server closes their connections.
     #[arg(long, value_name = "SECS", default_value_t = 5)]
     grace: u64,
+    /// What to log on stderr [default: data when the parrot is served, as the course's
+    /// parrot prints every message; conn otherwise, as RFC servers log connections only].
+    #[arg(long, value_enum)]
+    log: Option<Log>,
+}
+
+/// `echo:7007` → (echo, 7007).
+fn parse_listen(arg: &str) -> Result<(Service, u16), String> {
+    use clap::ValueEnum;
+    arg.split_once(':')
+        .and_then(|(service, port)| {
+            Some((Service::from_str(service, true).ok()?, port.parse().ok()?))
+        })
+        .ok_or_else(|| text::Problem::BadListen { arg }.to_string())
 }
 
 #[derive(Args)]
@@ -131,14 +148,31 @@ fn main() -> ExitCode {
 }
 
 fn run_server(args: ServerArgs) -> Result<(), Error> {
-    narrate::set_log(args.log);
-    let config = server::Config {
-        model: args.model,
-        listens: vec![Listen {
+    let listens: Vec<Listen> = if args.listen.is_empty() {
+        vec![Listen {
             service: Service::Upper,
             addr: SocketAddr::new(args.bind, args.port),
-        }],
-        backlog: args.backlog,
+        }]
+    } else {
+        args.listen
+            .iter()
+            .map(|&(service, port)| Listen {
+                service,
+                addr: SocketAddr::new(args.bind, port),
+            })
+            .collect()
+    };
+    // One log line per message costs one write(2) per message: worth it for the parrot, whose
+    // course prints every message; the RFC services log their connections only.
+    let serves_parrot = listens.iter().any(|l| l.service == Service::Upper);
+    narrate::set_log(
+        args.log
+            .unwrap_or(if serves_parrot { Log::Data } else { Log::Conn }),
+    );
+    let config = server::Config {
+        model: args.model,
+        listens,
+        backlog: args.backlog.unwrap_or(args.model.default_backlog()),
         once: args.once,
         io: args.io,
         reuseaddr: !args.no_reuseaddr,

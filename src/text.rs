@@ -485,29 +485,64 @@ impl fmt::Display for Msg<'_> {
 /// What a call did, said in the narration's bracket after the layer.
 pub enum Note {
     Socket,
-    ReuseAddr { on: bool },
+    ReuseAddr {
+        on: bool,
+    },
     NoDelay,
-    Bind { addr: SocketAddr },
-    Listen { backlog: i32 },
+    Bind {
+        addr: SocketAddr,
+    },
+    Listen {
+        backlog: i32,
+    },
     Accept,
-    Connect { addr: SocketAddr },
-    Received { n: usize },
-    Sent { n: usize, len: usize },
+    Connect {
+        addr: SocketAddr,
+    },
+    Received {
+        n: usize,
+    },
+    Sent {
+        n: usize,
+        len: usize,
+    },
     ShutdownWrite,
     Close,
-    LocalAddr { addr: SocketAddr },
-    PeerAddr { addr: SocketAddr },
-    Failed { errno: Errno },
-    Timeout { after: Duration },
+    LocalAddr {
+        addr: SocketAddr,
+    },
+    PeerAddr {
+        addr: SocketAddr,
+    },
+    Failed {
+        errno: Errno,
+    },
+    Timeout {
+        after: Duration,
+    },
     ShutdownBoth,
-    Fork { child: Pid },
+    Fork {
+        child: Pid,
+    },
     Pid,
     Tid,
-    Waited { status: WaitStatus },
-    Kill { pid: Pid, signal: Signal },
-    SigAction { signal: Signal, restart: bool },
-    SigMask { block: bool },
-    SignalTaken { signal: Signal },
+    Waited {
+        status: WaitStatus,
+    },
+    Kill {
+        pid: Pid,
+        signal: Signal,
+    },
+    SigAction {
+        signal: Signal,
+        restart: bool,
+    },
+    SigMask {
+        block: bool,
+    },
+    SignalTaken {
+        signal: Signal,
+    },
     SharedMemory,
     Exit,
     /// select, poll, epoll_wait returned.
@@ -643,7 +678,10 @@ impl fmt::Display for Note {
                 write!(f, "an epoll instance: an interest list and a ready list")
             }
             (Note::EpollCreate, Lang::Fr) => {
-                write!(f, "une instance epoll : une liste d'intérêt et une liste des prêts")
+                write!(
+                    f,
+                    "une instance epoll : une liste d'intérêt et une liste des prêts"
+                )
             }
             (Note::EpollAdd, Lang::En) => write!(
                 f,

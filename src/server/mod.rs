@@ -9,6 +9,9 @@
 //! - [`iterative`]: one client at a time, the course's server.
 //! - [`fork`]: a process per client, UNP's `tcpserv01`.
 //! - [`threads`]: a thread per client.
+//! - [`select`], [`poll`], [`mio_loop`]: one thread serves every client (and every listening
+//!   socket) by asking the kernel which sockets are ready, with `select()`, `poll()` or epoll
+//!   through mio. Their per-connection code is written once, in [`readiness`].
 //!
 //! Every model stops the same way on SIGINT or SIGTERM ([`crate::signals`]): it closes its
 //! listening socket, lets the clients still connected have `--grace` seconds to leave, prints
@@ -16,6 +19,10 @@
 
 pub mod fork;
 pub mod iterative;
+pub mod mio_loop;
+pub mod poll;
+pub mod readiness;
+pub mod select;
 pub mod threads;
 
 use std::fmt;
@@ -47,6 +54,12 @@ pub enum Model {
     Fork,
     /// A thread per client.
     Threads,
+    /// One thread, select(2): level-triggered bit sets, descriptors below 1024 only.
+    Select,
+    /// One thread, poll(2): level-triggered, an array of descriptors.
+    Poll,
+    /// One thread, epoll(7) through mio: edge-triggered, cost independent of idle clients.
+    Mio,
 }
 
 impl Model {
@@ -57,6 +70,20 @@ impl Model {
             Model::Iterative => 1,
             Model::Fork => 64,
             Model::Threads => 1024,
+            // The event loops take every client the descriptor limit allows.
+            Model::Select | Model::Poll | Model::Mio => usize::MAX,
+        }
+    }
+
+    /// The default queue length for `listen()`. The course's `listen(1)` for the blocking
+    /// models; `SOMAXCONN` (the kernel's maximum, 4096 by default) for the event loops, which
+    /// accept whenever the loop comes round: a burst of clients connecting between two waits
+    /// would otherwise overflow a queue of one, and the kernel would drop their SYNs (each such
+    /// client retries a second later).
+    pub fn default_backlog(self) -> i32 {
+        match self {
+            Model::Select | Model::Poll | Model::Mio => libc::SOMAXCONN,
+            Model::Iterative | Model::Fork | Model::Threads => BACKLOG,
         }
     }
 }
@@ -67,6 +94,9 @@ impl fmt::Display for Model {
             Model::Iterative => "iterative",
             Model::Fork => "fork",
             Model::Threads => "threads",
+            Model::Select => "select",
+            Model::Poll => "poll",
+            Model::Mio => "mio",
         };
         f.write_str(name)
     }
@@ -102,6 +132,9 @@ pub fn run(config: &Config) -> Result<(), Error> {
         Model::Iterative => iterative::run(config),
         Model::Fork => fork::run(config),
         Model::Threads => threads::run(config),
+        Model::Select => select::run(config),
+        Model::Poll => poll::run(config),
+        Model::Mio => mio_loop::run(config),
     }
 }
 
@@ -125,7 +158,8 @@ pub fn summary(tally: Tally) {
 
 /// The course's server setup: `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen`; then
 /// `getsockname` to learn the real port (port 0 asks the kernel for any free one), and the
-/// `listening on IP:PORT` line on stdout that scripts and tests wait for.
+/// `listening on IP:PORT SERVICE` line on stdout that scripts and tests wait for (the address
+/// is its first word).
 pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sys::Result<Socket> {
     let listen_fd = sys::socket(&listen.addr, blocking)?;
     if config.reuseaddr {
@@ -138,8 +172,32 @@ pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sy
     sys::listen(&listen_fd, config.backlog)?;
     let server_addr = sys::getsockname(&listen_fd)?;
     // Rust's stdout is line-buffered: this line leaves at its '\n', pipe or terminal.
-    println!("listening on {server_addr}");
+    println!("listening on {server_addr} {}", listen.service.name());
     Ok(listen_fd)
+}
+
+/// Opens every listening socket of `config`, non-blocking, for the event-loop models.
+pub fn open_listeners(config: &Config) -> sys::Result<Vec<readiness::Listener>> {
+    config
+        .listens
+        .iter()
+        .map(|listen| {
+            Ok(readiness::Listener {
+                sock: open_listener(listen, config, Blocking::No)?,
+                service: listen.service,
+                starved: false,
+            })
+        })
+        .collect()
+}
+
+/// Closes the listening sockets of an event loop that is done (`--once`).
+pub fn close_listeners(listeners: Vec<readiness::Listener>) -> sys::Result<()> {
+    narrate::log(Log::Conn, None, Msg::Unplugging);
+    for listener in listeners {
+        sys::close(listener.sock)?;
+    }
+    Ok(())
 }
 
 /// What to do after `accept()` failed.

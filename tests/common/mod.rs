@@ -523,3 +523,54 @@ pub fn reset(stream: TcpStream) {
         .unwrap();
     drop(stream);
 }
+
+/// Starts `sockstep server --bind 127.0.0.1 ARGS` with one `--listen SERVICE:0` per service,
+/// and waits for as many `listening on` lines; `addrs` follows the order of `services`.
+pub fn serve(model: &str, services: &[&str], args: &[&str]) -> Server {
+    let mut command = Command::new(BIN);
+    command.args(["server", "--model", model, "--bind", "127.0.0.1"]);
+    for service in services {
+        command.args(["--listen", &format!("{service}:0")]);
+    }
+    command.args(args);
+    Server::start_with(&mut command, services.len())
+}
+
+/// The open-file flags of descriptor `fd` of process `pid`, from /proc/PID/fdinfo/FD (octal,
+/// as the kernel prints them).
+pub fn fd_flags(pid: u32, fd: i32) -> u32 {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+        .unwrap_or_else(|e| panic!("read /proc/{pid}/fdinfo/{fd}: {e}"));
+    info.lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        .unwrap_or_else(|| panic!("no flags in /proc/{pid}/fdinfo/{fd}"))
+}
+
+/// O_NONBLOCK, as /proc/PID/fdinfo shows it: 04000 in octal.
+pub const O_NONBLOCK: u32 = 0o4000;
+
+/// The server's descriptor number in a log line such as `[mio] fd 8: connection from ...`.
+pub fn logged_fd(line: &str) -> i32 {
+    line.split("fd ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|fd| fd.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no fd in {line:?}"))
+}
+
+/// Raises this process's limit of open descriptors to its hard limit, and returns it, for
+/// tests that open more than a thousand sockets.
+pub fn raise_nofile_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit with a valid pointer to a plain struct.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max;
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
+    limit.rlim_cur
+}
