@@ -82,7 +82,7 @@ fn once_exits_zero_after_one_client() {
     );
     assert_eq!(
         server.stdout.all(),
-        vec![format!("listening on {}", server.addr())]
+        vec![format!("listening on {} upper", server.addr())]
     );
 }
 
