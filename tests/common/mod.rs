@@ -14,6 +14,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+pub mod strace;
+
 /// The longest any single wait may take before the test fails.
 pub const LIMIT: Duration = Duration::from_secs(30);
 

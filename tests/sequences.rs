@@ -1,0 +1,42 @@
+//! Each server model's socket calls, exactly: the model runs under `strace -f`
+//! (`scripts/strace.sh`), `sockstep client` drives the same short dialogue (`bonjour`, then
+//! `ça va ?`, then end of input), and the server's socket story, normalised (see
+//! `tests/common/strace.rs`), must equal `tests/sequences/MODEL.txt` line for line.
+//!
+//! The expected files are the textbook's claims ("the iterative server calls socket, setsockopt,
+//! bind, listen, accept..."), checked against the kernel's own account. Adding a model is adding
+//! its file and one line below. After an intended change: `scripts/gen-docs.sh`, then review the
+//! diff.
+
+mod common;
+
+use common::strace::{check_or_bless, run_script, socket_story};
+
+/// Runs `model` under strace and compares its story (and the client's) with the expected files.
+fn check_model(model: &str) {
+    let traces = run_script(&["--model", model]);
+    check_or_bless(
+        &format!("tests/sequences/{model}.txt"),
+        &socket_story(&traces.server),
+    );
+    // The client's side of the same dialogue does not depend on the server's model.
+    check_or_bless("tests/sequences/client.txt", &socket_story(&traces.client));
+}
+
+/// The course's server: socket, setsockopt, bind, listen, accept, recv/send, close, in one
+/// process.
+#[test]
+fn iterative() {
+    check_model("iterative");
+}
+
+/// The same dialogue with `--io read-write`: the same story with read() and write() in place of
+/// recvfrom() and sendto().
+#[test]
+fn iterative_read_write() {
+    let traces = run_script(&["--model", "iterative", "--io", "read-write"]);
+    check_or_bless(
+        "tests/sequences/iterative-read-write.txt",
+        &socket_story(&traces.server),
+    );
+}
