@@ -20,6 +20,7 @@
 #   --time             timestamps: strace -tt (wall clock, microseconds)
 #   --fds              strace -yy: show what each descriptor is, e.g. 4<TCP:[127.0.0.1:6789->...]>
 #   --strsize N        show N bytes of each buffer (strace -s; default 32)
+#   --also CALLS       trace these calls too (comma-separated strace names, e.g. rt_sigaction)
 #   --quiet            do not print the traces, only where they are
 #   --raw              keep the program's start-up (the dynamic loader's reads, Rust's checks of
 #                      fds 0-2): by default each trace starts at the first socket call
@@ -67,6 +68,7 @@ while [ $# -gt 0 ]; do
     --time) strace_opts+=(-tt); shift ;;
     --fds) strace_opts+=(-yy); shift ;;
     --strsize) strace_opts+=(-s "${2:?--strsize needs a number}"); shift 2 ;;
+    --also) FILTER="$FILTER,${2:?--also needs a list of calls}"; shift 2 ;;
     --quiet) quiet=yes; shift ;;
     --raw) raw=yes; shift ;;
     --attach) attach=${2:?--attach needs a pid}; shift 2 ;;

@@ -3,6 +3,10 @@
 //! is strace's own line for the call (name, arguments, result); no narration line is without its
 //! call, and the order is the same.
 //!
+//! Calls that are not about sockets but are narrated (sigaction, fork, waitpid, _exit...) are
+//! traced too and must have their narration line next to them; only their arguments are not
+//! compared, as they hold addresses the program cannot print as strace does.
+//!
 //! The proof reads everything from the trace itself: each narration line is one `write(2, ...)`
 //! made right after its call, so strace (with `-s 4096`, to show whole lines) records both, in
 //! order, per thread. The narration prints buffers as strace does by default (`-s 32`), so the
@@ -15,7 +19,7 @@ use pretty_assertions::assert_eq;
 
 /// What a narration line says the call was: `recvfrom(4, "bonjour\n", 1024, 0, NULL, NULL) = 8`
 /// out of `[iterative] recvfrom(4, ...) = 8   [application ↔ transport · OSI 7 ↔ 4: ...]`.
-fn narrated_call(text: &str) -> Option<String> {
+fn narrated_call(text: &str) -> Option<Event> {
     let text = text.strip_suffix('\n').unwrap_or(text);
     let (_, body) = text.split_once("] ")?;
     let (call, _layer) = body.rsplit_once("   [")?;
@@ -25,48 +29,132 @@ fn narrated_call(text: &str) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && call.contains(") = ");
-    is_call.then(|| call.to_string())
+    is_call.then(|| parse(call).remove(0))
 }
 
-/// For each process or thread of `trace`: the calls of its socket story and the narration lines
-/// it wrote, in the order they happened, as `call: ...` and `narration: ...` lines. The expected
-/// text is built from the calls alone: each one followed by its narration.
+/// The system calls sockstep narrates, as strace names them: the layer table's `syscall` column.
+fn narrated_names() -> Vec<&'static str> {
+    sockstep::layers::TABLE
+        .iter()
+        .map(|row| row.syscall)
+        .collect()
+}
+
+/// Is `narration` the narration of `call`? For a socket call, strace's line exactly (with
+/// strings cut as `-s 32` cuts them). For the other narrated calls (signals, processes,
+/// memory), whose arguments hold addresses the narration cannot know (a handler's, glibc's
+/// sa_restorer), the same call on the same first argument with the same result.
+fn narrates(narration: &Event, call: &Event, socket_call: bool) -> bool {
+    if socket_call {
+        return cut_strings(&line(narration), 32) == cut_strings(&line(call), 32);
+    }
+    let parts = |e: &Event| match e {
+        Event::Call {
+            name, args, ret, ..
+        } => Some((
+            name.clone(),
+            args.split(',').next().unwrap_or("").trim().to_string(),
+            ret.clone(),
+        )),
+        _ => None,
+    };
+    parts(narration) == parts(call)
+}
+
+/// One thread's calls and narration lines, in order.
+enum Item {
+    Call { event: Event, socket_call: bool },
+    Narration(Event),
+}
+
+/// For each process or thread of `trace`, the calls and the narration lines in the order they
+/// happened (`actual`), and what the narration promises (`expected`): each socket call followed
+/// by its narration line (or alone, if it never returned), each other narrated call (signals,
+/// processes) with its narration line next to it. A narration line without its call, or a
+/// socket call without its narration line, makes the two differ.
 fn interleaving(trace: &str) -> (String, String) {
     let events = parse(trace);
-    let calls = story(&events);
-    let mut actual = String::new();
-    let mut expected = String::new();
-    let mut pids: Vec<u32> = events.iter().map(Event::pid).collect();
-    pids.dedup();
-    let mut seen = Vec::new();
-    for pid in pids {
-        if seen.contains(&pid) {
-            continue;
+    let socket_calls = story(&events);
+    let narrated = narrated_names();
+    let mut pids: Vec<u32> = Vec::new();
+    for event in &events {
+        if !pids.contains(&event.pid()) {
+            pids.push(event.pid());
         }
-        seen.push(pid);
-        let mut story_calls = calls.iter().filter(|e| e.pid() == pid).peekable();
+    }
+    let (mut actual, mut expected) = (String::new(), String::new());
+    for (n, &pid) in pids.iter().enumerate() {
+        let mut items = Vec::new();
+        let mut story_calls = socket_calls.iter().filter(|e| e.pid() == pid).peekable();
         for event in events.iter().filter(|e| e.pid() == pid) {
-            let Event::Call {
-                name, args, ret, ..
-            } = event
-            else {
+            let Event::Call { name, args, .. } = event else {
                 continue;
             };
-            if story_calls.peek() == Some(&event) {
+            let in_story = story_calls.peek() == Some(&event);
+            if in_story {
                 story_calls.next();
-                // A call that never returned (the process ended while it waited) is narrated
-                // after it returns: never.
-                if ret.is_some() {
-                    let call = cut_strings(&line(event), 32);
-                    actual.push_str(&format!("[{pid}] call:      {call}\n"));
-                    expected.push_str(&format!("[{pid}] call:      {call}\n"));
-                    expected.push_str(&format!("[{pid}] narration: {call}\n"));
-                }
+            }
+            // The story also holds the creation of processes and threads: not socket calls.
+            let process = matches!(name.as_str(), "clone" | "clone3" | "fork" | "vfork");
+            if in_story && !process {
+                items.push(Item::Call {
+                    event: event.clone(),
+                    socket_call: true,
+                });
             } else if name == "write" && args.starts_with("2, \"") {
                 let quoted = args[3..].rsplit_once(", ").map(|(q, _)| q).unwrap();
                 let text = String::from_utf8(unquote(quoted)).expect("narration is UTF-8");
                 if let Some(call) = narrated_call(&text) {
-                    actual.push_str(&format!("[{pid}] narration: {call}\n"));
+                    items.push(Item::Narration(call));
+                }
+            } else if narrated.contains(&name.as_str()) {
+                items.push(Item::Call {
+                    event: event.clone(),
+                    socket_call: false,
+                });
+            }
+        }
+        let tag = format!("[pid {}]", n + 1);
+        for (i, item) in items.iter().enumerate() {
+            match item {
+                Item::Narration(said) => {
+                    actual.push_str(&format!("{tag} narration: {}\n", line(said)));
+                }
+                Item::Call { event, socket_call } => {
+                    let Event::Call { ret, .. } = event else {
+                        unreachable!()
+                    };
+                    let shown = cut_strings(&line(event), 32);
+                    let next_says = |j: Option<usize>| {
+                        j.and_then(|j| items.get(j)).is_some_and(|item| match item {
+                            Item::Narration(said) => narrates(said, event, *socket_call),
+                            Item::Call { .. } => false,
+                        })
+                    };
+                    let returned = ret.is_some();
+                    if *socket_call {
+                        actual.push_str(&format!("{tag} call:      {shown}\n"));
+                        expected.push_str(&format!("{tag} call:      {shown}\n"));
+                        if returned {
+                            // Narrated after it returns, in strace's words.
+                            expected.push_str(&format!("{tag} narration: {shown}\n"));
+                        }
+                    } else if returned && next_says(Some(i + 1)) {
+                        actual.push_str(&format!("{tag} call:      {shown}\n"));
+                        expected.push_str(&format!("{tag} call:      {shown}\n"));
+                        if let Item::Narration(said) = &items[i + 1] {
+                            expected.push_str(&format!("{tag} narration: {}\n", line(said)));
+                        }
+                    } else if !returned && next_says(i.checked_sub(1)) {
+                        // A call that never returns (exit_group) is narrated just before.
+                        if let Item::Narration(said) = &items[i - 1] {
+                            expected.push_str(&format!("{tag} narration: {}\n", line(said)));
+                        }
+                        actual.push_str(&format!("{tag} call:      {shown}\n"));
+                        expected.push_str(&format!("{tag} call:      {shown}\n"));
+                    }
+                    // Any other call of a narrated name was made by a library (the
+                    // allocator's mmap, Rust's own rt_sigaction): not ours to narrate.
                 }
             }
         }
@@ -76,7 +164,16 @@ fn interleaving(trace: &str) -> (String, String) {
 
 /// Runs `model` and the client with `--narrate` under strace and checks both traces.
 fn check_model(model: &str) {
-    let traces = run_script(&["--model", model, "--narrate", "--strsize", "4096"]);
+    let also = narrated_names().join(",");
+    let traces = run_script(&[
+        "--model",
+        model,
+        "--narrate",
+        "--strsize",
+        "4096",
+        "--also",
+        &also,
+    ]);
     for (who, trace) in [("server", &traces.server), ("client", &traces.client)] {
         let (expected, actual) = interleaving(trace);
         assert!(
@@ -93,4 +190,14 @@ fn check_model(model: &str) {
 #[test]
 fn iterative() {
     check_model("iterative");
+}
+
+#[test]
+fn fork() {
+    check_model("fork");
+}
+
+#[test]
+fn threads() {
+    check_model("threads");
 }

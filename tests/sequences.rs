@@ -40,3 +40,16 @@ fn iterative_read_write() {
         &socket_story(&traces.server),
     );
 }
+
+/// A process per client: the parent accepts and forks; the child closes its copy of the
+/// listening socket and runs the same dialogue; the parent closes its copy of the connection.
+#[test]
+fn fork() {
+    check_model("fork");
+}
+
+/// A thread per client: the same dialogue in a second thread, which shares the descriptors.
+#[test]
+fn threads() {
+    check_model("threads");
+}
