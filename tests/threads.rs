@@ -25,3 +25,8 @@ fn cap_holds() {
 fn reset_disturbs_nobody() {
     models::reset_disturbs_nobody(MODEL);
 }
+
+#[test]
+fn book_transcript_is_real() {
+    models::book_transcript_is_real(MODEL);
+}

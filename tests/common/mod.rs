@@ -576,3 +576,81 @@ pub fn raise_nofile_limit() -> u64 {
     }
     limit.rlim_cur
 }
+
+/// The lines of the ```` ```text ```` block that follows `<!-- transcript: NAME -->` in the
+/// book page `page` (a path under docs/src).
+pub fn book_transcript(page: &str, name: &str) -> Vec<String> {
+    let path = format!("{}/docs/src/{page}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let marker = format!("<!-- transcript: {name} -->");
+    let after = text
+        .split_once(&marker)
+        .unwrap_or_else(|| panic!("no {marker} in {path}"))
+        .1;
+    let block = after
+        .split_once("```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .unwrap_or_else(|| panic!("no text block after {marker} in {path}"))
+        .0;
+    block.lines().map(str::to_string).collect()
+}
+
+/// Log lines grouped by speaker (the `[tag]`), each group in its order, with what changes from
+/// run to run replaced: pids and tids by `P1`, `P2`... in order of first appearance,
+/// descriptors by `FD`, ports by `PORT`. Two runs of one scenario give the same groups even
+/// when the processes' or threads' lines interleave differently.
+pub fn by_speaker(lines: &[String]) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut groups = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for line in lines {
+        let line = normalise(line, &mut ids);
+        let tag = line
+            .strip_prefix('[')
+            .and_then(|rest| rest.split_once(']'))
+            .map_or("", |(tag, _)| tag)
+            .to_string();
+        groups.entry(tag).or_default().push(line);
+    }
+    groups
+}
+
+/// One line of [`by_speaker`]'s normalisation.
+fn normalise(line: &str, ids: &mut Vec<String>) -> String {
+    const IDS: [&str; 4] = ["pid ", "tid ", "child ", "fork() = "];
+    let mut out = String::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        let digits_after = |prefix: &str| {
+            rest.strip_prefix(prefix).map(|after| {
+                let n = after.bytes().take_while(u8::is_ascii_digit).count();
+                (&after[..n], &after[n..])
+            })
+        };
+        if let Some((prefix, (number, after))) = IDS
+            .iter()
+            .find_map(|p| digits_after(p).map(|found| (*p, found)))
+            .filter(|(_, (number, _))| !number.is_empty())
+        {
+            let k = match ids.iter().position(|id| id == number) {
+                Some(k) => k,
+                None => {
+                    ids.push(number.to_string());
+                    ids.len() - 1
+                }
+            };
+            out.push_str(&format!("{prefix}P{}", k + 1));
+            rest = after;
+        } else if let Some((_, after)) = digits_after("fd ").filter(|(n, _)| !n.is_empty()) {
+            out.push_str("fd FD");
+            rest = after;
+        } else if let Some((_, after)) = digits_after(":").filter(|(n, _)| n.len() >= 4) {
+            out.push_str(":PORT");
+            rest = after;
+        } else {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}

@@ -244,3 +244,36 @@ pub fn sigint_exits_when_clients_leave(model: &str, clients: usize) {
         server.stderr.text()
     );
 }
+
+/// The transcript on the model's book page is what the program prints: one client says
+/// `bonjour` and leaves, a second says `salut` and stays, then SIGTERM with `--grace 1`. Each
+/// process's or thread's lines are compared in their order (their interleaving varies).
+pub fn book_transcript_is_real(model: &str) {
+    let mut server = Server::loopback(&["--model", model, "--grace", "1"]);
+    let mut first = server.connect();
+    assert_eq!(echo(&mut first, b"bonjour\n"), b"BONJOUR\n");
+    first.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(read_to_end(&mut first), b"");
+    // The first client is gone, and in the fork model its child collected, before the second
+    // comes, as in the transcript.
+    match model {
+        "fork" => server
+            .stderr
+            .wait_for("the first child collected", |l| l.contains("no zombie")),
+        _ => server.stderr.wait_for("the first client's end", |l| {
+            l.contains("closing the connection")
+        }),
+    };
+    let mut second = server.connect();
+    assert_eq!(echo(&mut second, b"salut\n"), b"SALUT\n");
+    server.signal(libc::SIGTERM);
+    assert_eq!(read_to_end(&mut second), b"");
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let page = format!("models/{model}.md");
+    assert_eq!(
+        super::by_speaker(&server.stderr.all()),
+        super::by_speaker(&super::book_transcript(&page, model)),
+        "docs/src/{page} no longer shows what the program prints"
+    );
+}
