@@ -62,7 +62,7 @@ struct ServerArgs {
     #[arg(long, value_name = "SERVICE:PORT", value_parser = parse_listen)]
     listen: Vec<(Service, u16)>,
     /// Length of the queue of connections waiting for accept() [default: the course's
-    /// listen(1) for the blocking models, SOMAXCONN for select, poll and mio].
+    /// listen(1) for iterative, SOMAXCONN for the models that serve clients side by side].
     #[arg(long)]
     backlog: Option<i32>,
     /// Serve one client, then close the listening socket and exit, as the course's example.

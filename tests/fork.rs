@@ -30,3 +30,13 @@ fn reset_disturbs_nobody() {
 fn book_transcript_is_real() {
     models::book_transcript_is_real(MODEL);
 }
+
+#[test]
+fn refuses_a_second_listener() {
+    models::refuses_a_second_listener(MODEL);
+}
+
+#[test]
+fn serves_the_listen_service() {
+    models::serves_the_listen_service(MODEL);
+}

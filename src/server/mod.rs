@@ -75,15 +75,18 @@ impl Model {
         }
     }
 
-    /// The default queue length for `listen()`. The course's `listen(1)` for the blocking
-    /// models; `SOMAXCONN` (the kernel's maximum, 4096 by default) for the event loops, which
-    /// accept whenever the loop comes round: a burst of clients connecting between two waits
-    /// would otherwise overflow a queue of one, and the kernel would drop their SYNs (each such
-    /// client retries a second later).
+    /// The default queue length for `listen()`. The course's `listen(1)` for its iterative
+    /// server; `SOMAXCONN` (the kernel's maximum, 4096 by default) for every model that serves
+    /// clients side by side. The event loops accept whenever the loop comes round, the fork
+    /// and thread models between two `fork()`s or spawns, and at `--max-clients` not at all:
+    /// a burst of clients connecting meanwhile would otherwise overflow a queue of one, and the
+    /// kernel would drop their SYNs (each such client retries a second later).
     pub fn default_backlog(self) -> i32 {
         match self {
-            Model::Select | Model::Poll | Model::Mio => libc::SOMAXCONN,
-            Model::Iterative | Model::Fork | Model::Threads => BACKLOG,
+            Model::Select | Model::Poll | Model::Mio | Model::Fork | Model::Threads => {
+                libc::SOMAXCONN
+            }
+            Model::Iterative => BACKLOG,
         }
     }
 }

@@ -277,3 +277,33 @@ pub fn book_transcript_is_real(model: &str) {
         "docs/src/{page} no longer shows what the program prints"
     );
 }
+
+/// A blocking `accept()` waits on one listening socket: given a second `--listen`, the model
+/// refuses to start, says why, and exits 1.
+pub fn refuses_a_second_listener(model: &str) {
+    let run = super::run_to_end(
+        &mut super::sockstep(&[
+            "server",
+            "--model",
+            model,
+            "--bind",
+            "127.0.0.1",
+            "--listen",
+            "upper:0",
+            "--listen",
+            "echo:0",
+        ]),
+        b"",
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", run.stderr);
+    let why = format!("the {model} model serves one port");
+    assert!(run.stderr.contains(&why), "{}", run.stderr);
+}
+
+/// `--listen SERVICE:PORT` picks the service the model's dialogue runs: echo, byte for byte,
+/// bytes that are not UTF-8 included.
+pub fn serves_the_listen_service(model: &str) {
+    let server = super::serve(model, &["echo"], &[]);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"as is \xff\n"), b"as is \xff\n");
+}
