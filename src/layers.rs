@@ -355,7 +355,7 @@ pub static TABLE: &[Row] = &[
     },
     Row {
         call: "select",
-        syscall: "select",
+        syscall: "pselect6",
         internet: t!("application ↔ transport", "application ↔ transport"),
         osi: "7 ↔ 4",
         kernel: t!(

@@ -120,7 +120,7 @@ pub fn syscall<R: fmt::Display>(
     let lang = Lang::current();
     let returned = match result {
         Ok(value) => format!("{value}"),
-        Err(errno) => format!("-1 {} ({})", errno_name(*errno), errno.desc()),
+        Err(errno) => format!("-1 {} ({})", errno_name(*errno), strerror(*errno)),
     };
     let note = match result {
         Err(errno) => Note::Failed { errno: *errno },
@@ -142,6 +142,17 @@ pub fn syscall<R: fmt::Display>(
         args(),
         layers::label(call, lang)
     ));
+}
+
+/// The C library's description of an errno, as strace prints it: `Resource temporarily
+/// unavailable` for EAGAIN (nix's own table says `Try again`).
+pub fn strerror(errno: Errno) -> String {
+    let text = std::io::Error::from_raw_os_error(errno as i32).to_string();
+    // std adds " (os error 11)" after glibc's strerror text.
+    match text.rsplit_once(" (os error ") {
+        Some((description, _)) => description.to_string(),
+        None => text,
+    }
 }
 
 /// `EADDRINUSE` for the errno (nix's Debug is the constant's name).

@@ -13,7 +13,7 @@
 //! [`close`], as the course does; a `Socket` dropped on an error path is closed by the same
 //! narrated `close()`, so that no close ever happens behind the reader's back.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
@@ -936,7 +936,8 @@ pub fn accept4(listen_sock: &Socket, blocking: Blocking) -> Result<Socket> {
 /// put in one (glibc's `FD_SET` would write past the array; nix refuses with a panic), which is
 /// why the select model refuses such connections. `nfds` is the highest descriptor plus one.
 ///
-/// strace: `select(6, [3 5], [4], NULL, NULL) = 1 (in [5])`
+/// glibc implements `select()` with the `pselect6` system call (whose sixth argument, a signal
+/// mask, it leaves NULL), so strace shows `pselect6(6, [3 5], [4], NULL, NULL, NULL) = 1 (in [5])`.
 /// (<https://man7.org/linux/man-pages/man2/select.2.html>)
 pub fn select<'fd>(
     nfds: RawFd,
@@ -946,7 +947,7 @@ pub fn select<'fd>(
     // The call rewrites the sets: render what was asked before asking, and only when narrating.
     let asked = narrate::narrating().then(|| {
         format!(
-            "{nfds}, {}, {}, NULL, NULL",
+            "{nfds}, {}, {}, NULL, NULL, NULL",
             strace_fd_set(readfds, nfds),
             strace_fd_set(writefds, nfds)
         )
@@ -957,16 +958,17 @@ pub fn select<'fd>(
         "select",
         || asked.unwrap_or_default(),
         &result.map(|n| {
-            let mut shown = n.to_string();
+            // strace names only the sets that hold a ready descriptor: `(in [5])`.
+            let ready: Vec<String> = [("in", &*readfds), ("out", &*writefds)]
+                .into_iter()
+                .filter(|(_, set)| set.fds(Some(nfds - 1)).next().is_some())
+                .map(|(name, set)| format!("{name} {}", strace_fd_set(set, nfds)))
+                .collect();
             if n > 0 {
-                let _ = write!(
-                    shown,
-                    " (in {}, out {})",
-                    strace_fd_set(readfds, nfds),
-                    strace_fd_set(writefds, nfds)
-                );
+                format!("{n} ({})", ready.join(", "))
+            } else {
+                format!("{n} (Timeout)")
             }
-            shown
         }),
         || Note::Ready,
     );

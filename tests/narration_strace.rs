@@ -201,3 +201,18 @@ fn fork() {
 fn threads() {
     check_model("threads");
 }
+
+#[test]
+fn select() {
+    check_model("select");
+}
+
+#[test]
+fn poll() {
+    check_model("poll");
+}
+
+#[test]
+fn mio() {
+    check_model("mio");
+}

@@ -53,3 +53,22 @@ fn fork() {
 fn threads() {
     check_model("threads");
 }
+
+/// select(): one thread waits on every descriptor at once, then serves whichever is ready;
+/// sockets are non-blocking, so accept() is called until EAGAIN.
+#[test]
+fn select() {
+    check_model("select");
+}
+
+/// poll(): the same loop as select(), with an array of descriptors instead of bit sets.
+#[test]
+fn poll() {
+    check_model("poll");
+}
+
+/// mio: epoll under the hood, edge-triggered; every socket is still made by our own calls.
+#[test]
+fn mio() {
+    check_model("mio");
+}

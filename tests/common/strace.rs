@@ -10,7 +10,9 @@
 //!   `CLIENT_PORT_2`... (the kernel picks them: the server binds port 0, clients get ephemeral
 //!   ports);
 //! - pointers (`0x7ffd...`) become `0xADDR` (address-space randomisation);
-//! - strace's column padding before ` = ` is removed.
+//! - strace's column padding before ` = ` is removed;
+//! - a readiness wait followed by another wait with nothing done in between (a wakeup with
+//!   nothing to do: how many of those happen depends on timing) is left out.
 //!
 //! File descriptors are kept as the kernel numbered them: `strace.sh` closes every inherited
 //! descriptor before starting the server, so its first socket is 3 and its first connection 4,
@@ -318,6 +320,23 @@ pub fn story(events: &[Event]) -> Vec<Event> {
             // The child may already have events: they were counted in a table of its own, which
             // held no descriptor yet; from now on it uses the right one.
             table_of.insert(child, child_table);
+        }
+        kept.push(event.clone());
+    }
+    drop_idle_wakeups(kept)
+}
+
+/// Drops a readiness wait (select, poll, epoll_wait) that the same thread follows with another
+/// wait, doing nothing in between: a wakeup with nothing to do. How many of those happen
+/// depends on timing (an edge-triggered socket reports "writable" at once, and "readable" too
+/// if the client's bytes have already arrived, or in a second wakeup if not), not on the model.
+fn drop_idle_wakeups(events: Vec<Event>) -> Vec<Event> {
+    let is_wait = |e: &Event| matches!(e, Event::Call { name, .. } if READINESS.contains(&name.as_str()) && !name.starts_with("epoll_ctl"));
+    let mut kept: Vec<Event> = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let next_in_thread = events[i + 1..].iter().find(|e| e.pid() == event.pid());
+        if is_wait(event) && next_in_thread.is_some_and(is_wait) {
+            continue;
         }
         kept.push(event.clone());
     }
