@@ -509,6 +509,38 @@ pub fn children_of(pid: u32) -> Vec<(u32, char)> {
     children
 }
 
+/// The state letter of thread `tid` of process `pid` in /proc (`S`: asleep, blocked in a
+/// system call; `R`: running or ready to). The first thread's tid is the pid.
+pub fn thread_state(pid: u32, tid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat"))
+        .expect("read /proc/PID/task/TID/stat");
+    let (_, rest) = stat.rsplit_once(')').expect("a stat line");
+    rest.split_whitespace()
+        .next()
+        .and_then(|s| s.chars().next())
+        .expect("a state")
+}
+
+/// Is every thread of process `pid`, and of each of its children, asleep (blocked in a system
+/// call)? Once a server has answered everything it was sent, its threads and processes sleep
+/// only in accept() or recv().
+pub fn all_asleep(pid: u32) -> bool {
+    std::iter::once(pid)
+        .chain(children_of(pid).into_iter().map(|(child, _)| child))
+        .all(|p| {
+            std::fs::read_dir(format!("/proc/{p}/task"))
+                .map(|tasks| {
+                    tasks.flatten().all(|task| {
+                        task.file_name()
+                            .to_string_lossy()
+                            .parse()
+                            .is_ok_and(|tid| thread_state(p, tid) == 'S')
+                    })
+                })
+                .unwrap_or(true) // the process has just exited: nothing of it runs
+        })
+}
+
 /// Has the server sent nothing on `stream` so far? Looks without waiting.
 pub fn nothing_received(stream: &TcpStream) -> bool {
     stream.set_nonblocking(true).unwrap();
