@@ -4,7 +4,7 @@ mod common;
 
 use std::io::{ErrorKind, Read, Write};
 
-use common::{Server, echo, read_n};
+use common::{Server, echo, read_n, reset};
 use pretty_assertions::assert_eq;
 
 /// A second client is served only after the first leaves. Shown without timing: the second
@@ -94,11 +94,8 @@ fn a_client_that_resets_is_logged_and_the_server_goes_on() {
     let server = Server::loopback(&[]);
     let mut rude = server.connect();
     assert_eq!(echo(&mut rude, b"one\n"), b"ONE\n");
-    socket2::SockRef::from(&rude)
-        .set_linger(Some(std::time::Duration::ZERO))
-        .unwrap();
     rude.write_all(b"two\n").unwrap();
-    drop(rude);
+    reset(rude);
     server
         .stderr
         .wait_for("the reset logged", |l| l.contains("connection lost: "));
