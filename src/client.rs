@@ -5,9 +5,12 @@
 //! `printf 'bonjour\nça va ?\n' | sockstep client` prints `BONJOUR\nÇA VA ?\n`. Replies alone go
 //! to stdout; the prompt, the log and the narration go to stderr.
 //!
-//! Two details the course's Python client leaves out, both needed for a real tool:
+//! Three details the course's Python client leaves out, all needed for a real tool:
 //! - a reply may come in several pieces (TCP is a stream): the client reads until the reply's
 //!   end of line has arrived, not just one `recv(1024)`;
+//! - a line longer than the course's 1024 bytes goes out in pieces of 1024, and between two
+//!   pieces `poll()` says whether replies are waiting, which are read first (see [`send_line`]:
+//!   a client that only sends would deadlock with the parrot on a long enough line);
 //! - at the end of its input the client half-closes (`shutdown(SHUT_WR)`: FIN →) and reads
 //!   until the server closes too, so that no reply still on its way is lost.
 //!
@@ -17,7 +20,10 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
+use std::os::fd::AsFd;
+
 use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags};
 
 use crate::Error;
 use crate::dialogue::BUF_SIZE;
@@ -45,21 +51,15 @@ pub fn run(options: &Options) -> Result<(), Error> {
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut input = stdin.lock();
-    let mut line = Vec::new();
     let mut replies = Replies::default();
     loop {
         if interactive {
             prompt(PROMPT);
         }
-        line.clear();
-        let n = input
-            .read_until(b'\n', &mut line)
-            .map_err(|why| Error::Problem(Problem::Input { why: &why }.to_string()))?;
-        if n == 0 {
+        let sent = send_line(options.io, &sock, &mut input, &mut replies)?;
+        if sent == 0 {
             break;
         }
-        send_all(options.io, &sock, &line)?;
-        replies.owed += line.iter().filter(|&&b| b == b'\n').count();
         // The parrot answers each line with one line: wait for its end before the next prompt.
         replies.read(options.io, &sock, Until::LinesAnswered)?;
     }
@@ -73,6 +73,90 @@ pub fn run(options: &Options) -> Result<(), Error> {
     narrate::log(Log::Conn, None, Msg::Disconnecting);
     sys::close(sock)?;
     Ok(())
+}
+
+/// Sends the next line of `input` (or what is left of it, at the end of the input without a
+/// last end of line) and returns its length: 0 at the end of the input.
+///
+/// A short line goes out in one `send()`, as in the course. A longer one goes out in pieces of
+/// [`BUF_SIZE`] bytes, and that needs care. The parrot replies to each piece as soon as it
+/// has received it, while the rest of the line is still coming. If the client only sent, those
+/// replies would pile up in its receive buffer, then in the server's send buffer; once both are
+/// full the server blocks in `send()` and stops reading, its receive buffer fills up in turn,
+/// and the client blocks in `send()` too: each waits for the other, forever (UNP 6.5 shows
+/// this deadlock). So before each piece after the first, the client asks `poll()` both
+/// questions, "is a reply waiting?" (POLLIN) and "is there room to send?" (POLLOUT), reads and
+/// prints what is waiting, and sends only when there is room.
+fn send_line(
+    io: Io,
+    sock: &Socket,
+    input: &mut impl BufRead,
+    replies: &mut Replies,
+) -> Result<usize, Error> {
+    let mut sent = 0;
+    let mut piece = Vec::with_capacity(BUF_SIZE);
+    loop {
+        let line_ends = next_piece(input, &mut piece)?;
+        if piece.is_empty() {
+            return Ok(sent);
+        }
+        if sent > 0 {
+            wait_for_room(io, sock, replies)?;
+        }
+        send_all(io, sock, &piece)?;
+        sent += piece.len();
+        if line_ends {
+            replies.owed += 1;
+            return Ok(sent);
+        }
+    }
+}
+
+/// Takes the next piece of input into `piece`: up to the end of the line, at most
+/// [`BUF_SIZE`] bytes; empty at the end of the input. Returns whether the piece ends the line.
+fn next_piece(input: &mut impl BufRead, piece: &mut Vec<u8>) -> Result<bool, Error> {
+    piece.clear();
+    let available = loop {
+        match input.fill_buf() {
+            Ok(available) => break available,
+            // A signal interrupted the read before anything came: read again.
+            Err(why) if why.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(why) => return Err(Error::Problem(Problem::Input { why: &why }.to_string())),
+        }
+    };
+    let (len, line_ends) = match available.iter().position(|&b| b == b'\n') {
+        Some(end) if end < BUF_SIZE => (end + 1, true),
+        _ => (available.len().min(BUF_SIZE), false),
+    };
+    piece.extend_from_slice(&available[..len]);
+    input.consume(len);
+    Ok(line_ends)
+}
+
+/// Waits until the socket has room for a piece, reading and printing the replies that arrive
+/// meanwhile (see [`send_line`]). `POLLOUT` means the send buffer has at least a third of its
+/// size free, never less than [`BUF_SIZE`] bytes: the piece's `send()` will not block.
+fn wait_for_room(io: Io, sock: &Socket, replies: &mut Replies) -> Result<(), Error> {
+    loop {
+        let mut fds = [PollFd::new(
+            sock.as_fd(),
+            PollFlags::POLLIN | PollFlags::POLLOUT,
+        )];
+        match sys::poll(&mut fds) {
+            Ok(_) => {}
+            Err(e) if e.errno == Errno::EINTR => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let ready = fds[0].revents().unwrap_or(PollFlags::empty());
+        // POLLHUP and POLLERR come unasked: the recv() that follows tells what happened.
+        if ready.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR) {
+            if replies.receive(io, sock)? == 0 {
+                return Err(Error::Problem(Problem::ServerVanished.to_string()));
+            }
+        } else if ready.contains(PollFlags::POLLOUT) {
+            return Ok(());
+        }
+    }
 }
 
 /// Writes the prompt on stderr. Unlike `eprint!`, which panics when stderr cannot be written
@@ -133,19 +217,13 @@ struct Replies {
 }
 
 impl Replies {
+    /// Reads and prints replies until `until`.
     fn read(&mut self, io: Io, sock: &Socket, until: Until) -> Result<(), Error> {
-        let mut buf = [0u8; BUF_SIZE];
-        let mut stdout = std::io::stdout().lock();
         loop {
             if matches!(until, Until::LinesAnswered) && self.owed == 0 {
                 return Ok(());
             }
-            let n = match io.recv(sock, &mut buf) {
-                Ok(n) => n,
-                Err(e) if e.errno == Errno::EINTR => continue,
-                Err(e) => return Err(e.into()),
-            };
-            if n == 0 {
+            if self.receive(io, sock)? == 0 {
                 return match until {
                     // The server closed while a reply was still owed.
                     Until::LinesAnswered => {
@@ -154,12 +232,28 @@ impl Replies {
                     Until::ServerCloses => Ok(()),
                 };
             }
-            let answered = buf[..n].iter().filter(|&&b| b == b'\n').count();
-            self.owed = self.owed.saturating_sub(answered);
-            stdout
-                .write_all(&buf[..n])
-                .and_then(|()| stdout.flush())
-                .map_err(|why| Error::Problem(Problem::Output { why: &why }.to_string()))?;
         }
+    }
+
+    /// One `recv()`: prints what it gives and counts the lines answered. Returns how many
+    /// bytes came: 0 when the server has closed.
+    fn receive(&mut self, io: Io, sock: &Socket) -> Result<usize, Error> {
+        let mut buf = [0u8; BUF_SIZE];
+        let n = loop {
+            match io.recv(sock, &mut buf) {
+                Ok(n) => break n,
+                // A signal interrupted the wait before anything came: wait again.
+                Err(e) if e.errno == Errno::EINTR => continue,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let answered = buf[..n].iter().filter(|&&b| b == b'\n').count();
+        self.owed = self.owed.saturating_sub(answered);
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&buf[..n])
+            .and_then(|()| stdout.flush())
+            .map_err(|why| Error::Problem(Problem::Output { why: &why }.to_string()))?;
+        Ok(n)
     }
 }

@@ -54,3 +54,23 @@ fn on_a_terminal_the_prompt_goes_to_stderr_and_replies_to_stdout() {
     assert_eq!(run.stdout_text(), "BONJOUR\nSALUT\n");
     assert_eq!(run.stderr, ">>> >>> >>> ");
 }
+
+/// One line of 8 MiB, with no end of line, comes back whole. The parrot replies while the
+/// line is still arriving; a client that only sent would let those replies fill its receive
+/// buffer, then the server's send buffer, until the server blocked in `send()`, stopped
+/// reading, and the client blocked in `send()` too: a deadlock. On loopback the kernel's
+/// buffers (autotuned, up to `tcp_rmem` and `tcp_wmem`) hold a few MiB in practice, so 8 MiB
+/// is more than they take: a client that only sends hangs on it.
+#[test]
+fn a_line_longer_than_the_buffers_comes_back_whole() {
+    let server = Server::loopback(&["--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let line = "é".repeat(4 << 20);
+    let run = run_client(&["--port", &port, "--log", "quiet"], line.as_bytes());
+    assert!(run.status.success(), "{}\n{}", run.status, run.stderr);
+    assert_eq!(run.stdout.len(), line.len());
+    assert!(
+        run.stdout == line.to_uppercase().as_bytes(),
+        "the reply differs"
+    );
+}
