@@ -30,7 +30,7 @@ use nix::sys::socket::{
     self as nix_socket, AddressFamily, Backlog, MsgFlags, SockFlag, SockType, SockaddrIn,
     SockaddrIn6, SockaddrLike, SockaddrStorage, sockopt,
 };
-use nix::sys::time::TimeVal;
+use nix::sys::time::{TimeVal, TimeValLike};
 use nix::sys::wait::{WaitPidFlag, WaitStatus};
 use nix::unistd::{ForkResult, Pid};
 
@@ -936,24 +936,40 @@ pub fn accept4(listen_sock: &Socket, blocking: Blocking) -> Result<Socket> {
 /// put in one (glibc's `FD_SET` would write past the array; nix refuses with a panic), which is
 /// why the select model refuses such connections. `nfds` is the highest descriptor plus one.
 ///
+/// `timeout` bounds the wait (`None`: no bound); 0 ready descriptors means the time is up.
+///
 /// glibc implements `select()` with the `pselect6` system call (whose sixth argument, a signal
-/// mask, it leaves NULL), so strace shows `pselect6(6, [3 5], [4], NULL, NULL, NULL) = 1 (in [5])`.
+/// mask, it leaves NULL, and whose timeout is a timespec), so strace shows
+/// `pselect6(6, [3 5], [4], NULL, NULL, NULL) = 1 (in [5])`.
 /// (<https://man7.org/linux/man-pages/man2/select.2.html>)
 pub fn select<'fd>(
     nfds: RawFd,
     readfds: &mut FdSet<'fd>,
     writefds: &mut FdSet<'fd>,
+    timeout: Option<Duration>,
 ) -> Result<usize> {
+    // NULL waits for ever; a timeval is the longest wait (Linux counts it down as it waits).
+    let mut timeval = timeout.map(|t| TimeVal::microseconds(t.as_micros() as i64));
     // The call rewrites the sets: render what was asked before asking, and only when narrating.
     let asked = narrate::narrating().then(|| {
+        let wait = match &timeval {
+            // pselect6 takes a timespec: glibc turns the microseconds into nanoseconds.
+            Some(tv) => format!(
+                "{{tv_sec={}, tv_nsec={}}}",
+                tv.tv_sec(),
+                tv.tv_usec() * 1000
+            ),
+            None => "NULL".into(),
+        };
         format!(
-            "{nfds}, {}, {}, NULL, NULL, NULL",
+            "{nfds}, {}, {}, NULL, {wait}, NULL",
             strace_fd_set(readfds, nfds),
             strace_fd_set(writefds, nfds)
         )
     });
-    let result = nix::sys::select::select(nfds, &mut *readfds, &mut *writefds, None, None)
-        .map(|n| n as usize);
+    let result =
+        nix::sys::select::select(nfds, &mut *readfds, &mut *writefds, None, timeval.as_mut())
+            .map(|n| n as usize);
     narrate::syscall(
         "select",
         || asked.unwrap_or_default(),
@@ -992,10 +1008,17 @@ fn strace_fd_set(set: &FdSet<'_>, nfds: RawFd) -> String {
 /// (the connection is over) or `POLLERR` (an error is pending, such as a RST) even if they were
 /// not asked for. Level-triggered, and the whole array is copied in and scanned at every call.
 ///
+/// `timeout` bounds the wait, in milliseconds (`None`: -1, no bound); 0 means the time is up.
+///
 /// strace: `poll([{fd=3, events=POLLIN}, {fd=5, events=POLLIN}], 2, -1) = 1 ([{fd=5, revents=POLLIN}])`
 /// (<https://man7.org/linux/man-pages/man2/poll.2.html>)
-pub fn poll(fds: &mut [PollFd<'_>]) -> Result<usize> {
-    let result = nix::poll::poll(fds, PollTimeout::NONE).map(|n| n as usize);
+pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<usize> {
+    let millis = timeout.map_or(-1, wait_millis);
+    let result = nix::poll::poll(
+        fds,
+        PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
+    )
+    .map(|n| n as usize);
     narrate::syscall(
         "poll",
         || {
@@ -1009,7 +1032,7 @@ pub fn poll(fds: &mut [PollFd<'_>]) -> Result<usize> {
                     )
                 })
                 .collect();
-            format!("[{}], {}, -1", asked.join(", "), fds.len())
+            format!("[{}], {}, {millis}", asked.join(", "), fds.len())
         },
         &result.map(|n| {
             let answered: Vec<String> = fds
@@ -1034,6 +1057,13 @@ pub fn poll(fds: &mut [PollFd<'_>]) -> Result<usize> {
         || Note::Ready,
     );
     named(result, "poll", || format!("{} fds", fds.len()))
+}
+
+/// A wait's bound in whole milliseconds, rounded up so that a bound of 0.4 ms does not become
+/// a poll that returns at once (and a loop that spins until the time is up).
+fn wait_millis(timeout: Duration) -> i32 {
+    let micros = timeout.as_micros();
+    i32::try_from(micros.div_ceil(1000)).unwrap_or(i32::MAX)
 }
 
 /// Poll flags as strace prints them: `POLLIN|POLLOUT`.
@@ -1125,10 +1155,18 @@ pub fn epoll_ctl_add(
 /// `select()` and `poll()`, nothing is passed in and nothing is scanned: the cost is the number
 /// of ready sockets, not the number of connections.
 ///
+/// `timeout` bounds the wait, in milliseconds (`None`: -1, no bound); 0 means the time is up.
+///
 /// strace: `epoll_wait(3, [{events=EPOLLIN, data={u32=0, u64=0}}], 1024, -1) = 1`
 /// (<https://man7.org/linux/man-pages/man2/epoll_wait.2.html>)
-pub fn epoll_wait(poll: &mut mio::Poll, events: &mut mio::Events) -> Result<usize> {
-    let result = poll.poll(events, None).map_err(io_errno);
+pub fn epoll_wait(
+    poll: &mut mio::Poll,
+    events: &mut mio::Events,
+    timeout: Option<Duration>,
+) -> Result<usize> {
+    // mio rounds a bound up to whole milliseconds, as `wait_millis` does.
+    let result = poll.poll(events, timeout).map_err(io_errno);
+    let millis = timeout.map_or(-1, wait_millis);
     let epoll_fd = poll.as_raw_fd();
     narrate::syscall(
         "epoll_wait",
@@ -1145,7 +1183,7 @@ pub fn epoll_wait(poll: &mut mio::Poll, events: &mut mio::Events) -> Result<usiz
                 })
                 .collect();
             format!(
-                "{epoll_fd}, [{}], {}, -1",
+                "{epoll_fd}, [{}], {}, {millis}",
                 ready.join(", "),
                 events.capacity()
             )

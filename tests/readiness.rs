@@ -10,6 +10,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::thread;
 
+use common::models;
 use common::{
     O_NONBLOCK, echo, exchange, fd_count, fd_flags, logged_fd, proc_status, read_n, read_to_end,
     reset, serve,
@@ -43,7 +44,24 @@ for_each_model!(
     sockets_are_non_blocking,
     three_services_at_once,
     discard_answers_nothing_and_keeps_the_connection,
+    sigterm_gives_clients_their_replies,
+    sigint_exits_when_clients_leave,
+    a_silent_client_blocks_nobody,
 );
+
+/// The shutdown scenarios every model passes (tests/common/models.rs), with three clients.
+fn sigterm_gives_clients_their_replies(model: &str) {
+    models::sigterm_gives_clients_their_replies(model, 3);
+}
+
+fn sigint_exits_when_clients_leave(model: &str) {
+    models::sigint_exits_when_clients_leave(model, 3);
+}
+
+/// The concurrency scenario every model passes: 100 clients behind a silent one.
+fn a_silent_client_blocks_nobody(model: &str) {
+    models::hundred_clients_at_once(model);
+}
 
 /// How many clients are connected at once.
 const CLIENTS: usize = 200;

@@ -28,11 +28,13 @@ use std::os::fd::AsRawFd;
 use mio::{Events, Interest, Token};
 use nix::errno::Errno;
 
-use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness};
-use super::{Config, close_listeners, open_listeners};
+use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness, Turn};
+use super::{Config, open_listeners};
 use crate::Error;
+use crate::dialogue::Tally;
 use crate::narrate;
 use crate::service::Service;
+use crate::signals;
 use crate::sys;
 use crate::text::Msg;
 
@@ -48,6 +50,8 @@ fn listener_token(index: usize) -> Token {
 pub fn run(config: &Config) -> Result<(), Error> {
     readiness::raise_nofile_limit();
     let mut listeners = open_listeners(config)?;
+    // Before the first wait: from here on, Ctrl-C interrupts it (see `shutdown_turn`).
+    signals::handle_shutdown(config.grace)?;
     let mut poll = sys::epoll_create1()?;
     let epoll_fd = poll.as_raw_fd();
     for (index, listener) in listeners.iter().enumerate() {
@@ -64,10 +68,12 @@ pub fn run(config: &Config) -> Result<(), Error> {
     let mut buf = vec![0u8; READ_BUF_SIZE];
     let mut reply = Vec::new();
     let mut served = false;
-    loop {
-        match sys::epoll_wait(&mut poll, &mut events) {
+    let mut tally = Tally::default();
+    // Each turn: the shutdown flag, one wait, then the work it reported.
+    while let Turn::Wait(timeout) = readiness::shutdown_turn(&mut listeners, conns.len())? {
+        match sys::epoll_wait(&mut poll, &mut events, timeout) {
             Ok(_) => {}
-            // A signal interrupted the wait: wait again.
+            // A signal's handler ran: the top of the loop looks at the shutdown flag.
             Err(e) if e.errno == Errno::EINTR => continue,
             Err(e) => return Err(e.into()),
         }
@@ -77,7 +83,8 @@ pub fn run(config: &Config) -> Result<(), Error> {
             if let Some(index) = (0..listeners.len()).find(|&i| listener_token(i) == token) {
                 readiness::accept_all(&mut listeners[index], |conn_fd, service| {
                     served = true;
-                    if admit(&poll, &mut conns, conn_fd, service, config) == Next::Close {
+                    if admit(&poll, &mut conns, &mut tally, conn_fd, service, config) == Next::Close
+                    {
                         closed = true;
                     }
                 })?;
@@ -98,7 +105,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
             if conn.on_ready(ready, &mut buf, &mut reply) == Next::Close
                 && let Some(conn) = conns.remove(slot)
             {
-                conn.close();
+                tally += conn.close();
                 closed = true;
             }
         }
@@ -108,7 +115,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
             for listener in listeners.iter_mut().filter(|l| l.starved) {
                 listener.starved = false;
                 readiness::accept_all(listener, |conn_fd, service| {
-                    admit(&poll, &mut conns, conn_fd, service, config);
+                    admit(&poll, &mut conns, &mut tally, conn_fd, service, config);
                 })?;
             }
             if config.once && served && conns.is_empty() {
@@ -116,7 +123,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
             }
         }
     }
-    close_listeners(listeners)?;
+    readiness::finish(listeners, &mut conns, tally)?;
     Ok(())
 }
 
@@ -125,13 +132,15 @@ pub fn run(config: &Config) -> Result<(), Error> {
 fn admit(
     poll: &mio::Poll,
     conns: &mut Conns,
+    tally: &mut Tally,
     conn_fd: sys::Socket,
     service: Service,
     config: &Config,
 ) -> Next {
     let mut conn = Conn::open(conn_fd, service, config.io);
     if conn.start() == Next::Close {
-        conn.close();
+        // daytime said everything already: no need to watch the socket.
+        *tally += conn.close();
         return Next::Close;
     }
     let slot = conns.vacant();
@@ -149,7 +158,7 @@ fn admit(
         }
         Err(error) => {
             narrate::error(Some(conn.fd()), Msg::ConnectionLost { error: &error });
-            conn.close();
+            *tally += conn.close();
             Next::Close
         }
     }

@@ -24,9 +24,11 @@ use std::os::fd::AsFd;
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags};
 
-use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness};
-use super::{Config, close_listeners, open_listeners};
+use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness, Turn};
+use super::{Config, open_listeners};
 use crate::Error;
+use crate::dialogue::Tally;
+use crate::signals;
 use crate::sys;
 
 /// Who an entry of the array is for.
@@ -39,13 +41,17 @@ enum Owner {
 pub fn run(config: &Config) -> Result<(), Error> {
     readiness::raise_nofile_limit();
     let mut listeners = open_listeners(config)?;
+    // Before the first wait: from here on, Ctrl-C interrupts it (see `shutdown_turn`).
+    signals::handle_shutdown(config.grace)?;
     let mut conns = Conns::default();
     let mut buf = vec![0u8; READ_BUF_SIZE];
     let mut reply = Vec::new();
     let mut owners: Vec<Owner> = Vec::new();
     let mut ready: Vec<(Owner, PollFlags)> = Vec::new();
     let mut served = false;
-    loop {
+    let mut tally = Tally::default();
+    // Each turn: the shutdown flag, one wait, then the work it reported.
+    while let Turn::Wait(timeout) = readiness::shutdown_turn(&mut listeners, conns.len())? {
         // The array borrows the sockets: build it, wait, note the answers, and let it go
         // before the connections change.
         owners.clear();
@@ -71,9 +77,9 @@ pub fn run(config: &Config) -> Result<(), Error> {
                 fds.push(PollFd::new(conn.sock().as_fd(), events));
                 owners.push(Owner::Conn(slot));
             }
-            match sys::poll(&mut fds) {
+            match sys::poll(&mut fds, timeout) {
                 Ok(_) => {}
-                // A signal interrupted the wait: wait again.
+                // A signal's handler ran: the top of the loop looks at the shutdown flag.
                 Err(e) if e.errno == Errno::EINTR => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -103,7 +109,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
             if conn.on_ready(readiness, &mut buf, &mut reply) == Next::Close
                 && let Some(conn) = conns.remove(slot)
             {
-                conn.close();
+                tally += conn.close();
                 closed = true;
             }
         }
@@ -113,7 +119,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
             };
             readiness::accept_all(&mut listeners[index], |conn_fd, service| {
                 served = true;
-                if admit(&mut conns, conn_fd, service, config) == Next::Close {
+                if admit(&mut conns, &mut tally, conn_fd, service, config) == Next::Close {
                     closed = true;
                 }
             })?;
@@ -128,7 +134,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
             }
         }
     }
-    close_listeners(listeners)?;
+    readiness::finish(listeners, &mut conns, tally)?;
     Ok(())
 }
 
@@ -136,13 +142,15 @@ pub fn run(config: &Config) -> Result<(), Error> {
 /// closed at once, `Next::Close`), or keeps it for the next turn's array.
 fn admit(
     conns: &mut Conns,
+    tally: &mut Tally,
     conn_fd: sys::Socket,
     service: crate::service::Service,
     config: &Config,
 ) -> Next {
     let mut conn = Conn::open(conn_fd, service, config.io);
     if conn.start() == Next::Close {
-        conn.close();
+        // daytime said everything already: no need to watch the socket.
+        *tally += conn.close();
         return Next::Close;
     }
     conns.insert(conn);

@@ -21,15 +21,19 @@
 //! they call [`Conn::on_ready`] with what the wait said. A wake-up with nothing to do (a
 //! spurious one) costs at most one EAGAIN, and EINTR is retried where it can happen.
 
+use std::time::{Duration, Instant};
+
 use nix::errno::Errno;
 
+use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::service::{Opening, Service, Session};
+use crate::signals;
 use crate::stream::Io;
 use crate::sys::{self, Socket};
 use crate::text::Msg;
 
-use super::{AcceptError, log_accept_error, sort_accept_error};
+use super::{AcceptError, close_listeners, log_accept_error, sort_accept_error, summary};
 
 /// The event loops' read buffer, shared by all their connections: 64 KiB rather than the
 /// course's 1024. One buffer serves every connection, so its size costs no memory per client;
@@ -90,6 +94,8 @@ pub struct Conn {
     reading_done: bool,
     /// Reading stopped because `OUTPUT_BOUND` bytes are unsent.
     paused: bool,
+    /// What this connection moved, for the summary.
+    tally: Tally,
 }
 
 impl Conn {
@@ -121,6 +127,10 @@ impl Conn {
             fin_seen: false,
             reading_done: false,
             paused: false,
+            tally: Tally {
+                clients: 1,
+                ..Tally::default()
+            },
         };
         if let Opening::SayAndClose(greeting) = conn.session.open() {
             narrate::log(Log::Data, Some(fd), Msg::Sending { data: &greeting });
@@ -180,13 +190,14 @@ impl Conn {
         self.drive(buf, reply)
     }
 
-    /// Closes the connection, with the course's log line.
-    pub fn close(self) {
+    /// Closes the connection, with the course's log line; returns what it moved.
+    pub fn close(self) -> Tally {
         let fd = self.sock.fd();
         narrate::log(Log::Conn, Some(fd), Msg::Closing);
         if let Err(error) = sys::close(self.sock) {
             narrate::error(Some(fd), Msg::ConnectionLost { error: &error });
         }
+        self.tally
     }
 
     /// Bytes of replies not yet taken by the kernel.
@@ -258,6 +269,7 @@ impl Conn {
                 self.reading_done = true;
                 self.session.finish(reply);
             } else {
+                self.tally.bytes_in += n as u64;
                 narrate::log(Log::Data, Some(fd), Msg::Received { data: &buf[..n] });
                 self.session.respond(&buf[..n], reply);
                 if n < buf.len() && !self.fin_seen {
@@ -281,7 +293,10 @@ impl Conn {
         if self.pending() == 0 {
             while sent < reply.len() && self.can_write {
                 match self.io.send(&self.sock, &reply[sent..]) {
-                    Ok(n) => sent += n,
+                    Ok(n) => {
+                        sent += n;
+                        self.tally.bytes_out += n as u64;
+                    }
                     Err(e) if e.errno == Errno::EINTR => continue,
                     // The send buffer is full: the rest waits for writability.
                     Err(e) if e.errno == Errno::EAGAIN => self.can_write = false,
@@ -309,7 +324,10 @@ impl Conn {
     fn flush(&mut self) -> sys::Result<()> {
         while self.sent < self.out.len() {
             match self.io.send(&self.sock, &self.out[self.sent..]) {
-                Ok(n) => self.sent += n,
+                Ok(n) => {
+                    self.sent += n;
+                    self.tally.bytes_out += n as u64;
+                }
                 Err(e) if e.errno == Errno::EINTR => continue,
                 Err(e) if e.errno == Errno::EAGAIN => {
                     self.can_write = false;
@@ -379,8 +397,23 @@ impl Conns {
             .filter_map(|(slot, conn)| conn.as_ref().map(|conn| (slot, conn)))
     }
 
+    /// How many connections are open.
+    pub fn len(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.free.len() == self.slots.len()
+        self.len() == 0
+    }
+
+    /// Closes every connection still open; returns what they moved.
+    pub fn close_all(&mut self) -> Tally {
+        let mut tally = Tally::default();
+        for conn in self.slots.drain(..).flatten() {
+            tally += conn.close();
+        }
+        self.free.clear();
+        tally
     }
 }
 
@@ -449,4 +482,64 @@ pub fn raise_nofile_limit() {
         },
         Err(error) => narrate::error(None, Msg::NoFileFailed { error: &error }),
     }
+}
+
+/// What an event loop does next, as [`shutdown_turn`] sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Turn {
+    /// Wait for readiness, at most this long (`None`: as long as it takes).
+    Wait(Option<Duration>),
+    /// Stop: the shutdown is complete, or its grace period is over.
+    Stop,
+}
+
+/// The shutdown, checked at the top of each turn of an event loop, between two waits.
+///
+/// SIGINT and SIGTERM have handlers ([`signals::handle_shutdown`]) that only set a flag: the
+/// wait then returns EINTR (`select`, `poll` and `epoll_wait` are never restarted after a
+/// handler, whatever `SA_RESTART` says), and the loop comes here. Once the flag is up, the
+/// listening sockets are closed (no new clients), and the loop goes on serving the clients
+/// still connected, its waits bounded by the grace period's deadline. A signal that lands
+/// after this check and before the wait is seen only when the wait returns: the race that
+/// `pselect`, `ppoll` and `epoll_pwait` exist to close; a second Ctrl-C ends the wait.
+pub fn shutdown_turn(listeners: &mut Vec<Listener>, clients: usize) -> sys::Result<Turn> {
+    let Some(signal) = signals::shutdown_signal() else {
+        return Ok(Turn::Wait(None));
+    };
+    if !listeners.is_empty() {
+        narrate::log(
+            Log::Conn,
+            None,
+            Msg::ShuttingDown {
+                signal,
+                clients,
+                grace: signals::grace(),
+            },
+        );
+        close_listeners(std::mem::take(listeners))?;
+    }
+    let left = signals::deadline().map_or(Duration::ZERO, |deadline| {
+        deadline.saturating_duration_since(Instant::now())
+    });
+    if clients == 0 || left.is_zero() {
+        return Ok(Turn::Stop);
+    }
+    Ok(Turn::Wait(Some(left)))
+}
+
+/// How an event loop ends: the clients still connected after the grace period are closed,
+/// the listening sockets too if they are still open (`--once`), and a shutdown prints the
+/// summary.
+pub fn finish(listeners: Vec<Listener>, conns: &mut Conns, mut tally: Tally) -> sys::Result<()> {
+    if !conns.is_empty() {
+        for (_, conn) in conns.iter() {
+            narrate::log(Log::Conn, Some(conn.fd()), Msg::GraceOver);
+        }
+        tally += conns.close_all();
+    }
+    if !listeners.is_empty() {
+        close_listeners(listeners)?;
+    }
+    summary(tally);
+    Ok(())
 }

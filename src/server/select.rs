@@ -24,11 +24,13 @@ use std::os::fd::{AsFd, AsRawFd};
 use nix::errno::Errno;
 use nix::sys::select::FdSet;
 
-use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness};
-use super::{Config, close_listeners, open_listeners};
+use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness, Turn};
+use super::{Config, open_listeners};
 use crate::Error;
+use crate::dialogue::Tally;
 use crate::narrate;
 use crate::service::Service;
+use crate::signals;
 use crate::sys;
 use crate::text::Msg;
 
@@ -38,13 +40,17 @@ pub const FD_SETSIZE: usize = libc::FD_SETSIZE;
 pub fn run(config: &Config) -> Result<(), Error> {
     readiness::raise_nofile_limit();
     let mut listeners = open_listeners(config)?;
+    // Before the first wait: from here on, Ctrl-C interrupts it (see `shutdown_turn`).
+    signals::handle_shutdown(config.grace)?;
     let mut conns = Conns::default();
     let mut buf = vec![0u8; READ_BUF_SIZE];
     let mut reply = Vec::new();
     let mut ready_listeners: Vec<usize> = Vec::new();
     let mut ready_conns: Vec<(usize, Readiness)> = Vec::new();
     let mut served = false;
-    loop {
+    let mut tally = Tally::default();
+    // Each turn: the shutdown flag, one wait, then the work it reported.
+    while let Turn::Wait(timeout) = readiness::shutdown_turn(&mut listeners, conns.len())? {
         ready_listeners.clear();
         ready_conns.clear();
         {
@@ -68,9 +74,9 @@ pub fn run(config: &Config) -> Result<(), Error> {
                 highest = highest.max(conn.fd());
             }
             // nfds is not a count: it is the highest descriptor plus one.
-            match sys::select(highest + 1, &mut read_set, &mut write_set) {
+            match sys::select(highest + 1, &mut read_set, &mut write_set, timeout) {
                 Ok(_) => {}
-                // A signal interrupted the wait: wait again.
+                // A signal's handler ran: the top of the loop looks at the shutdown flag.
                 Err(e) if e.errno == Errno::EINTR => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -102,14 +108,14 @@ pub fn run(config: &Config) -> Result<(), Error> {
             if conn.on_ready(readiness, &mut buf, &mut reply) == Next::Close
                 && let Some(conn) = conns.remove(slot)
             {
-                conn.close();
+                tally += conn.close();
                 closed = true;
             }
         }
         for &index in &ready_listeners {
             readiness::accept_all(&mut listeners[index], |conn_fd, service| {
                 served = true;
-                if admit(&mut conns, conn_fd, service, config) == Next::Close {
+                if admit(&mut conns, &mut tally, conn_fd, service, config) == Next::Close {
                     closed = true;
                 }
             })?;
@@ -124,14 +130,20 @@ pub fn run(config: &Config) -> Result<(), Error> {
             }
         }
     }
-    close_listeners(listeners)?;
+    readiness::finish(listeners, &mut conns, tally)?;
     Ok(())
 }
 
 /// Takes in one accepted connection, unless its descriptor has no bit in an `fd_set`: then it
 /// is closed at once, with the reason. Lets the service speak first (daytime says all and is
 /// closed at once, `Next::Close`), or keeps it for the next turn's sets.
-fn admit(conns: &mut Conns, conn_fd: sys::Socket, service: Service, config: &Config) -> Next {
+fn admit(
+    conns: &mut Conns,
+    tally: &mut Tally,
+    conn_fd: sys::Socket,
+    service: Service,
+    config: &Config,
+) -> Next {
     let fd = conn_fd.as_raw_fd();
     if fd as usize >= FD_SETSIZE {
         narrate::error(
@@ -148,7 +160,8 @@ fn admit(conns: &mut Conns, conn_fd: sys::Socket, service: Service, config: &Con
     }
     let mut conn = Conn::open(conn_fd, service, config.io);
     if conn.start() == Next::Close {
-        conn.close();
+        // daytime said everything already: no need to watch the socket.
+        *tally += conn.close();
         return Next::Close;
     }
     conns.insert(conn);
