@@ -142,7 +142,7 @@ fn wait_for_room(io: Io, sock: &Socket, replies: &mut Replies) -> Result<(), Err
             sock.as_fd(),
             PollFlags::POLLIN | PollFlags::POLLOUT,
         )];
-        match sys::poll(&mut fds) {
+        match sys::poll(&mut fds, None) {
             Ok(_) => {}
             Err(e) if e.errno == Errno::EINTR => continue,
             Err(e) => return Err(e.into()),
