@@ -332,7 +332,8 @@ impl fmt::Display for Msg<'_> {
                     0 => write!(f, "nobody is connected."),
                     _ => write!(
                         f,
-                        "the {clients} still connected have {} s to leave.",
+                        "{} still connected: {} s to leave.",
+                        count(*clients, "client", "clients"),
                         grace.as_secs_f64()
                     ),
                 }
@@ -353,7 +354,12 @@ impl fmt::Display for Msg<'_> {
                     0 => write!(f, "personne n'est connecté."),
                     _ => write!(
                         f,
-                        "les {clients} encore connectés ont {} s pour partir.",
+                        "{} : {} s pour partir.",
+                        count(
+                            *clients,
+                            "client encore connecté",
+                            "clients encore connectés"
+                        ),
                         grace.as_secs_f64()
                     ),
                 }
@@ -429,26 +435,34 @@ impl fmt::Display for Msg<'_> {
                 (other, _) => write!(f, "{other:?}"),
             },
             (Msg::Forwarding { signal, children }, Lang::En) => {
-                write!(f, "passing {signal} on to the {children} children")
+                let children = count(*children, "child", "children");
+                write!(f, "passing {signal} on to {children}")
             }
             (Msg::Forwarding { signal, children }, Lang::Fr) => {
-                write!(f, "on transmet {signal} aux {children} fils")
+                write!(f, "on transmet {signal} à {children} fils")
             }
             (Msg::Killing { children }, Lang::En) => write!(
                 f,
-                "the grace period is over: SIGKILL to the {children} children still running"
+                "the grace period is over: SIGKILL to {} still running",
+                count(*children, "child", "children")
             ),
             (Msg::Killing { children }, Lang::Fr) => write!(
                 f,
-                "le délai de grâce est passé : SIGKILL aux {children} fils encore en vie"
+                "le délai de grâce est passé : SIGKILL à {children} fils encore en vie"
             ),
             (Msg::ClosingRest { clients }, Lang::En) => write!(
                 f,
-                "the grace period is over: shutdown(SHUT_RDWR) on the {clients} connections still open"
+                "the grace period is over: shutdown(SHUT_RDWR) on {} still open",
+                count(*clients, "connection", "connections")
             ),
             (Msg::ClosingRest { clients }, Lang::Fr) => write!(
                 f,
-                "le délai de grâce est passé : shutdown(SHUT_RDWR) sur les {clients} connexions encore ouvertes"
+                "le délai de grâce est passé : shutdown(SHUT_RDWR) sur {}",
+                count(
+                    *clients,
+                    "connexion encore ouverte",
+                    "connexions encore ouvertes"
+                )
             ),
             (Msg::ThreadPanicked, Lang::En) => {
                 write!(f, "this client's thread panicked; the server goes on")
@@ -465,7 +479,10 @@ impl fmt::Display for Msg<'_> {
                 Lang::En,
             ) => write!(
                 f,
-                "summary: {clients} clients served, {bytes_in} bytes in, {bytes_out} bytes out"
+                "summary: {}, {}, {}",
+                count(*clients, "client served", "clients served"),
+                count(*bytes_in, "byte in", "bytes in"),
+                count(*bytes_out, "byte out", "bytes out")
             ),
             (
                 Msg::Summary {
@@ -476,10 +493,24 @@ impl fmt::Display for Msg<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "bilan : {clients} clients servis, {bytes_in} octets reçus, {bytes_out} octets envoyés"
+                "bilan : {}, {}, {}",
+                count(*clients, "client servi", "clients servis"),
+                count(*bytes_in, "octet reçu", "octets reçus"),
+                count(*bytes_out, "octet envoyé", "octets envoyés")
             ),
         }
     }
+}
+
+/// `1 client`, `3 clients`: the number and the word that agrees with it. English makes
+/// every number but 1 plural; French only numbers from 2 (`0 client servi`).
+fn count(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    let n = n.try_into().unwrap_or(u64::MAX);
+    let plural = match Lang::current() {
+        Lang::En => n != 1,
+        Lang::Fr => n > 1,
+    };
+    format!("{n} {}", if plural { many } else { one })
 }
 
 /// What a call did, said in the narration's bracket after the layer.

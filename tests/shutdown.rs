@@ -34,3 +34,24 @@ fn fork_sigint() {
 fn threads_sigint() {
     models::sigint_exits_when_clients_leave("threads", 3);
 }
+
+/// The summary speaks the user's language: `--lang fr`, the course's French.
+#[test]
+fn the_summary_in_french() {
+    let mut server = common::Server::loopback(&["--model", "fork", "--lang", "fr"]);
+    let mut client = server.connect();
+    assert_eq!(common::echo(&mut client, b"oui\n"), b"OUI\n");
+    drop(client);
+    server
+        .stderr
+        .wait_for("the child collected", |l| l.contains("pas de zombie"));
+    server.signal(libc::SIGTERM);
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let summary = "bilan : 1 client servi, 4 octets reçus, 4 octets envoyés";
+    assert!(
+        server.stderr.all().iter().any(|l| l.ends_with(summary)),
+        "{}",
+        server.stderr.text()
+    );
+}

@@ -205,7 +205,10 @@ pub fn sigterm_gives_clients_their_replies(model: &str, clients: usize) {
     );
     server.stderr.wait_closed();
     let bytes = clients * "un\ndeux\ntrois\n".len();
-    let summary = format!("summary: {clients} clients served, {bytes} bytes in, {bytes} bytes out");
+    let summary = format!(
+        "summary: {}, {bytes} bytes in, {bytes} bytes out",
+        served(clients)
+    );
     assert!(
         server.stderr.all().iter().any(|l| l.ends_with(&summary)),
         "no {summary:?} in:\n{}",
@@ -234,9 +237,10 @@ pub fn sigint_exits_when_clients_leave(model: &str, clients: usize) {
         "waited out the grace period"
     );
     server.stderr.wait_closed();
+    let bytes = clients * 6;
     let summary = format!(
-        "summary: {clients} clients served, {0} bytes in, {0} bytes out",
-        clients * 6
+        "summary: {}, {bytes} bytes in, {bytes} bytes out",
+        served(clients)
     );
     assert!(
         server.stderr.all().iter().any(|l| l.ends_with(&summary)),
@@ -313,4 +317,12 @@ pub fn serves_the_listen_service(model: &str) {
     let server = super::serve(model, &["echo"], &[]);
     let mut client = server.connect();
     assert_eq!(echo(&mut client, b"as is \xff\n"), b"as is \xff\n");
+}
+
+/// `1 client served`, `3 clients served`.
+fn served(clients: usize) -> String {
+    match clients {
+        1 => "1 client served".to_string(),
+        n => format!("{n} clients served"),
+    }
 }
