@@ -199,6 +199,17 @@ pub static TABLE: &[Row] = &[
         wire: t!("nothing", "rien"),
     },
     Row {
+        call: "getsockopt",
+        syscall: "getsockopt",
+        internet: t!("transport", "transport"),
+        osi: "4",
+        kernel: t!(
+            "reads an option or a statistic of the socket; TCP_INFO: the connection's state in the TCP state machine, its timers, round-trip time and windows (what `ss -ti` shows)",
+            "lit une option ou une statistique de la socket ; TCP_INFO : l'état de la connexion dans l'automate TCP, ses minuteries, son temps d'aller-retour et ses fenêtres (ce que montre `ss -ti`)"
+        ),
+        wire: t!("nothing", "rien"),
+    },
+    Row {
         call: "getpeername",
         syscall: "getpeername",
         internet: t!("transport + internet", "transport + internet"),

@@ -11,7 +11,7 @@ use sockstep::narrate::{self, Log};
 use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
 use sockstep::service::Service;
 use sockstep::stream::Io;
-use sockstep::text::{self, Lang};
+use sockstep::text::{self, Lang, Problem};
 use sockstep::{Error, client, layers};
 
 /// TCP/IP socket programming, one system call at a time.
@@ -30,6 +30,11 @@ struct Common {
     /// Print each system call on stderr as strace names it, with the layer it acts on.
     #[arg(long, global = true)]
     narrate: bool,
+    /// Stop before each socket call: show the call, its layer and what to look at now, and wait
+    /// for Enter on the terminal (/dev/tty, so a client fed by a pipe can be stepped too).
+    /// Turns --narrate on.
+    #[arg(long, global = true)]
+    step: bool,
     /// Language of logs, narration and errors [default: from LC_ALL or LANG, fr* gives fr].
     #[arg(long, global = true, value_enum)]
     lang: Option<Lang>,
@@ -124,8 +129,25 @@ struct LayersArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli.common.lang.unwrap_or_else(Lang::from_env).set();
-    narrate::set_narrate(cli.common.narrate);
-    let result = match cli.command {
+    narrate::set_narrate(cli.common.narrate || cli.common.step);
+    // Without a terminal, --step could never be answered: a setup error.
+    let stepping = match cli.common.step {
+        true => narrate::start_stepping()
+            .map_err(|why| Error::Problem(Problem::NoTerminal { why: &why }.to_string())),
+        false => Ok(()),
+    };
+    let result = stepping.and_then(|()| run(cli.command));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("sockstep: {}{error}", text::error_prefix());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Error> {
+    match command {
         Command::Server(args) => run_server(args),
         Command::Client(args) => run_client(args),
         Command::Layers(args) => {
@@ -136,13 +158,6 @@ fn main() -> ExitCode {
                 print!("{}", layers::render(lang));
             }
             Ok(())
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("sockstep: {}{error}", text::error_prefix());
-            ExitCode::FAILURE
         }
     }
 }

@@ -5,20 +5,24 @@
 //! is even formatted, so the narration costs no system call at all: `strace -c` counts the same
 //! calls as a build without this module would make.
 //!
+//! `--step` adds a stop before each call of the socket story ([`before`]): what is about to
+//! happen, the layer, what to look at now, and a wait for Enter on the terminal.
+//!
 //! Each line goes to stderr in one `write(2, ...)`: it is formatted into a `String` first,
 //! because `eprintln!` may split one line into several writes, which would interleave between
 //! threads and clutter the trace.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::net::SocketAddr;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use nix::errno::Errno;
 
 use crate::layers;
-use crate::text::{Lang, Msg, Note};
+use crate::text::{self, Lang, Msg, Note};
 
 static NARRATE: AtomicBool = AtomicBool::new(false);
 static LOG: AtomicU8 = AtomicU8::new(Log::Data as u8);
@@ -100,6 +104,82 @@ pub fn log(level: Log, fd: Option<i32>, msg: Msg<'_>) {
 /// Logs an error that ends the program or a connection; shown at every log level.
 pub fn error(fd: Option<i32>, msg: Msg<'_>) {
     log(Log::Quiet, fd, msg)
+}
+
+static STEP: AtomicBool = AtomicBool::new(false);
+
+/// The terminal `--step` talks to: `/dev/tty`, opened once, shared by every thread (a process
+/// forked later shares the open file too).
+static TTY: Mutex<Option<std::fs::File>> = Mutex::new(None);
+
+/// Turns `--step` on: opens the terminal it will wait on. The terminal, not stdin, so that a
+/// client fed by a pipe can still be stepped through.
+pub fn start_stepping() -> Result<(), Errno> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
+    // Move it out of the way, to descriptor 10 or above (the first one dropped here), so that
+    // the sockets get the numbers they have without --step: the first one is still 3.
+    let high = nix::fcntl::fcntl(&tty, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(10))?;
+    // SAFETY: fcntl just returned this descriptor, and nothing else owns it.
+    let tty = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(high) };
+    *TTY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(tty);
+    STEP.store(true, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Is `--step` on?
+#[inline]
+pub fn stepping() -> bool {
+    STEP.load(Ordering::Relaxed)
+}
+
+/// With `--step`, says which call is about to be made (in strace's notation, as far as its
+/// arguments are known before the call), the layer it acts on and what to look at now, then
+/// waits for Enter on the terminal. Without `--step` it costs one relaxed load: `args` is not
+/// even called.
+#[inline]
+pub fn before(call: &'static str, args: impl FnOnce() -> String) {
+    if stepping() {
+        step(call, args());
+    }
+}
+
+fn step(call: &'static str, args: String) {
+    let row = layers::row(call);
+    let lang = Lang::current();
+    let tag = TAG.with(|t| t.borrow().clone());
+    let tag = if tag.is_empty() {
+        String::new()
+    } else {
+        format!("[{tag}] ")
+    };
+    let mut guard = TTY.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let Some(tty) = guard.as_mut() else { return };
+    let prompt = text::step_prompt(
+        &tag,
+        &format!("{}({args})", row.syscall),
+        &layers::label(call, lang),
+        call,
+        std::process::id(),
+    );
+    let mut answer = [0u8; 1];
+    let waited = tty.write_all(prompt.as_bytes()).and_then(|()| {
+        loop {
+            // Wait for the end of the line the user types; the terminal gives it at Enter.
+            match tty.read(&mut answer)? {
+                0 => break Ok(false),
+                _ if answer[0] == b'\n' => break Ok(true),
+                _ => {}
+            }
+        }
+    });
+    if !matches!(waited, Ok(true)) {
+        // The terminal is gone or closed (Ctrl-D): stop stepping and run on.
+        STEP.store(false, Ordering::Relaxed);
+    }
 }
 
 /// Narrates one system call that has just returned, if the narration is on.
@@ -188,18 +268,29 @@ pub fn sockaddr_len(addr: &SocketAddr) -> usize {
 }
 
 /// Bytes as strace prints a buffer with its default `-s 32`: quoted, C escapes, octal for
-/// non-printable bytes, `...` after the first 32.
+/// other bytes that are not printable ASCII, `...` after the first 32. Like strace, an octal
+/// escape takes all three digits only when the next byte shown is itself an octal digit
+/// (`\0015` is byte 1 then `5`; `\15` would be byte 13).
 pub fn strace_bytes(data: &[u8]) -> String {
     const SHOWN: usize = 32;
+    let shown = &data[..data.len().min(SHOWN)];
     let mut out = String::from("\"");
-    for &byte in data.iter().take(SHOWN) {
+    for (i, &byte) in shown.iter().enumerate() {
         match byte {
             b'\n' => out.push_str("\\n"),
             b'\t' => out.push_str("\\t"),
             b'\r' => out.push_str("\\r"),
+            0x0b => out.push_str("\\v"),
+            0x0c => out.push_str("\\f"),
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
             0x20..=0x7e => out.push(byte as char),
+            _ if shown
+                .get(i + 1)
+                .is_some_and(|next| (b'0'..=b'7').contains(next)) =>
+            {
+                let _ = write!(out, "\\{byte:03o}");
+            }
             _ => {
                 let _ = write!(out, "\\{byte:o}");
             }
@@ -233,6 +324,7 @@ mod tests {
     fn bytes_read_like_strace() {
         assert_eq!(strace_bytes(b"bonjour\n"), r#""bonjour\n""#);
         assert_eq!(strace_bytes("é".as_bytes()), r#""\303\251""#);
+        assert_eq!(strace_bytes(b"\x01\x005\x0b"), r#""\1\0005\v""#);
         assert_eq!(
             strace_bytes(&[b'a'; 33]),
             format!("\"{}\"...", "a".repeat(32))

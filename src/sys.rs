@@ -35,7 +35,7 @@ use nix::sys::wait::{WaitPidFlag, WaitStatus};
 use nix::unistd::{ForkResult, Pid};
 
 use crate::narrate::{self, sockaddr_len, strace_bytes, strace_sockaddr};
-use crate::text::{self, Note};
+use crate::text::{self, Note, TcpState};
 
 /// A failed system call: which one, on what, and the errno.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +146,9 @@ pub fn socket(for_addr: &SocketAddr, blocking: Blocking) -> Result<Socket> {
         Blocking::Yes => (SockFlag::empty(), "SOCK_STREAM"),
         Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_STREAM|SOCK_NONBLOCK"),
     };
+    narrate::before("socket", || {
+        format!("{family_name}, {type_name}, IPPROTO_IP")
+    });
     // Protocol 0 lets the kernel pick TCP for a stream socket; strace names 0 IPPROTO_IP.
     let result = nix_socket::socket(family, SockType::Stream, flags, None);
     narrate::syscall(
@@ -189,31 +192,20 @@ pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
             d.subsec_micros() as libc::suseconds_t,
         )
     };
-    let (result, level, name, value) = match opt {
-        SockOpt::ReuseAddr(on) => (
-            nix_socket::setsockopt(sock, sockopt::ReuseAddr, &on),
-            "SOL_SOCKET",
-            "SO_REUSEADDR",
-            format!("[{}], 4", on as i32),
-        ),
-        SockOpt::NoDelay(on) => (
-            nix_socket::setsockopt(sock, sockopt::TcpNoDelay, &on),
-            "SOL_TCP",
-            "TCP_NODELAY",
-            format!("[{}], 4", on as i32),
-        ),
-        SockOpt::RecvTimeout(d) => (
-            nix_socket::setsockopt(sock, sockopt::ReceiveTimeout, &timeval(d)),
-            "SOL_SOCKET",
-            "SO_RCVTIMEO",
-            strace_timeval(d),
-        ),
-        SockOpt::SendTimeout(d) => (
-            nix_socket::setsockopt(sock, sockopt::SendTimeout, &timeval(d)),
-            "SOL_SOCKET",
-            "SO_SNDTIMEO",
-            strace_timeval(d),
-        ),
+    let (level, name, value) = match opt {
+        SockOpt::ReuseAddr(on) => ("SOL_SOCKET", "SO_REUSEADDR", format!("[{}], 4", on as i32)),
+        SockOpt::NoDelay(on) => ("SOL_TCP", "TCP_NODELAY", format!("[{}], 4", on as i32)),
+        SockOpt::RecvTimeout(d) => ("SOL_SOCKET", "SO_RCVTIMEO", strace_timeval(d)),
+        SockOpt::SendTimeout(d) => ("SOL_SOCKET", "SO_SNDTIMEO", strace_timeval(d)),
+    };
+    narrate::before("setsockopt", || format!("{sock}, {level}, {name}, {value}"));
+    let result = match opt {
+        SockOpt::ReuseAddr(on) => nix_socket::setsockopt(sock, sockopt::ReuseAddr, &on),
+        SockOpt::NoDelay(on) => nix_socket::setsockopt(sock, sockopt::TcpNoDelay, &on),
+        SockOpt::RecvTimeout(d) => {
+            nix_socket::setsockopt(sock, sockopt::ReceiveTimeout, &timeval(d))
+        }
+        SockOpt::SendTimeout(d) => nix_socket::setsockopt(sock, sockopt::SendTimeout, &timeval(d)),
     };
     narrate::syscall(
         "setsockopt",
@@ -247,6 +239,9 @@ fn strace_timeval(d: Duration) -> String {
 /// strace: `bind(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("0.0.0.0")}, 16) = 0`
 /// (<https://man7.org/linux/man-pages/man2/bind.2.html>)
 pub fn bind(sock: &Socket, addr: &SocketAddr) -> Result<()> {
+    narrate::before("bind", || {
+        format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr))
+    });
     let result = with_sockaddr(addr, |sockaddr| nix_socket::bind(sock.fd(), sockaddr));
     narrate::syscall(
         "bind",
@@ -266,6 +261,7 @@ pub fn bind(sock: &Socket, addr: &SocketAddr) -> Result<()> {
 /// strace: `listen(3, 1) = 0`
 /// (<https://man7.org/linux/man-pages/man2/listen.2.html>)
 pub fn listen(sock: &Socket, backlog: i32) -> Result<()> {
+    narrate::before("listen", || format!("{sock}, {backlog}"));
     let result = Backlog::new(backlog).and_then(|backlog| nix_socket::listen(sock, backlog));
     narrate::syscall(
         "listen",
@@ -273,6 +269,9 @@ pub fn listen(sock: &Socket, backlog: i32) -> Result<()> {
         &result.map(|()| 0),
         || Note::Listen { backlog },
     );
+    if result.is_ok() {
+        show_state(sock.fd(), StateCheck::After);
+    }
     named(result, "listen", || format!("{sock}, {backlog}"))
 }
 
@@ -288,6 +287,7 @@ pub fn listen(sock: &Socket, backlog: i32) -> Result<()> {
 /// [`getpeername`] who the client is.
 /// (<https://man7.org/linux/man-pages/man2/accept.2.html>)
 pub fn accept(listen_sock: &Socket) -> Result<Socket> {
+    narrate::before("accept", || format!("{listen_sock}, NULL, NULL"));
     let result = nix_socket::accept(listen_sock.fd());
     narrate::syscall(
         "accept",
@@ -295,6 +295,9 @@ pub fn accept(listen_sock: &Socket) -> Result<Socket> {
         &result,
         || Note::Accept,
     );
+    if let Ok(conn_fd) = result {
+        show_state(conn_fd, StateCheck::After);
+    }
     named(result, "accept", || listen_sock.to_string()).map(Socket::owning)
 }
 
@@ -307,6 +310,9 @@ pub fn accept(listen_sock: &Socket) -> Result<Socket> {
 /// strace: `connect(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("127.0.0.1")}, 16) = 0`
 /// (<https://man7.org/linux/man-pages/man2/connect.2.html>)
 pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
+    narrate::before("connect", || {
+        format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr))
+    });
     let result = with_sockaddr(addr, |sockaddr| nix_socket::connect(sock.fd(), sockaddr));
     narrate::syscall(
         "connect",
@@ -314,6 +320,9 @@ pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
         &result.map(|()| 0),
         || Note::Connect { addr: *addr },
     );
+    if result.is_ok() {
+        show_state(sock.fd(), StateCheck::After);
+    }
     named(result, "connect", || addr.to_string())
 }
 
@@ -329,6 +338,9 @@ pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
 /// `recvfrom(4, "bonjour\n", 1024, 0, NULL, NULL) = 8`.
 /// (<https://man7.org/linux/man-pages/man2/recv.2.html>)
 pub fn recv(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
+    narrate::before("recv", || {
+        format!("{sock}, ..., {}, 0, NULL, NULL", buf.len())
+    });
     let result = nix_socket::recv(sock.fd(), buf, MsgFlags::empty());
     narrate::syscall(
         "recv",
@@ -354,6 +366,7 @@ pub fn recv(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
 /// any. strace: `read(4, "bonjour\n", 1024) = 8`
 /// (<https://man7.org/linux/man-pages/man2/read.2.html>)
 pub fn read(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
+    narrate::before("read", || format!("{sock}, ..., {}", buf.len()));
     let result = nix::unistd::read(sock, buf);
     narrate::syscall(
         "read",
@@ -382,6 +395,9 @@ pub fn read(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
 /// `sendto(4, "BONJOUR\n", 8, 0, NULL, 0) = 8`.
 /// (<https://man7.org/linux/man-pages/man2/send.2.html>)
 pub fn send(sock: &Socket, data: &[u8]) -> Result<usize> {
+    narrate::before("send", || {
+        format!("{sock}, {}, {}, 0, NULL, 0", strace_bytes(data), data.len())
+    });
     let result = nix_socket::send(sock.fd(), data, MsgFlags::empty());
     narrate::syscall(
         "send",
@@ -400,6 +416,9 @@ pub fn send(sock: &Socket, data: &[u8]) -> Result<usize> {
 /// The same as [`send`] with no flags. strace: `write(4, "BONJOUR\n", 8) = 8`
 /// (<https://man7.org/linux/man-pages/man2/write.2.html>)
 pub fn write(sock: &Socket, data: &[u8]) -> Result<usize> {
+    narrate::before("write", || {
+        format!("{sock}, {}, {}", strace_bytes(data), data.len())
+    });
     let result = nix::unistd::write(sock, data);
     narrate::syscall(
         "write",
@@ -422,6 +441,7 @@ pub fn write(sock: &Socket, data: &[u8]) -> Result<usize> {
 /// strace: `shutdown(3, SHUT_WR) = 0`
 /// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
 pub fn shutdown_write(sock: &Socket) -> Result<()> {
+    narrate::before("shutdown", || format!("{sock}, SHUT_WR"));
     let result = nix_socket::shutdown(sock.fd(), nix_socket::Shutdown::Write);
     narrate::syscall(
         "shutdown",
@@ -429,6 +449,9 @@ pub fn shutdown_write(sock: &Socket) -> Result<()> {
         &result.map(|()| 0),
         || Note::ShutdownWrite,
     );
+    if result.is_ok() {
+        show_state(sock.fd(), StateCheck::After);
+    }
     named(result, "shutdown", || format!("{sock}, SHUT_WR"))
 }
 
@@ -442,6 +465,7 @@ pub fn shutdown_write(sock: &Socket) -> Result<()> {
 /// strace: `shutdown(5, SHUT_RDWR) = 0`
 /// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
 pub fn shutdown_both(fd: RawFd) -> Result<()> {
+    narrate::before("shutdown", || format!("{fd}, SHUT_RDWR"));
     let result = nix_socket::shutdown(fd, nix_socket::Shutdown::Both);
     narrate::syscall(
         "shutdown",
@@ -449,6 +473,9 @@ pub fn shutdown_both(fd: RawFd) -> Result<()> {
         &result.map(|()| 0),
         || Note::ShutdownBoth,
     );
+    if result.is_ok() {
+        show_state(fd, StateCheck::After);
+    }
     named(result, "shutdown", || format!("{fd}, SHUT_RDWR"))
 }
 
@@ -468,6 +495,10 @@ pub fn close(sock: Socket) -> Result<()> {
 
 /// The one place `close()` is called.
 fn close_fd(fd: RawFd) -> Result<()> {
+    // After close() the descriptor is gone and nothing can be asked about it: ask before, and
+    // let the narration say what close() will do from that state.
+    show_state(fd, StateCheck::BeforeClose);
+    narrate::before("close", || fd.to_string());
     let result = nix::unistd::close(fd);
     narrate::syscall(
         "close",
@@ -479,6 +510,76 @@ fn close_fd(fd: RawFd) -> Result<()> {
     named(result, "close", || fd.to_string())
 }
 
+/// Why the TCP state is asked: after a call that moves it, or just before `close()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateCheck {
+    After,
+    BeforeClose,
+}
+
+/// `getsockopt(2)` with `TCP_INFO`: ask the kernel for a connection's TCP state.
+///
+/// Layer: transport (OSI 4). The kernel copies out its `struct tcp_info` for the connection:
+/// the state of the TCP state machine (`tcpi_state`, the first byte), and its timers, round-trip
+/// time and windows. Nothing goes on the wire. `ss -ti` prints the same structure.
+///
+/// strace prints the structure as raw bytes: the first one is the state, `\1` for ESTABLISHED,
+/// `\n` (10) for LISTEN, `\10` (8) for CLOSE_WAIT...:
+/// `getsockopt(4, SOL_TCP, TCP_INFO, "\1\0\0\0..."..., [232]) = 0`
+/// (<https://man7.org/linux/man-pages/man7/tcp.7.html>)
+pub fn tcp_state(fd: RawFd, check: StateCheck) -> Result<TcpState> {
+    // SAFETY: tcp_info is plain integers, for which all zeroes is a valid value.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let asked = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    let mut len = asked;
+    // SAFETY: `info` is writable for `len` bytes, and the kernel writes at most that many.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_TCP,
+            libc::TCP_INFO,
+            (&raw mut info).cast(),
+            &mut len,
+        )
+    };
+    let result = Errno::result(rc).map(|_| TcpState::from_kernel(info.tcpi_state));
+    narrate::syscall(
+        "getsockopt",
+        || {
+            // SAFETY: the kernel filled the first `len` bytes of `info`.
+            let filled =
+                unsafe { std::slice::from_raw_parts((&raw const info).cast::<u8>(), len as usize) };
+            let lens = if len == asked {
+                format!("[{len}]")
+            } else {
+                format!("[{asked} => {len}]")
+            };
+            match result {
+                Ok(_) => format!("{fd}, SOL_TCP, TCP_INFO, {}, {lens}", strace_bytes(filled)),
+                Err(_) => format!("{fd}, SOL_TCP, TCP_INFO, {:p}, [{asked}]", &raw const info),
+            }
+        },
+        &result.map(|_| 0),
+        || match (result, check) {
+            (Ok(state), StateCheck::After) => Note::TcpState { state },
+            (Ok(state), StateCheck::BeforeClose) => Note::StateBeforeClose { state },
+            (Err(errno), _) => Note::Failed { errno },
+        },
+    );
+    named(result, "getsockopt", || format!("{fd}, TCP_INFO"))
+}
+
+/// With `--narrate`, shows the TCP state the kernel reports, by a narrated `getsockopt()`: one
+/// more call, made only when narrating, so that strace and the narration still agree call for
+/// call. Without `--narrate` nothing is asked.
+fn show_state(fd: RawFd, check: StateCheck) {
+    if narrate::narrating() {
+        // What the state is matters to the student, not to the program: a failure is narrated
+        // and otherwise ignored.
+        let _ = tcp_state(fd, check);
+    }
+}
+
 /// `getsockname(2)`: get the local address of a socket.
 ///
 /// Layers: transport and internet (OSI 4 + 3). Tells the local IP address and port, such as the
@@ -487,6 +588,7 @@ fn close_fd(fd: RawFd) -> Result<()> {
 /// strace: `getsockname(3, {sa_family=AF_INET, sin_port=htons(40123), ...}, [128 => 16]) = 0`
 /// (<https://man7.org/linux/man-pages/man2/getsockname.2.html>)
 pub fn getsockname(sock: &Socket) -> Result<SocketAddr> {
+    narrate::before("getsockname", || format!("{sock}, ..., [128]"));
     let result = nix_socket::getsockname::<SockaddrStorage>(sock.fd()).and_then(to_std);
     narrate::syscall(
         "getsockname",
@@ -508,6 +610,7 @@ pub fn getsockname(sock: &Socket) -> Result<SocketAddr> {
 /// strace: `getpeername(4, {sa_family=AF_INET, sin_port=htons(53422), ...}, [128 => 16]) = 0`
 /// (<https://man7.org/linux/man-pages/man2/getpeername.2.html>)
 pub fn getpeername(sock: &Socket) -> Result<SocketAddr> {
+    narrate::before("getpeername", || format!("{sock}, ..., [128]"));
     let result = nix_socket::getpeername::<SockaddrStorage>(sock.fd()).and_then(to_std);
     narrate::syscall(
         "getpeername",
@@ -579,6 +682,7 @@ fn to_std(storage: SockaddrStorage) -> nix::Result<SocketAddr> {
 /// until it exits or execs: another thread may have held a lock (the allocator's, stderr's)
 /// that stays locked for ever in the child. Call it from a single-threaded process.
 pub unsafe fn fork() -> Result<ForkResult> {
+    narrate::before("fork", String::new);
     // SAFETY: the caller promises that the process has one thread.
     let result = unsafe { nix::unistd::fork() };
     let args = || "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD".into();
@@ -915,6 +1019,9 @@ pub fn accept4(listen_sock: &Socket, blocking: Blocking) -> Result<Socket> {
         Blocking::Yes => (SockFlag::empty(), "0"),
         Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_NONBLOCK"),
     };
+    narrate::before("accept4", || {
+        format!("{listen_sock}, NULL, NULL, {flag_names}")
+    });
     let result = nix_socket::accept4(listen_sock.fd(), flags);
     narrate::syscall(
         "accept4",
@@ -922,6 +1029,9 @@ pub fn accept4(listen_sock: &Socket, blocking: Blocking) -> Result<Socket> {
         &result,
         || Note::Accept,
     );
+    if let Ok(conn_fd) = result {
+        show_state(conn_fd, StateCheck::After);
+    }
     named(result, "accept4", || format!("{listen_sock}, {flag_names}")).map(Socket::owning)
 }
 
@@ -967,6 +1077,7 @@ pub fn select<'fd>(
             strace_fd_set(writefds, nfds)
         )
     });
+    narrate::before("select", || asked.clone().unwrap_or_default());
     let result =
         nix::sys::select::select(nfds, &mut *readfds, &mut *writefds, None, timeval.as_mut())
             .map(|n| n as usize);
@@ -1014,6 +1125,9 @@ fn strace_fd_set(set: &FdSet<'_>, nfds: RawFd) -> String {
 /// (<https://man7.org/linux/man-pages/man2/poll.2.html>)
 pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<usize> {
     let millis = timeout.map_or(-1, wait_millis);
+    narrate::before("poll", || {
+        format!("[... {} descriptors], {}, {millis}", fds.len(), fds.len())
+    });
     let result = nix::poll::poll(
         fds,
         PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
@@ -1164,6 +1278,10 @@ pub fn epoll_wait(
     events: &mut mio::Events,
     timeout: Option<Duration>,
 ) -> Result<usize> {
+    narrate::before("epoll_wait", || {
+        let millis = timeout.map_or(-1, wait_millis);
+        format!("{}, ..., {}, {millis}", poll.as_raw_fd(), events.capacity())
+    });
     // mio rounds a bound up to whole milliseconds, as `wait_millis` does.
     let result = poll.poll(events, timeout).map_err(io_errno);
     let millis = timeout.map_or(-1, wait_millis);

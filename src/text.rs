@@ -548,6 +548,14 @@ pub enum Note {
     Failed {
         errno: Errno,
     },
+    /// What `getsockopt(TCP_INFO)` said the connection's state is, just after a call.
+    TcpState {
+        state: TcpState,
+    },
+    /// The state just before `close()`, and what `close()` will do from there.
+    StateBeforeClose {
+        state: TcpState,
+    },
     Timeout {
         after: Duration,
     },
@@ -703,6 +711,30 @@ impl fmt::Display for Note {
                 "" => write!(f, "échec"),
                 hint => f.write_str(hint),
             },
+            (Note::TcpState { state }, Lang::En) => write!(
+                f,
+                "the kernel says: {} ({})",
+                state.name(),
+                state.meaning(lang)
+            ),
+            (Note::TcpState { state }, Lang::Fr) => write!(
+                f,
+                "le noyau dit : {} ({})",
+                state.name(),
+                state.meaning(lang)
+            ),
+            (Note::StateBeforeClose { state }, Lang::En) => write!(
+                f,
+                "before close(), the kernel says: {}; {}",
+                state.name(),
+                state.after_close(lang)
+            ),
+            (Note::StateBeforeClose { state }, Lang::Fr) => write!(
+                f,
+                "avant close(), le noyau dit : {} ; {}",
+                state.name(),
+                state.after_close(lang)
+            ),
             (Note::Ready, Lang::En) => write!(f, "that many descriptors are ready"),
             (Note::Ready, Lang::Fr) => write!(f, "autant de descripteurs sont prêts"),
             (Note::EpollCreate, Lang::En) => {
@@ -879,6 +911,8 @@ pub fn errno_hint(errno: Errno) -> &'static str {
 
 /// Errors that are not a failed system call.
 pub enum Problem<'a> {
+    /// `--step` needs a terminal to wait on.
+    NoTerminal { why: &'a dyn fmt::Display },
     /// The host name did not resolve.
     UnknownHost {
         host: &'a str,
@@ -929,6 +963,14 @@ impl fmt::Display for Problem<'_> {
                 f,
                 "recv() a rendu 0 : le serveur a fermé la connexion avant la fin de sa réponse"
             ),
+            (Problem::NoTerminal { why }, Lang::En) => write!(
+                f,
+                "--step waits for Enter on the terminal, and there is none: open(/dev/tty): {why}"
+            ),
+            (Problem::NoTerminal { why }, Lang::Fr) => write!(
+                f,
+                "--step attend Entrée sur le terminal, et il n'y en a pas : open(/dev/tty) : {why}"
+            ),
             (Problem::Input { why }, Lang::En) => write!(f, "reading standard input: {why}"),
             (Problem::Input { why }, Lang::Fr) => {
                 write!(f, "lecture de l'entrée standard : {why}")
@@ -964,4 +1006,232 @@ pub fn error_prefix() -> &'static str {
         Lang::En => "error: ",
         Lang::Fr => "erreur : ",
     }
+}
+
+/// A TCP connection's state, as the kernel numbers it in `tcpi_state`
+/// (`include/net/tcp_states.h`) and as `ss` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpState {
+    Established,
+    SynSent,
+    SynRecv,
+    FinWait1,
+    FinWait2,
+    TimeWait,
+    Close,
+    CloseWait,
+    LastAck,
+    Listen,
+    Closing,
+    /// A number this table does not know (a newer kernel).
+    Other(u8),
+}
+
+impl TcpState {
+    /// The state of `tcpi_state`'s number.
+    pub fn from_kernel(number: u8) -> TcpState {
+        use TcpState::*;
+        match number {
+            1 => Established,
+            2 => SynSent,
+            3 => SynRecv,
+            4 => FinWait1,
+            5 => FinWait2,
+            6 => TimeWait,
+            7 => Close,
+            8 => CloseWait,
+            9 => LastAck,
+            10 => Listen,
+            11 => Closing,
+            n => Other(n),
+        }
+    }
+
+    /// The name `ss -tan` prints.
+    pub fn name(self) -> String {
+        use TcpState::*;
+        match self {
+            Established => "ESTABLISHED".into(),
+            SynSent => "SYN-SENT".into(),
+            SynRecv => "SYN-RECV".into(),
+            FinWait1 => "FIN-WAIT-1".into(),
+            FinWait2 => "FIN-WAIT-2".into(),
+            TimeWait => "TIME-WAIT".into(),
+            Close => "CLOSED".into(),
+            CloseWait => "CLOSE-WAIT".into(),
+            LastAck => "LAST-ACK".into(),
+            Listen => "LISTEN".into(),
+            Closing => "CLOSING".into(),
+            Other(n) => format!("state {n}"),
+        }
+    }
+
+    /// What the state means, in a few words.
+    fn meaning(self, lang: Lang) -> &'static str {
+        use TcpState::*;
+        let text = match self {
+            Established => Text {
+                en: "the connection is open both ways",
+                fr: "la connexion est ouverte dans les deux sens",
+            },
+            SynSent => Text {
+                en: "SYN sent, waiting for the SYN-ACK",
+                fr: "SYN envoyé, on attend le SYN-ACK",
+            },
+            SynRecv => Text {
+                en: "SYN received and answered, waiting for the last ACK",
+                fr: "SYN reçu et répondu, on attend le dernier ACK",
+            },
+            FinWait1 => Text {
+                en: "our FIN is sent, not yet acknowledged",
+                fr: "notre FIN est parti, pas encore acquitté",
+            },
+            FinWait2 => Text {
+                en: "our FIN is acknowledged; the peer may still send until its own FIN",
+                fr: "notre FIN est acquitté ; le pair peut encore envoyer jusqu'à son propre FIN",
+            },
+            TimeWait => Text {
+                en: "both FINs exchanged; the kernel keeps the connection 60 s (2 MSL) so that a late segment is not taken for a new connection's",
+                fr: "les deux FIN sont échangés ; le noyau garde la connexion 60 s (2 MSL) pour qu'un segment en retard ne soit pas pris pour celui d'une nouvelle connexion",
+            },
+            Close => Text {
+                en: "this socket has no connection any more; once both FINs are exchanged, Linux keeps the TIME-WAIT of the side that closed first as a separate record, without a socket: `ss -tan state time-wait`",
+                fr: "cette socket n'a plus de connexion ; une fois les deux FIN échangés, Linux garde le TIME-WAIT du côté qui a fermé le premier à part, sans socket : `ss -tan state time-wait`",
+            },
+            CloseWait => Text {
+                en: "the peer has closed its side (its FIN came); ours stays open until we close",
+                fr: "le pair a fermé son côté (son FIN est arrivé) ; le nôtre reste ouvert jusqu'à notre close",
+            },
+            LastAck => Text {
+                en: "our FIN answers the peer's; waiting for its ACK",
+                fr: "notre FIN répond à celui du pair ; on attend son ACK",
+            },
+            Listen => Text {
+                en: "waiting for SYNs; the kernel completes handshakes by itself",
+                fr: "en attente de SYN ; le noyau termine seul les poignées de main",
+            },
+            Closing => Text {
+                en: "both sides sent FIN at the same time",
+                fr: "les deux côtés ont envoyé FIN en même temps",
+            },
+            Other(_) => Text {
+                en: "a state this program does not know",
+                fr: "un état que ce programme ne connaît pas",
+            },
+        };
+        text.get(lang)
+    }
+
+    /// What `close()` will do to a connection in this state.
+    fn after_close(self, lang: Lang) -> &'static str {
+        use TcpState::*;
+        let text = match self {
+            Listen => Text {
+                en: "close() stops listening; connections still waiting in the queue are reset (RST)",
+                fr: "close() arrête l'écoute ; les connexions encore en file sont réinitialisées (RST)",
+            },
+            Established => Text {
+                en: "close() sends FIN (RST if received bytes are left unread); the connection lives on without a descriptor in FIN-WAIT-1, FIN-WAIT-2, then TIME-WAIT: `ss -tan` shows it",
+                fr: "close() envoie FIN (RST s'il reste des octets reçus non lus) ; la connexion survit sans descripteur en FIN-WAIT-1, FIN-WAIT-2, puis TIME-WAIT : `ss -tan` la montre",
+            },
+            CloseWait => Text {
+                en: "close() sends our FIN; the connection lives on without a descriptor in LAST-ACK until the peer's ACK, then is gone",
+                fr: "close() envoie notre FIN ; la connexion survit sans descripteur en LAST-ACK jusqu'à l'ACK du pair, puis disparaît",
+            },
+            TimeWait => Text {
+                en: "close() only releases the descriptor: the connection stays in TIME-WAIT for 60 s (`ss -tan state time-wait`)",
+                fr: "close() ne fait que libérer le descripteur : la connexion reste en TIME-WAIT 60 s (`ss -tan state time-wait`)",
+            },
+            FinWait1 | FinWait2 | Closing => Text {
+                en: "close() releases the descriptor; the kernel finishes the closing handshake by itself",
+                fr: "close() libère le descripteur ; le noyau termine seul la fermeture",
+            },
+            Close => Text {
+                en: "close() only releases the descriptor: the connection is already over (its TIME-WAIT, if any, lives on apart)",
+                fr: "close() ne fait que libérer le descripteur : la connexion est déjà finie (son éventuel TIME-WAIT vit à part)",
+            },
+            _ => Text {
+                en: "close() releases the descriptor",
+                fr: "close() libère le descripteur",
+            },
+        };
+        text.get(lang)
+    }
+}
+
+/// The stop `--step` makes before a call: the call, its layer, what to look at now, and the
+/// invitation to press Enter. `pid` is the process's, for `/proc/PID/fd`.
+pub fn step_prompt(tag: &str, call: &str, layer: &str, name: &str, pid: u32) -> String {
+    let lang = Lang::current();
+    let look = step_look(name, lang).replace("PID", &pid.to_string());
+    let (next, layer_word, look_word, enter) = match lang {
+        Lang::En => ("next", "layer", "look", "press Enter to make the call"),
+        Lang::Fr => ("ensuite", "couche", "à voir", "Entrée pour faire l'appel"),
+    };
+    format!(
+        "{tag}{next}: {call}\n{tag}  {layer_word}: {layer}\n{tag}  {look_word}: {look}\n{tag}  {enter}\n"
+    )
+}
+
+/// What to look at, in another terminal, just before each call.
+fn step_look(call: &str, lang: Lang) -> &'static str {
+    let text = match call {
+        "socket" => Text {
+            en: "`ls -l /proc/PID/fd`: no socket yet; after this call, one more descriptor, `socket:[inode]`",
+            fr: "`ls -l /proc/PID/fd` : pas encore de socket ; après cet appel, un descripteur de plus, `socket:[inode]`",
+        },
+        "setsockopt" => Text {
+            en: "nothing on the wire and nothing in `ss -tan`: an option only changes how the kernel will treat the socket",
+            fr: "rien sur le fil ni dans `ss -tan` : une option change seulement la façon dont le noyau traitera la socket",
+        },
+        "bind" => Text {
+            en: "`ss -tln` shows no LISTEN line for the port yet, and a client connecting now gets RST (ECONNREFUSED): bound is not listening",
+            fr: "`ss -tln` ne montre pas encore de ligne LISTEN pour ce port, et un client qui se connecte maintenant reçoit RST (ECONNREFUSED) : lié n'est pas à l'écoute",
+        },
+        "listen" => Text {
+            en: "`ss -tln`: after this call the port appears in state LISTEN, and clients can connect",
+            fr: "`ss -tln` : après cet appel le port apparaît en état LISTEN, et les clients peuvent se connecter",
+        },
+        "accept" | "accept4" => Text {
+            en: "run `ss -tn`: a client that connected is already ESTABLISHED although nobody has called accept(); accept() only takes it off the queue",
+            fr: "lancer `ss -tn` : un client qui s'est connecté est déjà ESTABLISHED alors que personne n'a appelé accept() ; accept() ne fait que le retirer de la file",
+        },
+        "connect" => Text {
+            en: "`sudo tcpdump -ni lo tcp` in another terminal: this call sends SYN, gets SYN-ACK and answers ACK; `ss -tn` then shows the connection ESTABLISHED",
+            fr: "`sudo tcpdump -ni lo tcp` dans un autre terminal : cet appel envoie SYN, reçoit SYN-ACK et répond ACK ; `ss -tn` montre ensuite la connexion ESTABLISHED",
+        },
+        "recv" | "read" => Text {
+            en: "`ss -tn`: bytes that arrived wait in Recv-Q; this call takes them, or blocks until some come",
+            fr: "`ss -tn` : les octets arrivés attendent dans Recv-Q ; cet appel les prend, ou bloque jusqu'à ce qu'il en vienne",
+        },
+        "send" | "write" => Text {
+            en: "the bytes go into the send buffer and leave at once (Send-Q in `ss -tn` stays 0 on loopback); the peer's Recv-Q grows until it reads",
+            fr: "les octets vont dans le tampon d'envoi et partent aussitôt (Send-Q de `ss -tn` reste à 0 en local) ; le Recv-Q du pair grandit jusqu'à sa lecture",
+        },
+        "shutdown" => Text {
+            en: "this sends FIN: `ss -tn` then shows this end in FIN-WAIT-2 and the other in CLOSE-WAIT, and the peer's recv() returns 0",
+            fr: "cet appel envoie FIN : `ss -tn` montre ensuite ce bout en FIN-WAIT-2 et l'autre en CLOSE-WAIT, et le recv() du pair rend 0",
+        },
+        "close" => Text {
+            en: "after this call the descriptor is gone from `ls -l /proc/PID/fd`, but `ss -tan` may still show the connection (TIME-WAIT, LAST-ACK...): the kernel keeps it",
+            fr: "après cet appel le descripteur a disparu de `ls -l /proc/PID/fd`, mais `ss -tan` peut encore montrer la connexion (TIME-WAIT, LAST-ACK...) : le noyau la garde",
+        },
+        "getsockname" | "getpeername" => Text {
+            en: "`ss -tn` shows the same addresses and ports; this call asks the kernel, nothing goes on the wire",
+            fr: "`ss -tn` montre les mêmes adresses et ports ; cet appel interroge le noyau, rien ne passe sur le fil",
+        },
+        "select" | "poll" | "epoll_wait" => Text {
+            en: "this call sleeps until one of the descriptors is ready; `cat /proc/PID/wchan` shows where it waits in the kernel",
+            fr: "cet appel dort jusqu'à ce qu'un des descripteurs soit prêt ; `cat /proc/PID/wchan` montre où il attend dans le noyau",
+        },
+        "fork" => Text {
+            en: "`ps -o pid,ppid,cmd --ppid PID`: after this call, one more process, sharing the same sockets",
+            fr: "`ps -o pid,ppid,cmd --ppid PID` : après cet appel, un processus de plus, qui partage les mêmes sockets",
+        },
+        _ => Text {
+            en: "`ls -l /proc/PID/fd` and `ss -tanp` show the process's descriptors and connections",
+            fr: "`ls -l /proc/PID/fd` et `ss -tanp` montrent les descripteurs et les connexions du processus",
+        },
+    };
+    text.get(lang)
 }

@@ -11,7 +11,8 @@ use sockstep::layers::TABLE;
 /// `bind`, `listen` (and `getsockname` for the real port), the SIGINT and SIGTERM handlers
 /// (`rt_sigaction`, for the shutdown), then for the client `accept`,
 /// `getpeername`, one `recvfrom`/`sendto` per message, the `recvfrom` that returns 0, `close`,
-/// and with `--once` the `close` of the listening socket.
+/// and with `--once` the `close` of the listening socket. After listen and accept, and before
+/// each close, a `getsockopt(TCP_INFO)` shows the TCP state the kernel reports.
 #[test]
 fn the_server_narrates_the_course_sequence() {
     let mut server = Server::loopback(&["--narrate", "--once"]);
@@ -27,15 +28,19 @@ fn the_server_narrates_the_course_sequence() {
             "setsockopt",
             "bind",
             "listen",
+            "getsockopt",
             "getsockname",
             "rt_sigaction",
             "rt_sigaction",
             "accept",
+            "getsockopt",
             "getpeername",
             "recvfrom",
             "sendto",
             "recvfrom",
+            "getsockopt",
             "close",
+            "getsockopt",
             "close",
         ]
     );
@@ -43,7 +48,8 @@ fn the_server_narrates_the_course_sequence() {
 
 /// The client narrates the course's client sequence: `socket`, `connect`, `sendto` and
 /// `recvfrom` for the line, then `shutdown` (the half-close), the `recvfrom` that returns 0
-/// when the server has closed too, and `close`.
+/// when the server has closed too, and `close`; with a `getsockopt(TCP_INFO)` for the TCP state
+/// after connect and shutdown, and before close.
 #[test]
 fn the_client_narrates_the_course_sequence() {
     let server = Server::loopback(&["--log", "quiet"]);
@@ -53,17 +59,26 @@ fn the_client_narrates_the_course_sequence() {
     assert_eq!(
         narrated_calls(&run.stderr),
         [
-            "socket", "connect", "sendto", "recvfrom", "shutdown", "recvfrom", "close"
+            "socket",
+            "connect",
+            "getsockopt",
+            "sendto",
+            "recvfrom",
+            "shutdown",
+            "getsockopt",
+            "recvfrom",
+            "getsockopt",
+            "close"
         ]
     );
     let narrated = narration(&run.stderr);
     assert!(narrated.iter().all(|n| n.tag == "client"));
     assert!(
-        narrated[2]
+        narrated[3]
             .strace
             .starts_with("sendto(3, \"bonjour\\n\", 8, 0, NULL, 0) = 8"),
         "{}",
-        narrated[2].strace
+        narrated[3].strace
     );
 }
 
@@ -128,7 +143,8 @@ fn the_narration_bracket_comes_from_the_table() {
         assert!(server.wait_exit().success());
         server.stderr.wait_closed();
         let narrated = [narration(&server.stderr.text()), narration(&client.stderr)].concat();
-        assert_eq!(narrated.len(), 14 + 7, "{lang} {io}: {narrated:#?}");
+        // 14 and 7 calls of the course's sequences, 4 and 3 getsockopt(TCP_INFO).
+        assert_eq!(narrated.len(), 18 + 10, "{lang} {io}: {narrated:#?}");
         for line in &narrated {
             let row = TABLE
                 .iter()

@@ -15,6 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub mod strace;
+pub mod terminal;
 
 /// The longest any single wait may take before the test fails.
 pub const LIMIT: Duration = Duration::from_secs(30);

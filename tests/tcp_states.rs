@@ -1,0 +1,62 @@
+//! With `--narrate`, the narration shows the TCP state the kernel reports (getsockopt
+//! TCP_INFO) after listen, connect, accept and shutdown, and just before close: the student
+//! sees the state machine move. (The narration proof, `tests/narration_strace.rs`, shows that
+//! each of these getsockopt calls is a real call, narrated in strace's words.)
+
+mod common;
+
+use common::{Server, run_client};
+use pretty_assertions::assert_eq;
+
+/// The states in a stderr log, in order: `LISTEN` out of `... the kernel says: LISTEN (...)`.
+fn states(log: &str) -> Vec<String> {
+    log.lines()
+        .filter(|l| l.contains("TCP_INFO"))
+        .map(|l| {
+            let (_, said) = l
+                .split_once("the kernel says: ")
+                .unwrap_or_else(|| panic!("no state in {l:?}"));
+            said.split([' ', ';']).next().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// One dialogue: the server goes LISTEN, then ESTABLISHED for the client, CLOSE-WAIT when the
+/// client has half-closed (its FIN came), and its listening socket is still LISTEN when it is
+/// closed. The client is ESTABLISHED after connect(), in FIN-WAIT after shutdown(), and its
+/// socket is CLOSED before close(): the TIME-WAIT that follows lives apart from the socket.
+#[test]
+fn the_narration_follows_the_tcp_state_machine() {
+    let mut server = Server::loopback(&["--once", "--narrate", "--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let client = run_client(
+        &["--port", &port, "--narrate", "--log", "quiet"],
+        b"bonjour\n",
+    );
+    assert!(client.status.success(), "{}", client.stderr);
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+
+    assert_eq!(
+        states(&server.stderr.text()),
+        ["LISTEN", "ESTABLISHED", "CLOSE-WAIT", "LISTEN"]
+    );
+    let client_states = states(&client.stderr);
+    assert_eq!(client_states.len(), 3, "{}", client.stderr);
+    assert_eq!(client_states[0], "ESTABLISHED");
+    // Whether the server's ACK of our FIN has been processed when getsockopt() asks is a race
+    // on loopback: FIN-WAIT-1 (not yet) or FIN-WAIT-2 (acknowledged).
+    assert!(
+        ["FIN-WAIT-1", "FIN-WAIT-2"].contains(&client_states[1].as_str()),
+        "after shutdown: {}",
+        client_states[1]
+    );
+    assert_eq!(client_states[2], "CLOSED");
+    assert!(
+        client
+            .stderr
+            .contains("before close(), the kernel says: CLOSED"),
+        "{}",
+        client.stderr
+    );
+}
