@@ -44,6 +44,7 @@ pub struct Options {
 /// The course's prompt.
 const PROMPT: &str = ">>> ";
 
+// ANCHOR: run
 pub fn run(options: &Options) -> Result<(), Error> {
     narrate::set_tag("client");
     let server_addrs = resolve(&options.host, options.port)?;
@@ -74,6 +75,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
     sys::close(sock)?;
     Ok(())
 }
+// ANCHOR_END: run
 
 /// Sends the next line of `input` (or what is left of it, at the end of the input without a
 /// last end of line) and returns its length: 0 at the end of the input.

@@ -48,6 +48,7 @@ impl std::ops::AddAssign for Tally {
     }
 }
 
+// ANCHOR: serve
 /// Serves one client from its first byte to its last, then closes the connection.
 ///
 /// Never fails: whatever happens to this connection (a reset, a vanished client) is logged, the
@@ -76,7 +77,9 @@ pub fn serve(conn_fd: Socket, service: Service, io: Io) -> Tally {
     }
     tally
 }
+// ANCHOR_END: serve
 
+// ANCHOR: talk
 /// The dialogue loop proper; returns when the client has closed, at the shutdown's deadline,
 /// or on the first error.
 fn talk(conn_fd: &Socket, service: Service, io: Io, tally: &mut Tally) -> sys::Result<()> {
@@ -149,6 +152,7 @@ fn talk(conn_fd: &Socket, service: Service, io: Io, tally: &mut Tally) -> sys::R
         }
     }
 }
+// ANCHOR_END: talk
 
 /// Whether the client still has time.
 #[derive(PartialEq, Eq)]

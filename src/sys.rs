@@ -493,11 +493,31 @@ pub fn close(sock: Socket) -> Result<()> {
     close_fd(sock.fd)
 }
 
-/// The one place `close()` is called.
+/// `close()` of a socket's descriptor.
 fn close_fd(fd: RawFd) -> Result<()> {
     // After close() the descriptor is gone and nothing can be asked about it: ask before, and
     // let the narration say what close() will do from that state.
     show_state(fd, StateCheck::BeforeClose);
+    close_raw(fd)
+}
+
+/// `close(2)` of an epoll instance's descriptor, at the end of the mio model.
+///
+/// Layer: none of the network's. The kernel frees the interest list and the ready list.
+/// mio's `Poll` would make this call unseen, in its `Drop`, and ignore the result; here the
+/// `Poll` is forgotten instead (it holds nothing but the descriptor) and the descriptor closed
+/// by the narrated call, so that strace's last `close()` has its narration line too.
+///
+/// strace: `close(4) = 0`
+/// (<https://man7.org/linux/man-pages/man2/close.2.html>)
+pub fn close_epoll(poll: mio::Poll) -> Result<()> {
+    let epoll_fd = poll.as_raw_fd();
+    std::mem::forget(poll);
+    close_raw(epoll_fd)
+}
+
+/// The one place `close()` is called.
+fn close_raw(fd: RawFd) -> Result<()> {
     narrate::before("close", || fd.to_string());
     let result = nix::unistd::close(fd);
     narrate::syscall(

@@ -52,6 +52,7 @@ const WAKERS: [Signal; 3] = [Signal::SIGCHLD, Signal::SIGINT, Signal::SIGTERM];
 /// connection itself at the deadline; SIGKILL is the backstop for one that missed its SIGTERM.
 const BACKSTOP: Duration = Duration::from_secs(1);
 
+// ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
     let [listen] = config.listens[..] else {
         let model = config.model.to_string();
@@ -148,7 +149,9 @@ pub fn run(config: &Config) -> Result<(), Error> {
     summary(counters.total());
     Ok(())
 }
+// ANCHOR_END: run
 
+// ANCHOR: child
 /// The child's whole life: serve one client, then exit. Never returns into the parent's loop.
 fn child(listen_fd: Socket, conn_fd: Socket, service: Service, io: Io, counters: &Counters) -> ! {
     // The tag is the parent's until the child knows its own pid.
@@ -177,6 +180,7 @@ fn child(listen_fd: Socket, conn_fd: Socket, service: Service, io: Io, counters:
     // socket and has nothing of its own to flush.
     sys::exit(status)
 }
+// ANCHOR_END: child
 
 /// The summary's counters, in one page of memory the parent shares with every child it forks.
 ///

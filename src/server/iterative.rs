@@ -25,6 +25,7 @@ use crate::signals;
 use crate::sys::{self, Blocking};
 use crate::text::{Msg, Problem};
 
+// ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
     let [listen] = config.listens[..] else {
         let model = config.model.to_string();
@@ -81,3 +82,4 @@ pub fn run(config: &Config) -> Result<(), Error> {
     summary(tally);
     Ok(())
 }
+// ANCHOR_END: run

@@ -47,6 +47,7 @@ fn listener_token(index: usize) -> Token {
     Token(usize::MAX - index)
 }
 
+// ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
     readiness::raise_nofile_limit();
     let mut listeners = open_listeners(config)?;
@@ -124,8 +125,10 @@ pub fn run(config: &Config) -> Result<(), Error> {
         }
     }
     readiness::finish(listeners, &mut conns, tally)?;
+    sys::close_epoll(poll)?;
     Ok(())
 }
+// ANCHOR_END: run
 
 /// Takes in one accepted connection: lets its service speak first (daytime says all and is
 /// closed at once, `Next::Close`), or registers it with epoll, once, for reading and writing.

@@ -159,6 +159,7 @@ pub fn summary(tally: Tally) {
     );
 }
 
+// ANCHOR: open_listener
 /// The course's server setup: `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen`; then
 /// `getsockname` to learn the real port (port 0 asks the kernel for any free one), and the
 /// `listening on IP:PORT SERVICE` line on stdout that scripts and tests wait for (the address
@@ -178,6 +179,7 @@ pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sy
     println!("listening on {server_addr} {}", listen.service.name());
     Ok(listen_fd)
 }
+// ANCHOR_END: open_listener
 
 /// Opens every listening socket of `config`, non-blocking, for the event-loop models.
 pub fn open_listeners(config: &Config) -> sys::Result<Vec<readiness::Listener>> {

@@ -38,6 +38,7 @@ enum Owner {
     Conn(usize),
 }
 
+// ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
     readiness::raise_nofile_limit();
     let mut listeners = open_listeners(config)?;
@@ -137,6 +138,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
     readiness::finish(listeners, &mut conns, tally)?;
     Ok(())
 }
+// ANCHOR_END: run
 
 /// Takes in one accepted connection: lets its service speak first (daytime says all and is
 /// closed at once, `Next::Close`), or keeps it for the next turn's array.

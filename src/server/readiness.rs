@@ -429,6 +429,7 @@ pub struct Listener {
     pub starved: bool,
 }
 
+// ANCHOR: accept_all
 /// Accepts every connection waiting on `listener`, until EAGAIN, and hands each to `admit`.
 ///
 /// An event (edge-triggered) says only that the queue became non-empty, and many connections
@@ -460,6 +461,7 @@ pub fn accept_all(
         }
     }
 }
+// ANCHOR_END: accept_all
 
 /// Raises the limit of open descriptors (`RLIMIT_NOFILE`) to its hard limit, and says so:
 /// an event loop holds one descriptor per client, and the usual soft limit, 1024, would stop

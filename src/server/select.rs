@@ -37,6 +37,7 @@ use crate::text::Msg;
 /// The number of bits in an `fd_set`: descriptors from 0 to 1023.
 pub const FD_SETSIZE: usize = libc::FD_SETSIZE;
 
+// ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
     readiness::raise_nofile_limit();
     let mut listeners = open_listeners(config)?;
@@ -133,6 +134,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
     readiness::finish(listeners, &mut conns, tally)?;
     Ok(())
 }
+// ANCHOR_END: run
 
 /// Takes in one accepted connection, unless its descriptor has no bit in an `fd_set`: then it
 /// is closed at once, with the reason. Lets the service speak first (daytime says all and is

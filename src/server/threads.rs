@@ -47,6 +47,7 @@ const BACKSTOP: Duration = Duration::from_secs(1);
 /// How often a waiting acceptor looks at the shutdown flag (see [`Clients::wait_for_room`]).
 const TICK: Duration = Duration::from_millis(100);
 
+// ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
     let [listen] = config.listens[..] else {
         let model = config.model.to_string();
@@ -108,7 +109,9 @@ pub fn run(config: &Config) -> Result<(), Error> {
     summary(clients.wait_all());
     Ok(())
 }
+// ANCHOR_END: run
 
+// ANCHOR: spawn
 /// Starts a thread that serves `conn_fd`.
 fn spawn(clients: &Arc<Clients>, conn_fd: Socket, service: Service, io: Io) -> sys::Result<()> {
     let fd = conn_fd.fd();
@@ -134,6 +137,7 @@ fn spawn(clients: &Arc<Clients>, conn_fd: Socket, service: Service, io: Io) -> s
     }
     Ok(())
 }
+// ANCHOR_END: spawn
 
 /// The client threads, as the acceptor sees them: a counting semaphore (a mutex and a
 /// condition variable) for the cap, the descriptors to shut down at the deadline, and the

@@ -245,6 +245,8 @@ const MAKE_FD: &[&str] = &[
 const ON_FD: &[&str] = &["read", "write", "readv", "writev", "close"];
 /// Readiness calls: kept once the story has begun.
 const READINESS: &[&str] = &[
+    "epoll_create",
+    "epoll_create1",
     "select",
     "pselect6",
     "poll",
@@ -331,7 +333,10 @@ pub fn story(events: &[Event]) -> Vec<Event> {
 /// depends on timing (an edge-triggered socket reports "writable" at once, and "readable" too
 /// if the client's bytes have already arrived, or in a second wakeup if not), not on the model.
 fn drop_idle_wakeups(events: Vec<Event>) -> Vec<Event> {
-    let is_wait = |e: &Event| matches!(e, Event::Call { name, .. } if READINESS.contains(&name.as_str()) && !name.starts_with("epoll_ctl"));
+    let is_wait = |e: &Event| {
+        matches!(e, Event::Call { name, .. }
+            if READINESS.contains(&name.as_str()) && !name.starts_with("epoll_c"))
+    };
     let mut kept: Vec<Event> = Vec::with_capacity(events.len());
     for (i, event) in events.iter().enumerate() {
         let next_in_thread = events[i + 1..].iter().find(|e| e.pid() == event.pid());
