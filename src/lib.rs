@@ -30,7 +30,10 @@
 //! - [`signals`]: SIGINT and SIGTERM (shutdown) and SIGCHLD (a forked child left), each
 //!   handler a store to an atomic, installed without SA_RESTART so blocked calls return EINTR.
 //! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe.
+//! - [`bench`]: `sockstep bench`, the server models measured side by side (bench code, not
+//!   course code: its load generator is a plain mio client that narrates nothing).
 
+pub mod bench;
 pub mod client;
 pub mod dialogue;
 pub mod layers;

@@ -2,6 +2,7 @@
 //! log, runs the command, and is the one place where an error becomes an exit code.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
 use sockstep::service::Service;
 use sockstep::stream::Io;
 use sockstep::text::{self, Lang, Problem};
-use sockstep::{Error, client, layers};
+use sockstep::{Error, bench, client, layers};
 
 /// TCP/IP socket programming, one system call at a time.
 #[derive(Parser)]
@@ -48,6 +49,8 @@ enum Command {
     Client(ClientArgs),
     /// Print the table of calls and the layers they act on.
     Layers(LayersArgs),
+    /// Compare the server models under the same load: a table, a CSV and an SVG plot.
+    Bench(BenchArgs),
 }
 
 #[derive(Args)]
@@ -126,6 +129,40 @@ struct LayersArgs {
     markdown: bool,
 }
 
+#[derive(Args)]
+struct BenchArgs {
+    /// Server models to compare, comma-separated [default: every model].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    models: Vec<Model>,
+    /// Numbers of connections open at once, comma-separated: one run for each.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100,1000")]
+    conns: Vec<usize>,
+    /// Bytes in each message (and in each reply).
+    #[arg(long, default_value_t = 64)]
+    size: usize,
+    /// Seconds of load per run; with --msgs, the most a run may last.
+    #[arg(long, default_value_t = 3.0)]
+    secs: f64,
+    /// End each run after this many replies in all instead of after --secs.
+    #[arg(long)]
+    msgs: Option<u64>,
+    /// The service the load talks to.
+    #[arg(long, value_enum, default_value_t = bench::PingService::Upper)]
+    service: bench::PingService,
+    /// Repeat each run this many times and report the median.
+    #[arg(long, default_value_t = 1)]
+    reps: usize,
+    /// Directory for bench.csv, bench.svg, bench.md and the servers' logs.
+    #[arg(long, default_value = "bench-out")]
+    out: PathBuf,
+    /// Do not pin the server and the load generator to different CPUs.
+    #[arg(long)]
+    no_pin: bool,
+    /// How to count the server's system calls.
+    #[arg(long, value_enum, default_value_t = bench::child::Syscalls::Auto)]
+    syscalls: bench::child::Syscalls,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli.common.lang.unwrap_or_else(Lang::from_env).set();
@@ -150,6 +187,7 @@ fn run(command: Command) -> Result<(), Error> {
     match command {
         Command::Server(args) => run_server(args),
         Command::Client(args) => run_client(args),
+        Command::Bench(args) => run_bench(args),
         Command::Layers(args) => {
             let lang = Lang::current();
             if args.markdown {
@@ -207,5 +245,26 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
         host: args.host,
         port: args.port,
         io: args.io,
+    })
+}
+
+fn run_bench(args: BenchArgs) -> Result<(), Error> {
+    use clap::ValueEnum;
+    let models = if args.models.is_empty() {
+        Model::value_variants().to_vec()
+    } else {
+        args.models
+    };
+    bench::run(&bench::Options {
+        models,
+        conns: args.conns,
+        size: args.size,
+        secs: args.secs,
+        msgs: args.msgs,
+        service: args.service,
+        reps: args.reps,
+        out: args.out,
+        pin: !args.no_pin,
+        syscalls: args.syscalls,
     })
 }
