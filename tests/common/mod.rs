@@ -689,3 +689,43 @@ fn normalise(line: &str, ids: &mut Vec<String>) -> String {
     }
     out
 }
+
+/// The output of a finished `sockstep bench` run.
+pub struct BenchRun {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `sockstep bench ARGS` to its end (bounded by [`LIMIT`]), in English.
+pub fn run_bench(args: &[&str]) -> BenchRun {
+    let mut child = Command::new(BIN)
+        .arg("bench")
+        .args(args)
+        .env("LANG", "C")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockstep bench");
+    let stdout = Lines::collect(child.stdout.take().unwrap());
+    let stderr = Lines::collect(child.stderr.take().unwrap());
+    let status = wait_exit(&mut child);
+    stdout.wait_closed();
+    stderr.wait_closed();
+    BenchRun {
+        status,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+    }
+}
+
+/// A fresh, empty directory for one test's files, under the system's temporary directory.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sockstep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    dir
+}
