@@ -10,17 +10,27 @@
 
 mod common;
 
-use common::strace::{check_or_bless, run_script, socket_story};
+use common::strace::{check_or_bless, check_or_bless_block, run_script, socket_story, text_block};
 
 /// Runs `model` under strace and compares its story (and the client's) with the expected files.
+/// The book's page for the model (`docs/src/strace/MODEL.md`) shows the same story.
 fn check_model(model: &str) {
     let traces = run_script(&["--model", model]);
-    check_or_bless(
-        &format!("tests/sequences/{model}.txt"),
-        &socket_story(&traces.server),
+    let server = socket_story(&traces.server);
+    check_or_bless(&format!("tests/sequences/{model}.txt"), &server);
+    check_or_bless_block(
+        &format!("docs/src/strace/{model}.md"),
+        &format!("strace {model}"),
+        &text_block(&server),
     );
     // The client's side of the same dialogue does not depend on the server's model.
-    check_or_bless("tests/sequences/client.txt", &socket_story(&traces.client));
+    let client = socket_story(&traces.client);
+    check_or_bless("tests/sequences/client.txt", &client);
+    check_or_bless_block(
+        "docs/src/strace/client.md",
+        "strace client",
+        &text_block(&client),
+    );
 }
 
 /// The course's server: socket, setsockopt, bind, listen, accept, recv/send, close, in one

@@ -550,3 +550,36 @@ pub fn cut_strings(line: &str, shown: usize) -> String {
     }
     out
 }
+
+/// Compares `actual` with the generated block `NAME` of the committed Markdown page `page`
+/// (relative to the repository): the text between the lines `<!-- generated: NAME -->` and
+/// `<!-- end generated: NAME -->`. With `SOCKSTEP_BLESS=1` it rewrites the block instead. The
+/// page's prose around the block is written by hand; only the block comes from the program.
+pub fn check_or_bless_block(page: &str, name: &str, actual: &str) {
+    let file = root().join(page);
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("read {page}: {e}"));
+    let begin = format!("<!-- generated: {name} -->\n");
+    let end = format!("<!-- end generated: {name} -->");
+    let (before, rest) = text
+        .split_once(&begin)
+        .unwrap_or_else(|| panic!("no {begin:?} in {page}"));
+    let (committed, after) = rest
+        .split_once(&end)
+        .unwrap_or_else(|| panic!("no {end:?} in {page}"));
+    if std::env::var_os("SOCKSTEP_BLESS").is_some() {
+        let updated = format!("{before}{begin}{actual}{end}{after}");
+        std::fs::write(&file, updated).unwrap_or_else(|e| panic!("write {page}: {e}"));
+        return;
+    }
+    pretty_assertions::assert_eq!(
+        committed,
+        actual,
+        "the block {name:?} of {page} no longer matches what the program does; if the change \
+         is intended, regenerate with scripts/gen-docs.sh and review the diff"
+    );
+}
+
+/// A trace as the book shows it: a `text` code block.
+pub fn text_block(body: &str) -> String {
+    format!("```text\n{body}```\n")
+}

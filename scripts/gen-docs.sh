@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates everything in the book (docs/) and in tests/sequences/ that comes from the
+# program: the layers chapter (`sockstep layers --markdown`, both languages) and the strace
+# transcript of every server model and of the client. The prose around them is written by hand.
+#
+#   scripts/gen-docs.sh
+#
+# It runs the tests that check these files with SOCKSTEP_BLESS=1, which makes them write what the
+# program does instead of comparing; so it needs strace, like those tests. Review the result with
+# `git diff docs tests/sequences`: a change there is a change in what the program does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# One test at a time: several tests rewrite the same page (the client's transcript).
+SOCKSTEP_BLESS=1 cargo test --quiet --test sequences --test book -- --test-threads=1
+git --no-pager diff --stat -- docs tests/sequences
