@@ -161,6 +161,10 @@ struct BenchArgs {
     /// How to count the server's system calls.
     #[arg(long, value_enum, default_value_t = bench::child::Syscalls::Auto)]
     syscalls: bench::child::Syscalls,
+    /// The cap on clients served at once given to fork and threads [default: each run's
+    /// number of connections, so that every connection can be served].
+    #[arg(long, value_name = "N")]
+    max_clients: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -266,5 +270,6 @@ fn run_bench(args: BenchArgs) -> Result<(), Error> {
         out: args.out,
         pin: !args.no_pin,
         syscalls: args.syscalls,
+        max_clients: args.max_clients,
     })
 }

@@ -1278,6 +1278,12 @@ pub enum Bench<'a> {
     NotCounted {
         why: &'a str,
     },
+    /// fork and threads may serve every connection of the run.
+    MaxClientsConns,
+    /// fork and threads serve at most `max` clients at once.
+    MaxClients {
+        max: usize,
+    },
     /// The honesty note.
     Illustrative,
     /// A plain progress line (when stderr is not a terminal).
@@ -1468,6 +1474,22 @@ impl fmt::Display for Bench<'_> {
             (Bench::NotCounted { why }, Lang::Fr) => {
                 write!(f, "appels système : non comptés ({why})")
             }
+            (Bench::MaxClientsConns, Lang::En) => write!(
+                f,
+                "fork and threads: --max-clients set to each run's number of connections, so that every connection can be served (--max-clients N to cap them)"
+            ),
+            (Bench::MaxClientsConns, Lang::Fr) => write!(
+                f,
+                "fork et threads : --max-clients réglé au nombre de connexions de chaque mesure, pour que toutes puissent être servies (--max-clients N pour les limiter)"
+            ),
+            (Bench::MaxClients { max }, Lang::En) => write!(
+                f,
+                "fork and threads: at most {max} clients served at once (--max-clients)"
+            ),
+            (Bench::MaxClients { max }, Lang::Fr) => write!(
+                f,
+                "fork et threads : au plus {max} clients servis à la fois (--max-clients)"
+            ),
             (Bench::Illustrative, Lang::En) => write!(
                 f,
                 "Loopback figures are illustrative: client and server share one machine and no network is crossed. Compare the models within one run, not with figures from another machine."

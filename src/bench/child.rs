@@ -2,12 +2,14 @@
 //! port, watched through `/proc`, counted by `perf` or `strace`, and stopped.
 //!
 //! What `/proc` gives, and how it is read:
-//! - CPU time: fields 14 to 17 of `/proc/PID/stat` (utime, stime, cutime, cstime, in clock
-//!   ticks) of the server and of every process below it. utime+stime of a process covers all
-//!   its threads, live and exited, so the thread model is counted whole. A forked child that
-//!   is still alive is read directly; one that has exited and been collected with `waitpid()`
-//!   has been added by the kernel to its parent's cutime+cstime. Summing both over the tree
-//!   counts every child exactly once, whichever state it is in.
+//! - CPU time: the first field of `/proc/PID/task/TID/schedstat`, the time each thread has
+//!   run, in nanoseconds, summed over every thread of the server and of every process below
+//!   it (a forked child is a process of its own). Nanoseconds, because /proc/PID/stat's
+//!   utime and stime are clock ticks (10 ms) per process: a hundred forked children that each
+//!   ran 5 ms would all read 0. A thread that has exited is no longer there to be read, but
+//!   none exits during a run (every connection stays open until the counters are read); a
+//!   child process that exited and was collected with `waitpid()` is in its parent's cutime
+//!   and cstime (field 16 and 17 of `/proc/PID/stat`), which are added, in ticks.
 //! - Peak memory: `VmHWM` ("high water mark", the peak resident set) of each process, summed
 //!   over the tree. For the fork model the sum overstates: the children share the parent's
 //!   pages copy-on-write, and each counts them.
@@ -51,6 +53,8 @@ pub struct Launch<'a> {
     pub log: &'a Path,
     /// The CPU to pin the server to.
     pub cpu: Option<usize>,
+    /// `--max-clients` for the models that cap their clients (fork, threads).
+    pub max_clients: usize,
 }
 
 impl ServerChild {
@@ -77,6 +81,9 @@ impl ServerChild {
             .args(["server", "--model", &model, "--bind", "127.0.0.1"])
             .args(["--backlog", &launch.backlog.to_string(), "--log", "quiet"])
             .arg("--lang=en");
+        if matches!(launch.model, Model::Fork | Model::Threads) {
+            command.args(["--max-clients", &launch.max_clients.to_string()]);
+        }
         // The parrot is the server's one listener on --port; the other services need --listen.
         match launch.service {
             Service::Upper => command.args(["--port", "0"]),
@@ -174,8 +181,8 @@ fn last_line(path: &Path) -> String {
 /// What `/proc` says about a server and its processes at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
-    /// User+system time of the tree, collected children included, in clock ticks.
-    pub cpu_ticks: u64,
+    /// Time the tree's threads have run, collected children included, in nanoseconds.
+    pub cpu_ns: u64,
     /// Sum of the processes' peak resident sets, in KiB.
     pub peak_rss_kib: u64,
     pub procs: usize,
@@ -189,12 +196,11 @@ pub fn usage(root: i32) -> Usage {
         let Some(fields) = stat_fields(pid) else {
             continue; // exited in between: its time is now in its parent's cutime
         };
-        // After the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17.
+        // After the command name: state is field 3, cutime 16, cstime 17.
         let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok());
-        total.cpu_ticks += [14, 15, 16, 17]
-            .iter()
-            .filter_map(|&n| field(n))
-            .sum::<u64>();
+        let collected = [16, 17].iter().filter_map(|&n| field(n)).sum::<u64>();
+        total.cpu_ns += collected * 1_000_000_000 / ticks_per_second();
+        total.cpu_ns += threads_run_ns(pid);
         total.peak_rss_kib += status_field(pid, "VmHWM").unwrap_or(0);
         total.threads += status_field(pid, "Threads").unwrap_or(0) as usize;
         total.procs += 1;
@@ -202,8 +208,20 @@ pub fn usage(root: i32) -> Usage {
     total
 }
 
-/// Clock ticks per second, the unit of /proc's CPU times.
-pub fn ticks_per_second() -> u64 {
+/// The time every live thread of process `pid` has run, in nanoseconds.
+fn threads_run_ns(pid: i32) -> u64 {
+    let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Clock ticks per second, the unit of /proc/PID/stat's CPU times.
+fn ticks_per_second() -> u64 {
     // SAFETY: sysconf() only reads a value of the system; it touches no memory of ours.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if ticks > 0 { ticks as u64 } else { 100 }

@@ -79,6 +79,9 @@ pub struct Options {
     pub out: PathBuf,
     pub pin: bool,
     pub syscalls: Syscalls,
+    /// The cap on clients served at once given to fork and threads; None: the run's number
+    /// of connections, so that every connection can be served.
+    pub max_clients: Option<usize>,
 }
 
 /// The length of the listen queue every server gets: the kernel's maximum, so that a burst of a
@@ -168,6 +171,16 @@ pub fn run(options: &Options) -> Result<(), Error> {
             None
         }
     };
+    if options
+        .models
+        .iter()
+        .any(|m| matches!(m, Model::Fork | Model::Threads))
+    {
+        match options.max_clients {
+            None => println!("{}", Bench::MaxClientsConns),
+            Some(max) => println!("{}", Bench::MaxClients { max }),
+        }
+    }
     println!("{}", Bench::Illustrative);
     println!();
 
@@ -188,6 +201,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
                     backlog: BACKLOG,
                     log: &log,
                     cpu: cpus,
+                    max_clients: options.max_clients.unwrap_or(conns),
                 };
                 let row = one_run(&launch, conns, options, tool)?;
                 progress.done(&row);
@@ -254,8 +268,7 @@ fn one_run(
     server.stop();
 
     let per_msg = |total: f64| (outcome.replies > 0).then(|| total / outcome.replies as f64);
-    let cpu_us = after.cpu_ticks.saturating_sub(before.cpu_ticks) as f64 * 1e6
-        / child::ticks_per_second() as f64;
+    let cpu_us = after.cpu_ns.saturating_sub(before.cpu_ns) as f64 / 1e3;
     Ok(Row {
         model: launch.model.to_string(),
         conns,
@@ -292,6 +305,9 @@ fn check(options: &Options) -> Result<(), Error> {
     }
     if !(options.secs > 0.0 && options.secs.is_finite()) {
         return bad("--secs: a positive number of seconds");
+    }
+    if options.max_clients == Some(0) {
+        return bad("--max-clients: at least 1");
     }
     if options.msgs == Some(0) {
         return bad("--msgs: at least 1");
