@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# The packets on the wire, beside the calls that caused them: tcpdump on the loopback device
+# during one dialogue, merged with strace's timestamps of the server's and the clients' calls.
+#
+#   scripts/capture.sh [--scenario dialogue|rst] [--model M] [--out FILE]
+#
+# dialogue (default): one client sends `bonjour`, gets `BONJOUR`, and ends its input. The
+#   timeline shows the handshake (SYN, SYN-ACK, ACK) inside connect() and before accept()
+#   returns, a data segment (P for PSH) after each sendto(), the client's FIN after
+#   shutdown(SHUT_WR) and the server's after its close().
+# rst: the iterative server with --once serves a first client while a second one connects and
+#   sends `salut`: queued, its handshake done by the kernel, its bytes in a receive buffer nobody
+#   will read. When the first client leaves, the server closes its listening socket: a close
+#   that leaves unread data, so the kernel answers with RST instead of FIN, and the second
+#   client's recv() fails with ECONNRESET.
+#
+# Needs tcpdump (capturing needs root or CAP_NET_RAW) and strace; it installs nothing, and says
+# which package to install when one is missing. Loopback only, on free ports.
+set -euo pipefail
+
+die() {
+  echo "capture.sh: $*" >&2
+  exit 1
+}
+
+scenario=dialogue
+model=iterative
+out=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scenario) scenario=${2:?--scenario needs dialogue or rst}; shift 2 ;;
+    --model) model=${2:?--model needs a value}; shift 2 ;;
+    --out) out=${2:?--out needs a file}; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+case "$scenario" in dialogue|rst) ;; *) die "unknown scenario $scenario (dialogue or rst)" ;; esac
+[ "$scenario" = dialogue ] || [ "$model" = iterative ] ||
+  die "the rst scenario needs the iterative model (a second client must wait in the queue)"
+
+for tool in tcpdump strace; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "capture.sh: $tool is not installed. Install it with:" >&2
+    echo "apt-get install $tool" >&2
+    exit 1
+  fi
+done
+
+if [ -z "${SOCKSTEP:-}" ]; then
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  SOCKSTEP=$root/target/release/sockstep
+fi
+[ -x "$SOCKSTEP" ] || die "no sockstep binary at $SOCKSTEP"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  exec 7>&- 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits (at most 10 s) until the shell condition "$1" holds.
+wait_for() {
+  for _ in $(seq 200); do
+    if eval "$1"; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+CALLS='trace=socket,listen,accept,accept4,connect,sendto,recvfrom,read,write,shutdown,close'
+
+# The server, under strace: -ttt (seconds since 1970, like tcpdump -tt) and -T (time spent in
+# each call), on a free port.
+strace -f -ttt -T -o "$work/server.strace" -e "$CALLS" \
+  "$SOCKSTEP" server --model "$model" --bind 127.0.0.1 --port 0 --once --log quiet \
+  >"$work/server.out" 2>"$work/server.err" &
+pids+=($!)
+server_pid=$!
+wait_for 'grep -q "^listening on" "$work/server.out"' ||
+  { cat "$work/server.err" >&2; die "the server did not start"; }
+port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\).*/\1/p' "$work/server.out")
+
+# tcpdump on lo, for this port only; it says `listening on lo` once it captures.
+tcpdump -i lo -n -tt -U --immediate-mode -l "tcp port $port" \
+  >"$work/wire.txt" 2>"$work/tcpdump.err" &
+pids+=($!)
+tcpdump_pid=$!
+if ! wait_for 'grep -q "listening on" "$work/tcpdump.err"'; then
+  cat "$work/tcpdump.err" >&2
+  grep -qi 'permi' "$work/tcpdump.err" && echo "capture.sh: capturing needs root (sudo) or CAP_NET_RAW" >&2
+  die "tcpdump did not start"
+fi
+
+client() { # NAME INPUT: a traced client reading INPUT, in the background
+  strace -ttt -T -o "$work/$1.strace" -e "$CALLS" \
+    "$SOCKSTEP" client --port "$port" --log quiet <"$2" >"$work/$1.out" 2>"$work/$1.err" 7>&- &
+  pids+=($!)
+}
+
+if [ "$scenario" = dialogue ]; then
+  printf 'bonjour\n' >"$work/input"
+  client client1 "$work/input"
+  client1_pid=$!
+  wait "$client1_pid" || die "the client failed: $(cat "$work/client1.err")"
+  wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+  # The last segment is the client's ACK of the server's FIN.
+  wait_for '[ "$(grep -c "Flags \[F" "$work/wire.txt")" -ge 2 ] &&
+    tail -n 1 "$work/wire.txt" | grep -q "Flags \[\.\]"' || true
+else
+  # The first client reads a fifo kept open here: it stays connected, served, until fd 7 closes.
+  mkfifo "$work/fifo"
+  client client1 "$work/fifo"
+  exec 7>"$work/fifo"
+  printf 'bonjour\n' >&7
+  wait_for 'grep -q BONJOUR "$work/client1.out"' || die "the first client was not served"
+  # The second client connects and sends: queued, unread.
+  printf 'salut\n' >"$work/input2"
+  client client2 "$work/input2"
+  client2_pid=$!
+  wait_for '[ "$(grep -c "Flags \[P" "$work/wire.txt")" -ge 3 ]' ||
+    die "the second client's bytes did not arrive"
+  exec 7>&-
+  wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+  wait "$client2_pid" || true # it fails, with ECONNRESET: that is the point
+  wait_for 'grep -q "Flags \[R" "$work/wire.txt"' || true
+fi
+kill -INT "$tcpdump_pid" 2>/dev/null || true
+wait "$tcpdump_pid" 2>/dev/null || true
+
+# The timeline: every call (sending calls at their start, receiving calls at their return, as
+# that is when the segment they wait for has come) and every segment, sorted by time.
+{
+  for trace in "$work"/*.strace; do
+    who=$(basename "$trace" .strace)
+    awk -v who="$who" '
+      # strace -f starts lines with a pid; then the time; then the call.
+      { if ($1 !~ /\./) { $1 = "" ; sub(/^ /, "") } }
+      / socket\(/ { started = 1 }
+      !started || /resumed>|unfinished/ { next }
+      # The terminal (stdin, stdout, stderr) is not the socket story.
+      / (read|write)\([012],/ { next }
+      {
+        t = $1; $1 = ""; sub(/^ /, "")
+        spent = 0
+        if (match($0, /<[0-9.]+>$/)) { spent = substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, 1, RSTART - 1) }
+        sub(/ +$/, ""); gsub(/ +=/, " =")
+        call = $0; sub(/\(.*/, "", call)
+        if (call == "accept" || call == "accept4" || call == "recvfrom" || call == "read") {
+          printf "%.6f\t%s\t%s   (returns)\n", t + spent, who, $0
+        } else {
+          printf "%.6f\t%s\t%s\n", t, who, $0
+        }
+      }' "$trace"
+  done
+  awk -v port="$port" '
+    /Flags \[/ {
+      split($3, src, "."); split($5, dst, "."); sub(/:$/, "", dst[5])
+      flags = $0; sub(/.*Flags \[/, "", flags); sub(/\].*/, "", flags)
+      name = ""
+      if (flags ~ /S/ && flags ~ /\./) name = "SYN-ACK"
+      else if (flags ~ /S/) name = "SYN"
+      else if (flags ~ /R/) name = "RST"
+      else if (flags ~ /F/) name = "FIN"
+      else if (flags ~ /P/) name = "PSH (data)"
+      else name = "ACK"
+      len = $0; sub(/.*length /, "", len); sub(/[^0-9].*/, "", len)
+      if (src[5] == port) { from = "server"; to = "client:" dst[5] } else { from = "client:" src[5]; to = "server" }
+      printf "%s\twire\t%-14s %s -> %s  [%s] length %s\n", $1, name, from, to, flags, len
+    }' "$work/wire.txt"
+} | sort -n -k1,1 >"$work/timeline.tsv"
+
+[ -s "$work/timeline.tsv" ] || die "nothing was captured"
+start=$(head -n 1 "$work/timeline.tsv" | cut -f1)
+timeline=$(awk -F '\t' -v start="$start" '{ printf "%10.3f ms  %-8s %s\n", ($1 - start) * 1000, $2, $3 }' "$work/timeline.tsv")
+header="# scripts/capture.sh --scenario $scenario --model $model (server port $port)"
+if [ -n "$out" ]; then
+  printf '%s\n%s\n' "$header" "$timeline" >"$out"
+  echo "capture.sh: timeline in $out" >&2
+else
+  printf '%s\n%s\n' "$header" "$timeline"
+fi

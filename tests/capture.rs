@@ -1,0 +1,87 @@
+//! `scripts/capture.sh`: the packets of one dialogue beside the calls that caused them. The
+//! test checks the timeline's lessons, in order: the handshake happens inside connect() and
+//! before accept() returns; a data segment follows each sendto(); FIN follows shutdown() and
+//! close(); and in the `rst` scenario, closing the listening socket with a queued connection
+//! holding unread bytes sends RST, and that client's recv() fails with ECONNRESET.
+//!
+//! It needs tcpdump, strace, and the right to capture (root or CAP_NET_RAW); without them it
+//! fails, saying so. `.ci/run` installs tcpdump and strace.
+
+mod common;
+
+use std::process::Command;
+
+use common::BIN;
+use common::strace::root;
+
+/// Runs the script and returns the timeline's lines (without the header).
+fn timeline(scenario: &str) -> Vec<String> {
+    let output = Command::new(root().join("scripts/capture.sh"))
+        .args(["--scenario", scenario])
+        .env("SOCKSTEP", BIN)
+        .env("LANG", "C")
+        .output()
+        .expect("run scripts/capture.sh (bash)");
+    assert!(
+        output.status.success(),
+        "scripts/capture.sh --scenario {scenario} failed; it needs tcpdump and strace \
+         (apt-get install tcpdump strace) and root or CAP_NET_RAW to capture, and does not skip \
+         without them:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The index of the first line (at or after `from`) that contains every one of `words`.
+fn find(lines: &[String], from: usize, words: &[&str]) -> usize {
+    (from..lines.len())
+        .find(|&i| words.iter().all(|w| lines[i].contains(w)))
+        .unwrap_or_else(|| {
+            panic!(
+                "no line with {words:?} after line {from} in the timeline:\n{}",
+                lines.join("\n")
+            )
+        })
+}
+
+#[test]
+fn each_segment_follows_its_call() {
+    let lines = timeline("dialogue");
+    let connect = find(&lines, 0, &["client1", "connect("]);
+    let syn = find(&lines, connect, &["wire", "SYN ", "client:"]);
+    let syn_ack = find(&lines, syn, &["wire", "SYN-ACK", "server ->"]);
+    let ack = find(&lines, syn_ack, &["wire", "ACK ", "-> server"]);
+    let accept = find(&lines, 0, &["server", "accept(", "(returns)"]);
+    assert!(
+        ack < accept,
+        "the handshake is over before accept() returns"
+    );
+    let send = find(&lines, accept, &["client1", "sendto("]);
+    find(&lines, send, &["wire", "PSH", "-> server", "length 8"]);
+    let reply = find(&lines, send, &["server", "sendto("]);
+    find(&lines, reply, &["wire", "PSH", "server ->", "length 8"]);
+    let shutdown = find(&lines, reply, &["client1", "shutdown("]);
+    find(&lines, shutdown, &["wire", "FIN", "-> server"]);
+    let close = find(&lines, shutdown, &["server", "close(4)"]);
+    find(&lines, close, &["wire", "FIN", "server ->"]);
+    assert!(
+        !lines.iter().any(|l| l.contains("RST")),
+        "{}",
+        lines.join("\n")
+    );
+}
+
+#[test]
+fn a_close_that_leaves_unread_bytes_sends_rst() {
+    let lines = timeline("rst");
+    let queued = find(&lines, 0, &["client2", "sendto(3, \"salut\\n\""]);
+    find(&lines, queued, &["wire", "PSH", "-> server", "length 6"]);
+    let close = find(&lines, queued, &["server", "close(3)"]);
+    let rst = find(&lines, close, &["wire", "RST", "server ->"]);
+    find(&lines, rst, &["client2", "ECONNRESET"]);
+}
