@@ -82,3 +82,45 @@ fn poll() {
 fn mio() {
     check_model("mio");
 }
+
+/// `scripts/strace.sh --attach PID` traces a server already running: strace attaches, sees
+/// the next client's accept, getpeername, recvfrom and sendto, and detaches on Ctrl-C (SIGINT to the
+/// script's process group, as a terminal sends it), leaving the trace in the file.
+#[test]
+fn attach_traces_a_running_server() {
+    use std::os::unix::process::CommandExt;
+    let server = common::Server::loopback(&["--log", "quiet"]);
+    let out = std::env::temp_dir().join(format!("sockstep-attach-{}.strace", std::process::id()));
+    let mut script = std::process::Command::new(common::strace::root().join("scripts/strace.sh"))
+        .args(["--attach", &server.pid().to_string(), "--quiet", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("run scripts/strace.sh --attach");
+    let stderr = common::terminal::collect_lines(script.stderr.take().unwrap());
+    stderr.wait_for("strace's `attached`", |l| l.contains("attached"));
+    let mut client = server.connect();
+    assert_eq!(common::echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    // Once the server has closed (EOF here), strace has printed every call before its close:
+    // a traced thread goes on only after strace has seen its call return.
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(common::read_to_end(&mut client), b"");
+    // SAFETY: kill(2) on the process group the script leads.
+    assert_eq!(
+        unsafe { libc::kill(-(script.id() as i32), libc::SIGINT) },
+        0
+    );
+    common::wait_exit(&mut script);
+    let trace = std::fs::read_to_string(&out).expect("the trace file");
+    let _ = std::fs::remove_file(&out);
+    let calls: Vec<String> = common::strace::story(&common::strace::parse(&trace))
+        .iter()
+        .map(common::strace::line)
+        .map(|l| l.split('(').next().unwrap().to_string())
+        .collect();
+    for call in ["accept", "getpeername", "recvfrom", "sendto"] {
+        assert!(calls.iter().any(|c| c == call), "no {call} in:\n{trace}");
+    }
+}
