@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Is the bench's load generator the bottleneck it measures? Drives the same server model,
+# pinned the same way (server on CPU 0, load on CPU 1), with `sockstep bench`'s built-in load
+# generator and with the independent mio load generator of the shared peers
+# (peers/loadgen), and prints both rates and p99 latencies side by side.
+#
+#   scripts/loadgen-check.sh [PEERS_DIR] [MODELS] [CONNS] [SECS]
+#   defaults:  /work/shared/peers   "mio threads"   "1 10 100"   3
+#
+# The peer load generator is built in release mode into a temporary target directory. It does
+# one unmeasured warm-up exchange per connection, so it is not pointed at the iterative model
+# (whose waiting connections would never get theirs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=${1:-/work/shared/peers}
+MODELS=${2:-mio threads}
+CONNS=${3:-1 10 100}
+SECS=${4:-3}
+cargo build --release --quiet
+target=$(mktemp -d)
+trap 'rm -rf "$target"; [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true' EXIT
+CARGO_TARGET_DIR=$target cargo build --release --quiet --manifest-path "$PEERS/loadgen/Cargo.toml"
+LOADGEN=$target/release/loadgen
+ulimit -n "$(ulimit -Hn)"
+
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+printf '%-8s %6s  %12s %10s  %12s %10s\n' model conns "bench msgs/s" "p99 µs" "peer msgs/s" "p99 µs"
+for model in $MODELS; do
+  for c in $CONNS; do
+    # The bench's own run: a fresh server pinned to CPU 0, its load generator on CPU 1.
+    out=$(mktemp -d)
+    target/release/sockstep --lang en bench --models "$model" --conns "$c" --secs "$SECS" \
+      --syscalls off --out "$out" >/dev/null 2>&1
+    row=$(sed -n 2p "$out/bench.csv"); rm -rf "$out"
+    ours=$(cut -d, -f5 <<<"$row"); ours_p99=$(cut -d, -f7 <<<"$row")
+    # The same server, started by hand the same way, driven by the peer load generator.
+    coproc SERVER { exec taskset -c 0 target/release/sockstep server --model "$model" \
+      --bind 127.0.0.1 --port 0 --backlog 4096 --max-clients 4096 --log quiet 2>/dev/null; }
+    spid=$SERVER_PID
+    read -r line <&"${SERVER[0]}"
+    addr=${line#listening on }; addr=${addr%% *}
+    peer=$(taskset -c 1 "$LOADGEN" --addr "$addr" --conns "$c" --size 64 --secs "$SECS")
+    kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
+    printf '%-8s %6s  %12.0f %10s  %12s %10s\n' "$model" "$c" "$ours" "$ours_p99" \
+      "$(field "$peer" msgs_per_s)" "$(field "$peer" p99_us)"
+  done
+done
