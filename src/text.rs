@@ -1318,6 +1318,8 @@ pub enum Bench<'a> {
     AxisConnections,
     AxisMsgs,
     AxisP99,
+    /// Under the plot: what a hollow ring means.
+    PlotWaitingNote,
     /// Problems.
     BadOption {
         what: &'a str,
@@ -1579,6 +1581,14 @@ processus, threads : ceux du serveur à la fin de la charge."
             (Bench::ChartLatency, Lang::Fr) => write!(f, "latence p99"),
             (Bench::AxisConnections, Lang::En) => write!(f, "connections"),
             (Bench::AxisConnections, Lang::Fr) => write!(f, "connexions"),
+            (Bench::PlotWaitingNote, Lang::En) => write!(
+                f,
+                "A hollow ring: some connections got no reply at all during that run (see the table's waiting column); its figures are those of the connections served."
+            ),
+            (Bench::PlotWaitingNote, Lang::Fr) => write!(
+                f,
+                "Un anneau vide : des connexions n'ont reçu aucune réponse pendant cette mesure (colonne en attente du tableau) ; ses chiffres sont ceux des connexions servies."
+            ),
             (Bench::AxisMsgs, _) => write!(f, "msgs/s"),
             (Bench::AxisP99, _) => write!(f, "p99 µs"),
             (Bench::BadOption { what }, Lang::En) => write!(f, "bench: {what}"),

@@ -10,7 +10,7 @@ use super::report::Row;
 use crate::text::Bench;
 
 const WIDTH: u32 = 1100;
-const HEIGHT: u32 = 460;
+const HEIGHT: u32 = 484;
 
 /// Draws the rows into an SVG document.
 pub fn svg(rows: &[Row]) -> Result<String, String> {
@@ -18,7 +18,14 @@ pub fn svg(rows: &[Row]) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let (left, right) = root.split_horizontally(WIDTH / 2);
+        let (charts, note) = root.split_vertically(HEIGHT - 24);
+        note.draw_text(
+            &Bench::PlotWaitingNote.to_string(),
+            &("sans-serif", 14).into_text_style(&note),
+            (12, 4),
+        )
+        .map_err(|e| e.to_string())?;
+        let (left, right) = charts.split_horizontally(WIDTH / 2);
         draw(&left, rows, Panel::Throughput).map_err(|e| e.to_string())?;
         draw(&right, rows, Panel::Latency).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
@@ -85,29 +92,35 @@ fn draw<DB: DrawingBackend>(
                 .x_desc(x_desc.as_str())
                 .y_desc(y_desc.to_string())
                 .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
             for (i, name) in names.iter().enumerate() {
                 let color = Palette99::pick(i).to_rgba();
-                let points: Vec<(f64, f64)> = rows
+                let mine: Vec<&Row> = rows
                     .iter()
                     .filter(|r| r.model == *name && shown(r))
-                    .map(|r| (r.conns as f64, value(r)))
                     .collect();
+                let points: Vec<(f64, f64)> =
+                    mine.iter().map(|r| (r.conns as f64, value(r))).collect();
                 $chart
                     .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
                     .label(*name)
                     .legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                     });
-                $chart.draw_series(
-                    points
-                        .iter()
-                        .map(|&point| Circle::new(point, 3, color.filled())),
-                )?;
+                // A point where connections were left waiting is a hollow ring: its figures
+                // are those of the connections that were served, not of all of them.
+                $chart.draw_series(mine.iter().zip(&points).map(|(row, &point)| {
+                    if row.unserved > 0 {
+                        Circle::new(point, 5, color.stroke_width(2))
+                    } else {
+                        Circle::new(point, 3, color.filled())
+                    }
+                }))?;
             }
             $chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
+                .position(SeriesLabelPosition::UpperLeft)
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
                 .draw()?;
