@@ -17,8 +17,9 @@
 //!   it, and returns an error that names the call, its arguments and the errno.
 //! - [`layers`]: the one table mapping each call to its Internet-model and OSI layers, what the
 //!   kernel does and what goes on the wire (`sockstep layers` prints it).
-//! - [`narrate`]: the narration (`--narrate`: each call in strace's notation, with its layer)
-//!   and the log of the course's events, each line in one `write(2)`.
+//! - [`narrate`]: the narration (`--narrate`: each call in strace's notation, with its layer),
+//!   `--step`'s stop before each call, and the log of the course's events, each line in one
+//!   `write(2)`.
 //! - [`text`]: every sentence said to a person, in English and in French (`--lang`).
 //! - [`service`]: what the server answers, written once for every model: the parrot, as a
 //!   stream transform that survives cut UTF-8 characters and bytes that are not UTF-8.

@@ -61,7 +61,9 @@ fn each_segment_follows_its_call() {
         ack < accept,
         "the handshake is over before accept() returns"
     );
-    let send = find(&lines, accept, &["client1", "sendto("]);
+    // The client may send before the server has accepted: the kernel took the connection, and
+    // takes the bytes too. So the client's sendto() is looked for after connect(), not accept().
+    let send = find(&lines, connect, &["client1", "sendto("]);
     find(&lines, send, &["wire", "PSH", "-> server", "length 8"]);
     let reply = find(&lines, send, &["server", "sendto("]);
     find(&lines, reply, &["wire", "PSH", "server ->", "length 8"]);

@@ -84,7 +84,7 @@ fn mio() {
 }
 
 /// `scripts/strace.sh --attach PID` traces a server already running: strace attaches, sees
-/// the next client's accept, getpeername, recvfrom and sendto, and detaches on Ctrl-C (SIGINT to the
+/// the next client's getpeername, recvfrom and sendto, and detaches on Ctrl-C (SIGINT to the
 /// script's process group, as a terminal sends it), leaving the trace in the file.
 #[test]
 fn attach_traces_a_running_server() {
@@ -120,7 +120,9 @@ fn attach_traces_a_running_server() {
         .map(common::strace::line)
         .map(|l| l.split('(').next().unwrap().to_string())
         .collect();
-    for call in ["accept", "getpeername", "recvfrom", "sendto"] {
+    // Not accept(): the server was already waiting in it when strace attached, and a call in
+    // progress at that moment may or may not be shown, depending on when the kernel restarts it.
+    for call in ["getpeername", "recvfrom", "sendto"] {
         assert!(calls.iter().any(|c| c == call), "no {call} in:\n{trace}");
     }
 }
