@@ -93,6 +93,22 @@ impl fmt::Display for Quoted<'_> {
     }
 }
 
+/// A number of bytes, worded: `1 byte`, `8 bytes`; in French `1 octet`, `8 octets` (French
+/// keeps 0 and 1 singular).
+pub struct Bytes(pub usize);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        match (Lang::current(), n) {
+            (Lang::En, 1) => write!(f, "1 byte"),
+            (Lang::En, _) => write!(f, "{n} bytes"),
+            (Lang::Fr, 0 | 1) => write!(f, "{n} octet"),
+            (Lang::Fr, _) => write!(f, "{n} octets"),
+        }
+    }
+}
+
 /// An event the server or the client logs on stderr.
 pub enum Msg<'a> {
     /// accept() gave a new connection.
@@ -186,11 +202,11 @@ impl fmt::Display for Msg<'_> {
             (Msg::ConnectionFrom { addr }, Lang::En) => write!(f, "connection from {addr}"),
             (Msg::ConnectionFrom { addr }, Lang::Fr) => write!(f, "Connexion de {addr}"),
             (Msg::Received { data }, Lang::En) => {
-                write!(f, "received {} bytes: {}", data.len(), Quoted(data))
+                write!(f, "received {}: {}", Bytes(data.len()), Quoted(data))
             }
             (Msg::Received { data }, Lang::Fr) => write!(f, "Réception de : {}", Quoted(data)),
             (Msg::Sending { data }, Lang::En) => {
-                write!(f, "sending {} bytes: {}", data.len(), Quoted(data))
+                write!(f, "sending {}: {}", Bytes(data.len()), Quoted(data))
             }
             (Msg::Sending { data }, Lang::Fr) => write!(f, "Envoi de : {}", Quoted(data)),
             (Msg::SendOk, Lang::En) => write!(f, "send ok."),
@@ -673,10 +689,10 @@ impl fmt::Display for Note {
                 write!(f, "0 : le pair a fermé (son FIN est arrivé)")
             }
             (Note::Received { n }, Lang::En) => {
-                write!(f, "{n} bytes taken from the receive buffer")
+                write!(f, "{} taken from the receive buffer", Bytes(*n))
             }
             (Note::Received { n }, Lang::Fr) => {
-                write!(f, "{n} octets pris dans le tampon de réception")
+                write!(f, "{} pris dans le tampon de réception", Bytes(*n))
             }
             (Note::Sent { n, len }, Lang::En) if n < len => {
                 write!(f, "short send: {n} of {len} bytes taken; the rest follows")
@@ -687,8 +703,8 @@ impl fmt::Display for Note {
                     "envoi partiel : {n} octets pris sur {len} ; le reste suit"
                 )
             }
-            (Note::Sent { n, .. }, Lang::En) => write!(f, "{n} bytes into the send buffer"),
-            (Note::Sent { n, .. }, Lang::Fr) => write!(f, "{n} octets dans le tampon d'envoi"),
+            (Note::Sent { n, .. }, Lang::En) => write!(f, "{} into the send buffer", Bytes(*n)),
+            (Note::Sent { n, .. }, Lang::Fr) => write!(f, "{} dans le tampon d'envoi", Bytes(*n)),
             (Note::ShutdownWrite, Lang::En) => {
                 write!(f, "FIN →: no more sending, replies can still come in")
             }
