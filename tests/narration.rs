@@ -192,3 +192,34 @@ fn the_narration_bracket_comes_from_the_table() {
         assert!(seen.contains(call), "{call}() was never narrated");
     }
 }
+
+/// The setup reads as strace prints it, and follows the options: the course's `listen(3, 1)`
+/// by default, `--backlog 5` gives `listen(3, 5)`, and `--no-reuseaddr` leaves out the
+/// `setsockopt(SO_REUSEADDR)`.
+#[test]
+fn the_setup_narration_follows_the_options() {
+    let setup = |args: &[&str]| -> Vec<String> {
+        let server = Server::loopback(&[&["--narrate"], args].concat());
+        let lines = server
+            .stderr
+            .wait_count("the setup", 5, |l| narration(l).len() == 1);
+        let port = server.addr().port();
+        lines
+            .iter()
+            .take(5)
+            .flat_map(|l| narration(l))
+            .map(|n| n.strace.replace(&format!("htons({port})"), "htons(PORT)"))
+            .collect()
+    };
+    let socket = "socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3";
+    let reuse = "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0";
+    let bind = r#"bind(3, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("127.0.0.1")}, 16) = 0"#;
+    let name = r#"getsockname(3, {sa_family=AF_INET, sin_port=htons(PORT), sin_addr=inet_addr("127.0.0.1")}, [128 => 16]) = 0"#;
+    assert_eq!(setup(&[]), [socket, reuse, bind, "listen(3, 1) = 0", name]);
+    assert_eq!(
+        setup(&["--backlog", "5"]),
+        [socket, reuse, bind, "listen(3, 5) = 0", name]
+    );
+    let no_reuse = setup(&["--no-reuseaddr"]);
+    assert_eq!(no_reuse[..3], [socket, bind, "listen(3, 1) = 0"]);
+}

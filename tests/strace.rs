@@ -122,3 +122,44 @@ fn read_write_is_read_and_write_under_strace() {
     );
     assert_eq!(narrated, traced);
 }
+
+/// Without `--narrate` (and with `--log quiet`) the server writes nothing on stderr: the
+/// narration costs no system call at all, and strace sees no `write(2, ...)` from a whole
+/// dialogue.
+#[test]
+fn without_narration_no_write_to_stderr() {
+    require_strace();
+    let trace_file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace-quiet.txt");
+    let mut command = Command::new("strace");
+    command
+        .args(["-f", "-qq", "-e", "trace=write,writev"])
+        .arg("-o")
+        .arg(&trace_file)
+        .args([
+            common::BIN,
+            "server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--once",
+        ])
+        .args(["--log", "quiet"]);
+    let mut server = Server::start_with(&mut command, 1);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    drop(client);
+    assert!(server.wait_exit().success(), "strace or the server failed");
+    server.stderr.wait_closed();
+    assert_eq!(server.stderr.text(), "");
+    let trace = std::fs::read_to_string(&trace_file).expect("read strace's output");
+    let to_stderr: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("write(2,") || l.contains("writev(2,"))
+        .collect();
+    assert_eq!(to_stderr, Vec::<&str>::new());
+    assert!(
+        trace.contains("write(1, \"listening on"),
+        "the trace saw stdout:\n{trace}"
+    );
+}
