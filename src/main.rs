@@ -83,7 +83,8 @@ struct ServerArgs {
     #[arg(long)]
     no_reuseaddr: bool,
     /// Most clients served at once; past it the server stops accepting until one leaves
-    /// [default: 64 for fork, 1024 for threads; iterative serves one].
+    /// [default: 64 for fork, 1024 for threads; iterative serves one; select, poll and mio
+    /// take every client their descriptor limit allows, and ignore it].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_clients: Option<u64>,
     /// On SIGINT or SIGTERM, how long the clients still connected have to leave before the
