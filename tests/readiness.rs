@@ -47,7 +47,45 @@ for_each_model!(
     sigterm_gives_clients_their_replies,
     sigint_exits_when_clients_leave,
     a_silent_client_blocks_nobody,
+    book_transcript_is_real,
 );
+
+/// The log shown on the model's book page (`<!-- transcript: MODEL -->`) is what the program
+/// prints: one client says `bonjour` and leaves, a second says `salut` and stays, then SIGTERM
+/// with `--grace 1`. Descriptors and ports are normalised; the line about RLIMIT_NOFILE is left
+/// out on both sides, since its number is the machine's.
+fn book_transcript_is_real(model: &str) {
+    let machine_free = |lines: Vec<String>| -> Vec<String> {
+        lines
+            .into_iter()
+            .filter(|l| !l.contains("RLIMIT_NOFILE"))
+            .collect()
+    };
+    let mut server = serve(model, &["upper"], &["--grace", "1"]);
+    let mut first = server.connect();
+    assert_eq!(echo(&mut first, b"bonjour\n"), b"BONJOUR\n");
+    first.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(read_to_end(&mut first), b"");
+    server.stderr.wait_for("the first client's end", |l| {
+        l.contains("closing the connection")
+    });
+    let mut second = server.connect();
+    assert_eq!(echo(&mut second, b"salut\n"), b"SALUT\n");
+    // One thread: once it has logged `send ok.` it goes back to its wait, where SIGTERM finds it.
+    server
+        .stderr
+        .wait_count("both replies sent", 2, |l| l.contains("send ok."));
+    server.signal(libc::SIGTERM);
+    assert_eq!(read_to_end(&mut second), b"");
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let page = format!("models/{model}.md");
+    assert_eq!(
+        common::by_speaker(&machine_free(server.stderr.all())),
+        common::by_speaker(&machine_free(common::book_transcript(&page, model))),
+        "docs/src/{page} no longer shows what the program prints"
+    );
+}
 
 /// The shutdown scenarios every model passes (tests/common/models.rs), with three clients.
 fn sigterm_gives_clients_their_replies(model: &str) {
