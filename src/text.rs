@@ -1320,6 +1320,10 @@ pub enum Bench<'a> {
     Steal {
         percent: f64,
     },
+    /// The load average when the bench ended: how busy the machine was meanwhile.
+    LoadAtEnd {
+        load: &'a str,
+    },
     /// A file was written.
     Wrote {
         path: &'a std::path::Path,
@@ -1569,6 +1573,14 @@ impl fmt::Display for Bench<'_> {
             (Bench::Steal { percent }, Lang::Fr) => write!(
                 f,
                 "temps volé pendant le bench : {percent:.1} % du temps des processeurs est allé à d'autres machines virtuelles (bruit)"
+            ),
+            (Bench::LoadAtEnd { load }, Lang::En) => write!(
+                f,
+                "load average at the end: {load} (other work on the machine makes the figures noisier)"
+            ),
+            (Bench::LoadAtEnd { load }, Lang::Fr) => write!(
+                f,
+                "charge moyenne à la fin : {load} (tout autre travail sur la machine rend les chiffres plus bruités)"
             ),
             (Bench::Wrote { path }, Lang::En) => write!(f, "wrote {}", path.display()),
             (Bench::Wrote { path }, Lang::Fr) => write!(f, "écrit : {}", path.display()),

@@ -229,6 +229,13 @@ pub fn run(options: &Options) -> Result<(), Error> {
         );
     }
 
+    println!(
+        "{}",
+        Bench::LoadAtEnd {
+            load: &Machine::probe().load
+        }
+    );
+
     let svg =
         plot::svg(&rows).map_err(|why| Error::Problem(Bench::Plot { why: &why }.to_string()))?;
     write(&options.out.join("bench.csv"), &report::csv(&rows))?;
