@@ -631,11 +631,19 @@ pub fn book_transcript(page: &str, name: &str) -> Vec<String> {
 }
 
 /// Log lines grouped by speaker (the `[tag]`), each group in its order, with what changes from
-/// run to run replaced: pids and tids by `P1`, `P2`... in order of first appearance,
+/// run to run replaced: pids and tids by `P1`, `P2`... in increasing numeric order,
 /// descriptors by `FD`, ports by `PORT`. Two runs of one scenario give the same groups even
 /// when the processes' or threads' lines interleave differently.
+///
+/// Ids are ranked by value, not by first appearance: a forked child may write its first line
+/// before its parent writes `fork() = PID`, and the kernel hands out pids and tids in
+/// increasing order, so a parent always ranks before the children it forked.
 pub fn by_speaker(lines: &[String]) -> std::collections::BTreeMap<String, Vec<String>> {
     let mut ids: Vec<String> = Vec::new();
+    for line in lines {
+        normalise(line, &mut ids);
+    }
+    ids.sort_by_key(|id| id.parse::<u64>().unwrap_or(u64::MAX));
     let mut groups = std::collections::BTreeMap::<String, Vec<String>>::new();
     for line in lines {
         let line = normalise(line, &mut ids);
