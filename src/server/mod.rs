@@ -26,6 +26,7 @@ pub mod select;
 pub mod threads;
 
 use std::fmt;
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -175,8 +176,13 @@ pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sy
     sys::bind(&listen_fd, &listen.addr)?;
     sys::listen(&listen_fd, config.backlog)?;
     let server_addr = sys::getsockname(&listen_fd)?;
-    // Rust's stdout is line-buffered: this line leaves at its '\n', pipe or terminal.
-    println!("listening on {server_addr} {}", listen.service.name());
+    // Rust's stdout is line-buffered: this line leaves at its '\n', pipe or terminal. If
+    // stdout is a closed pipe the line is lost, but the server can still serve: no panic.
+    let _ = writeln!(
+        std::io::stdout(),
+        "listening on {server_addr} {}",
+        listen.service.name()
+    );
     Ok(listen_fd)
 }
 // ANCHOR_END: open_listener
