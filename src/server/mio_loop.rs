@@ -99,14 +99,8 @@ pub fn run(config: &Config) -> Result<(), Error> {
                 writable: event.is_writable() || event.is_write_closed() || event.is_error(),
                 read_closed: event.is_read_closed(),
             };
-            // No connection in the slot: an event for one closed earlier in this batch.
-            let Some(conn) = conns.get_mut(slot) else {
-                continue;
-            };
-            if conn.on_ready(ready, &mut buf, &mut reply) == Next::Close
-                && let Some(conn) = conns.remove(slot)
-            {
-                tally += conn.close();
+            if let Some(moved) = conns.on_ready(slot, ready, &mut buf, &mut reply) {
+                tally += moved;
                 closed = true;
             }
         }

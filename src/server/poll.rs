@@ -104,13 +104,8 @@ pub fn run(config: &Config) -> Result<(), Error> {
                 writable: revents.intersects(PollFlags::POLLOUT | trouble),
                 read_closed: revents.contains(PollFlags::POLLHUP),
             };
-            let Some(conn) = conns.get_mut(slot) else {
-                continue;
-            };
-            if conn.on_ready(readiness, &mut buf, &mut reply) == Next::Close
-                && let Some(conn) = conns.remove(slot)
-            {
-                tally += conn.close();
+            if let Some(moved) = conns.on_ready(slot, readiness, &mut buf, &mut reply) {
+                tally += moved;
                 closed = true;
             }
         }

@@ -380,6 +380,24 @@ impl Conns {
         self.slots.get_mut(slot).and_then(Option::as_mut)
     }
 
+    /// Lets the connection in `slot` do what the wait said it can, and closes it when it is
+    /// done: returns what a closed connection moved, `None` while it stays open. An empty slot
+    /// is an event for a connection closed earlier in the same batch: nothing to do.
+    pub fn on_ready(
+        &mut self,
+        slot: usize,
+        ready: Readiness,
+        buf: &mut [u8],
+        reply: &mut Vec<u8>,
+    ) -> Option<Tally> {
+        let conn = self.get_mut(slot)?;
+        if conn.on_ready(ready, buf, reply) == Next::Close {
+            self.remove(slot).map(Conn::close)
+        } else {
+            None
+        }
+    }
+
     /// Takes a connection out, to close it.
     pub fn remove(&mut self, slot: usize) -> Option<Conn> {
         let conn = self.slots.get_mut(slot)?.take();

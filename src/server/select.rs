@@ -103,13 +103,8 @@ pub fn run(config: &Config) -> Result<(), Error> {
         // connection before this turn's answers are all handled.
         let mut closed = false;
         for &(slot, readiness) in &ready_conns {
-            let Some(conn) = conns.get_mut(slot) else {
-                continue;
-            };
-            if conn.on_ready(readiness, &mut buf, &mut reply) == Next::Close
-                && let Some(conn) = conns.remove(slot)
-            {
-                tally += conn.close();
+            if let Some(moved) = conns.on_ready(slot, readiness, &mut buf, &mut reply) {
+                tally += moved;
                 closed = true;
             }
         }
