@@ -34,7 +34,10 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::WaitStatus;
 use nix::unistd::{ForkResult, Pid};
 
-use super::{AcceptError, Config, log_accept_error, open_listener, sort_accept_error, summary};
+use super::{
+    AcceptError, Config, log_accept_error, log_shutting_down, open_listener, sort_accept_error,
+    summary,
+};
 use crate::Error;
 use crate::dialogue::{self, Tally};
 use crate::narrate::{self, Log};
@@ -131,17 +134,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
         }
     }
     if let Some(signal) = signals::shutdown_signal() {
-        let grace = signals::grace();
-        let clients = children.len();
-        narrate::log(
-            Log::Conn,
-            None,
-            Msg::ShuttingDown {
-                signal,
-                clients,
-                grace,
-            },
-        );
+        log_shutting_down(signal, children.len());
     }
     narrate::log(Log::Conn, None, Msg::Unplugging);
     sys::close(listen_fd)?;

@@ -17,7 +17,10 @@
 
 use nix::errno::Errno;
 
-use super::{AcceptError, Config, log_accept_error, open_listener, sort_accept_error, summary};
+use super::{
+    AcceptError, Config, log_accept_error, log_shutting_down, open_listener, sort_accept_error,
+    summary,
+};
 use crate::Error;
 use crate::dialogue::{self, Tally};
 use crate::narrate::{self, Log};
@@ -41,16 +44,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
         if let Some(signal) = signals::shutdown_signal() {
             // A client being served when the signal came has had its grace period inside
             // the dialogue: nobody is connected any more.
-            let grace = signals::grace();
-            narrate::log(
-                Log::Conn,
-                None,
-                Msg::ShuttingDown {
-                    signal,
-                    clients: 0,
-                    grace,
-                },
-            );
+            log_shutting_down(signal, 0);
             break;
         }
         // Blocks until the kernel has a connection ready in the queue, or a signal comes.

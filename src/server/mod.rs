@@ -142,6 +142,20 @@ pub fn run(config: &Config) -> Result<(), Error> {
     }
 }
 
+/// The first line of a shutdown: which signal came, how many clients are still connected, and
+/// how long they have to leave (`--grace`).
+pub fn log_shutting_down(signal: nix::sys::signal::Signal, clients: usize) {
+    narrate::log(
+        Log::Conn,
+        None,
+        Msg::ShuttingDown {
+            signal,
+            clients,
+            grace: signals::grace(),
+        },
+    );
+}
+
 /// The last line of a server stopped by SIGINT or SIGTERM, on stderr at every log level: how
 /// many clients it served and how many bytes it received and sent. A server that stops after
 /// `--once` ends as the course's example does, on « On se débranche », with no summary.

@@ -527,15 +527,7 @@ pub fn shutdown_turn(listeners: &mut Vec<Listener>, clients: usize) -> sys::Resu
         return Ok(Turn::Wait(None));
     };
     if !listeners.is_empty() {
-        narrate::log(
-            Log::Conn,
-            None,
-            Msg::ShuttingDown {
-                signal,
-                clients,
-                grace: signals::grace(),
-            },
-        );
+        super::log_shutting_down(signal, clients);
         close_listeners(std::mem::take(listeners))?;
     }
     let left = signals::deadline().map_or(Duration::ZERO, |deadline| {

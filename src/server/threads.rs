@@ -31,7 +31,10 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
-use super::{AcceptError, Config, log_accept_error, open_listener, sort_accept_error, summary};
+use super::{
+    AcceptError, Config, log_accept_error, log_shutting_down, open_listener, sort_accept_error,
+    summary,
+};
 use crate::Error;
 use crate::dialogue::{self, Tally};
 use crate::narrate::{self, Log};
@@ -92,17 +95,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
         }
     }
     if let Some(signal) = signals::shutdown_signal() {
-        let grace = signals::grace();
-        let clients = clients.lock().conns.len();
-        narrate::log(
-            Log::Conn,
-            None,
-            Msg::ShuttingDown {
-                signal,
-                clients,
-                grace,
-            },
-        );
+        log_shutting_down(signal, clients.lock().conns.len());
     }
     narrate::log(Log::Conn, None, Msg::Unplugging);
     sys::close(listen_fd)?;
