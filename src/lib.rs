@@ -20,7 +20,9 @@
 //! - [`narrate`]: the narration (`--narrate`: each call in strace's notation, with its layer),
 //!   `--step`'s stop before each call, and the log of the course's events, each line in one
 //!   `write(2)`.
-//! - [`text`]: every sentence said to a person, in English and in French (`--lang`).
+//! - [`text`]: every sentence said to a person, in English and in French (`--lang`), one file
+//!   per audience: the log (`Msg`), the narration's notes (`Note`, `TcpState`), errors and
+//!   hints (`Problem`, `errno_hint`), the `--step` prompts; the bench's words are in `bench`.
 //! - [`service`]: what the server answers, written once for every model: the parrot, as a
 //!   stream transform that survives cut UTF-8 characters and bytes that are not UTF-8.
 //! - [`stream`]: `send()`/`recv()` or `write()`/`read()` (`--io`), and `send_all`, the

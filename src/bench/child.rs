@@ -28,9 +28,9 @@ use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
 
 use crate::Error;
+use crate::bench::words::Bench;
 use crate::server::Model;
 use crate::service::Service;
-use crate::text::Bench;
 
 /// How long a server may take to print its `listening on` line.
 const START_LIMIT: Duration = Duration::from_secs(10);

@@ -22,7 +22,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
 use crate::Error;
-use crate::text::Bench;
+use crate::bench::words::Bench;
 
 /// When a run ends.
 #[derive(Clone, Copy, Debug)]

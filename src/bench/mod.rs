@@ -21,14 +21,15 @@
 //!              to show that this one is not the bottleneck it measures.
 //!
 //! The modules: `loadgen` (the mio client), `child` (the server process and what `/proc`,
-//! perf and strace say about it), `machine` (CPUs, pinning), `report` (table, CSV, Markdown)
-//! and `plot` (the SVG).
+//! perf and strace say about it), `machine` (CPUs, pinning), `report` (table, CSV, Markdown),
+//! `plot` (the SVG) and `words` (what the bench says, in English and in French).
 
 pub mod child;
 pub mod loadgen;
 pub mod machine;
 pub mod plot;
 pub mod report;
+pub mod words;
 
 use std::fs;
 use std::io::IsTerminal;
@@ -40,11 +41,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::Error;
 use crate::server::Model;
 use crate::service::Service;
-use crate::text::Bench;
 use child::{Counter, Launch, ServerChild, Syscalls, Tool};
 use loadgen::{Load, Until};
 use machine::Machine;
 use report::Row;
+use words::Bench;
 
 /// The services a ping-pong can measure: those that answer each message with as many bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

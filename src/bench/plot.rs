@@ -7,7 +7,7 @@
 use plotters::prelude::*;
 
 use super::report::Row;
-use crate::text::Bench;
+use crate::bench::words::Bench;
 
 const WIDTH: u32 = 1100;
 const HEIGHT: u32 = 484;

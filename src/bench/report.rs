@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::text::Bench;
+use crate::bench::words::Bench;
 
 /// The figures of one model at one number of connections (one run, or the median of several).
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,0 +1,402 @@
+//! What `sockstep bench` says, in English and in French.
+
+use std::fmt;
+
+use crate::text::Lang;
+
+/// What `sockstep bench` says: its header, its progress, its table's headings and notes, and
+/// its problems. The CSV's header is machine-read and stays in English, as `listening on` does.
+pub enum Bench<'a> {
+    /// The machine the figures come from.
+    Machine {
+        cpus: usize,
+        cpu_model: &'a str,
+        kernel: &'a str,
+        load: &'a str,
+    },
+    /// Where the server and the load generator run.
+    Pinned {
+        server: usize,
+        loadgen: usize,
+    },
+    /// `--no-pin`.
+    NotPinnedAsked,
+    /// Only one CPU may be used: both share it.
+    NotPinnedOneCpu,
+    /// What each run does.
+    Runs {
+        size: usize,
+        service: &'a str,
+        until: &'a str,
+        reps: usize,
+    },
+    /// `3 s per run`.
+    Seconds {
+        secs: f64,
+    },
+    /// `until 1000 replies (at most 3 s)`.
+    Replies {
+        count: u64,
+        secs: f64,
+    },
+    /// How syscalls are counted, or why they are not.
+    CountedBy {
+        tool: &'a str,
+    },
+    NotCounted {
+        why: &'a str,
+    },
+    /// fork and threads may serve every connection of the run.
+    MaxClientsConns,
+    /// fork and threads serve at most `max` clients at once.
+    MaxClients {
+        max: usize,
+    },
+    /// The honesty note.
+    Illustrative,
+    /// A plain progress line (when stderr is not a terminal).
+    Progress {
+        done: usize,
+        total: usize,
+        model: &'a str,
+        conns: usize,
+        rep: usize,
+        reps: usize,
+    },
+    /// The outcome of one run, after its progress line.
+    RunResult {
+        msgs_per_s: f64,
+        unserved: usize,
+    },
+    /// The hypervisor took this share of the CPUs during the bench.
+    Steal {
+        percent: f64,
+    },
+    /// The load average when the bench ended: how busy the machine was meanwhile.
+    LoadAtEnd {
+        load: &'a str,
+    },
+    /// A file was written.
+    Wrote {
+        path: &'a std::path::Path,
+    },
+    /// The notes under the table.
+    Legend,
+    /// Headings of the table's columns, in order.
+    Headings,
+    /// Chart captions and axis names.
+    ChartThroughput,
+    ChartLatency,
+    AxisConnections,
+    AxisMsgs,
+    AxisP99,
+    /// Under the plot: what a hollow ring means.
+    PlotWaitingNote,
+    /// Problems.
+    BadOption {
+        what: &'a str,
+    },
+    ServerDidNotStart {
+        model: &'a str,
+        why: &'a str,
+        log: &'a std::path::Path,
+    },
+    LoadSetup {
+        why: &'a dyn fmt::Display,
+    },
+    CannotWrite {
+        path: &'a std::path::Path,
+        why: &'a dyn fmt::Display,
+    },
+    Plot {
+        why: &'a dyn fmt::Display,
+    },
+}
+
+impl Bench<'_> {
+    /// The table's column headings (one string per column).
+    pub fn headings() -> [&'static str; 13] {
+        match Lang::current() {
+            Lang::En => [
+                "model",
+                "conns",
+                "msgs/s",
+                "p50 µs",
+                "p99 µs",
+                "max µs",
+                "waiting",
+                "errors",
+                "CPU µs/msg",
+                "RSS MiB",
+                "procs",
+                "threads",
+                "syscalls/msg",
+            ],
+            Lang::Fr => [
+                "modèle",
+                "connex.",
+                "msgs/s",
+                "p50 µs",
+                "p99 µs",
+                "max µs",
+                "en attente",
+                "erreurs",
+                "CPU µs/msg",
+                "RSS Mio",
+                "processus",
+                "threads",
+                "appels/msg",
+            ],
+        }
+    }
+}
+
+impl fmt::Display for Bench<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, Lang::current()) {
+            (
+                Bench::Machine {
+                    cpus,
+                    cpu_model,
+                    kernel,
+                    load,
+                },
+                Lang::En,
+            ) => write!(
+                f,
+                "machine: {cpus} CPUs ({cpu_model}), Linux {kernel}; load average at start: {load}"
+            ),
+            (
+                Bench::Machine {
+                    cpus,
+                    cpu_model,
+                    kernel,
+                    load,
+                },
+                Lang::Fr,
+            ) => write!(
+                f,
+                "machine : {cpus} processeurs ({cpu_model}), Linux {kernel} ; charge moyenne au départ : {load}"
+            ),
+            (Bench::Pinned { server, loadgen }, Lang::En) => write!(
+                f,
+                "pinning: the server runs on CPU {server}, the load generator on CPU {loadgen} (--no-pin to share them)"
+            ),
+            (Bench::Pinned { server, loadgen }, Lang::Fr) => write!(
+                f,
+                "épinglage : le serveur tourne sur le processeur {server}, le générateur de charge sur le {loadgen} (--no-pin pour les partager)"
+            ),
+            (Bench::NotPinnedAsked, Lang::En) => {
+                write!(
+                    f,
+                    "pinning: off (--no-pin): the scheduler places server and load generator"
+                )
+            }
+            (Bench::NotPinnedAsked, Lang::Fr) => write!(
+                f,
+                "épinglage : non (--no-pin) : l'ordonnanceur place serveur et générateur de charge"
+            ),
+            (Bench::NotPinnedOneCpu, Lang::En) => write!(
+                f,
+                "pinning: off: one CPU only, server and load generator share it"
+            ),
+            (Bench::NotPinnedOneCpu, Lang::Fr) => write!(
+                f,
+                "épinglage : non : un seul processeur, serveur et générateur de charge le partagent"
+            ),
+            (
+                Bench::Runs {
+                    size,
+                    service,
+                    until,
+                    reps,
+                },
+                Lang::En,
+            ) => write!(
+                f,
+                "each run: a fresh server, {size}-byte messages to the {service} service, {until}; median of {reps} run(s)"
+            ),
+            (
+                Bench::Runs {
+                    size,
+                    service,
+                    until,
+                    reps,
+                },
+                Lang::Fr,
+            ) => write!(
+                f,
+                "chaque mesure : un serveur neuf, des messages de {size} octets au service {service}, {until} ; médiane de {reps} mesure(s)"
+            ),
+            (Bench::Seconds { secs }, Lang::En) => write!(f, "{secs} s of ping-pong"),
+            (Bench::Seconds { secs }, Lang::Fr) => write!(f, "{secs} s de ping-pong"),
+            (Bench::Replies { count, secs }, Lang::En) => {
+                write!(f, "until {count} replies (at most {secs} s)")
+            }
+            (Bench::Replies { count, secs }, Lang::Fr) => {
+                write!(f, "jusqu'à {count} réponses (au plus {secs} s)")
+            }
+            (Bench::CountedBy { tool }, Lang::En) => {
+                write!(f, "system calls: counted by {tool} during the load")
+            }
+            (Bench::CountedBy { tool }, Lang::Fr) => {
+                write!(f, "appels système : comptés par {tool} pendant la charge")
+            }
+            (Bench::NotCounted { why }, Lang::En) => {
+                write!(f, "system calls: not counted ({why})")
+            }
+            (Bench::NotCounted { why }, Lang::Fr) => {
+                write!(f, "appels système : non comptés ({why})")
+            }
+            (Bench::MaxClientsConns, Lang::En) => write!(
+                f,
+                "fork and threads: --max-clients set to each run's number of connections, so that every connection can be served (--max-clients N to cap them)"
+            ),
+            (Bench::MaxClientsConns, Lang::Fr) => write!(
+                f,
+                "fork et threads : --max-clients réglé au nombre de connexions de chaque mesure, pour que toutes puissent être servies (--max-clients N pour les limiter)"
+            ),
+            (Bench::MaxClients { max }, Lang::En) => write!(
+                f,
+                "fork and threads: at most {max} clients served at once (--max-clients)"
+            ),
+            (Bench::MaxClients { max }, Lang::Fr) => write!(
+                f,
+                "fork et threads : au plus {max} clients servis à la fois (--max-clients)"
+            ),
+            (Bench::Illustrative, Lang::En) => write!(
+                f,
+                "Loopback figures are illustrative: client and server share one machine and no network is crossed. Compare the models within one run, not with figures from another machine."
+            ),
+            (Bench::Illustrative, Lang::Fr) => write!(
+                f,
+                "Les chiffres sur la boucle locale sont indicatifs : client et serveur partagent une machine et aucun réseau n'est traversé. Comparer les modèles au sein d'une même exécution, pas avec les chiffres d'une autre machine."
+            ),
+            (
+                Bench::Progress {
+                    done,
+                    total,
+                    model,
+                    conns,
+                    rep,
+                    reps,
+                },
+                Lang::En,
+            ) => write!(
+                f,
+                "bench [{done}/{total}] {model}, {conns} connection(s), run {rep}/{reps}"
+            ),
+            (
+                Bench::Progress {
+                    done,
+                    total,
+                    model,
+                    conns,
+                    rep,
+                    reps,
+                },
+                Lang::Fr,
+            ) => write!(
+                f,
+                "bench [{done}/{total}] {model}, {conns} connexion(s), mesure {rep}/{reps}"
+            ),
+            (
+                Bench::RunResult {
+                    msgs_per_s,
+                    unserved,
+                },
+                Lang::En,
+            ) => {
+                write!(f, "{msgs_per_s:.0} msgs/s, {unserved} waiting")
+            }
+            (
+                Bench::RunResult {
+                    msgs_per_s,
+                    unserved,
+                },
+                Lang::Fr,
+            ) => {
+                write!(f, "{msgs_per_s:.0} msgs/s, {unserved} en attente")
+            }
+            (Bench::Steal { percent }, Lang::En) => write!(
+                f,
+                "steal time during the bench: {percent:.1}% of the CPUs' time went to other virtual machines (noise)"
+            ),
+            (Bench::Steal { percent }, Lang::Fr) => write!(
+                f,
+                "temps volé pendant le bench : {percent:.1} % du temps des processeurs est allé à d'autres machines virtuelles (bruit)"
+            ),
+            (Bench::LoadAtEnd { load }, Lang::En) => write!(
+                f,
+                "load average at the end: {load} (other work on the machine makes the figures noisier)"
+            ),
+            (Bench::LoadAtEnd { load }, Lang::Fr) => write!(
+                f,
+                "charge moyenne à la fin : {load} (tout autre travail sur la machine rend les chiffres plus bruités)"
+            ),
+            (Bench::Wrote { path }, Lang::En) => write!(f, "wrote {}", path.display()),
+            (Bench::Wrote { path }, Lang::Fr) => write!(f, "écrit : {}", path.display()),
+            (Bench::Legend, Lang::En) => write!(
+                f,
+                "waiting: connections that got no reply before the end of the run (a model that serves one client at a time leaves the others waiting). \
+errors: connections refused, reset or answered wrongly. \
+Latencies are those of the replies received. \
+CPU: the server's user+system time during the load, its child processes included. \
+RSS: peak resident memory, summed over the server's processes (fork: pages shared copy-on-write are counted in each process). \
+procs, threads: the server's processes and threads at the end of the load."
+            ),
+            (Bench::Legend, Lang::Fr) => write!(
+                f,
+                "en attente : connexions sans aucune réponse à la fin de la mesure (un modèle qui sert un client à la fois fait attendre les autres). \
+erreurs : connexions refusées, réinitialisées ou mal servies. \
+Les latences sont celles des réponses reçues. \
+CPU : temps utilisateur+système du serveur pendant la charge, processus fils compris. \
+RSS : mémoire résidente maximale, additionnée sur les processus du serveur (fork : les pages partagées en copie sur écriture comptent dans chaque processus). \
+processus, threads : ceux du serveur à la fin de la charge."
+            ),
+            (Bench::Headings, _) => write!(f, "{}", Bench::headings().join(" | ")),
+            (Bench::ChartThroughput, Lang::En) => write!(f, "throughput"),
+            (Bench::ChartThroughput, Lang::Fr) => write!(f, "débit"),
+            (Bench::ChartLatency, Lang::En) => write!(f, "p99 latency"),
+            (Bench::ChartLatency, Lang::Fr) => write!(f, "latence p99"),
+            (Bench::AxisConnections, Lang::En) => write!(f, "connections"),
+            (Bench::AxisConnections, Lang::Fr) => write!(f, "connexions"),
+            (Bench::PlotWaitingNote, Lang::En) => write!(
+                f,
+                "A hollow ring: some connections got no reply at all during that run (see the table's waiting column); its figures are those of the connections served."
+            ),
+            (Bench::PlotWaitingNote, Lang::Fr) => write!(
+                f,
+                "Un anneau vide : des connexions n'ont reçu aucune réponse pendant cette mesure (colonne en attente du tableau) ; ses chiffres sont ceux des connexions servies."
+            ),
+            (Bench::AxisMsgs, _) => write!(f, "msgs/s"),
+            (Bench::AxisP99, _) => write!(f, "p99 µs"),
+            (Bench::BadOption { what }, Lang::En) => write!(f, "bench: {what}"),
+            (Bench::BadOption { what }, Lang::Fr) => write!(f, "bench : {what}"),
+            (Bench::ServerDidNotStart { model, why, log }, Lang::En) => write!(
+                f,
+                "the {model} server did not start: {why} (its log: {})",
+                log.display()
+            ),
+            (Bench::ServerDidNotStart { model, why, log }, Lang::Fr) => write!(
+                f,
+                "le serveur {model} n'a pas démarré : {why} (son journal : {})",
+                log.display()
+            ),
+            (Bench::LoadSetup { why }, Lang::En) => {
+                write!(f, "the load generator could not start: {why}")
+            }
+            (Bench::LoadSetup { why }, Lang::Fr) => {
+                write!(f, "le générateur de charge n'a pas pu démarrer : {why}")
+            }
+            (Bench::CannotWrite { path, why }, Lang::En) => {
+                write!(f, "cannot write {}: {why}", path.display())
+            }
+            (Bench::CannotWrite { path, why }, Lang::Fr) => {
+                write!(f, "impossible d'écrire {} : {why}", path.display())
+            }
+            (Bench::Plot { why }, Lang::En) => write!(f, "drawing the plot: {why}"),
+            (Bench::Plot { why }, Lang::Fr) => write!(f, "dessin du graphique : {why}"),
+        }
+    }
+}

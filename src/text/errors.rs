@@ -1,0 +1,159 @@
+//! Errors and hints: what an errno means in the course's terms, the errors that are not a
+//! failed system call, and the word before a fatal error.
+
+use std::fmt;
+
+use nix::errno::Errno;
+
+use super::{Lang, Text};
+
+/// What an errno means in the course's terms.
+pub fn errno_hint(errno: Errno) -> &'static str {
+    let text = match errno {
+        Errno::EADDRINUSE => Text {
+            en: "another socket already holds this port: another server, or a previous run's connections in TIME_WAIT (see --no-reuseaddr)",
+            fr: "une autre socket tient déjà ce port : un autre serveur, ou des connexions d'une exécution précédente en TIME_WAIT (voir --no-reuseaddr)",
+        },
+        Errno::EADDRNOTAVAIL => Text {
+            en: "this address is not one of this machine's",
+            fr: "cette adresse n'est pas une adresse de cette machine",
+        },
+        Errno::EACCES => Text {
+            en: "ports below 1024 are reserved to root (the course picks a port above 1000)",
+            fr: "les ports sous 1024 sont réservés à root (le cours choisit un port supérieur à 1000)",
+        },
+        Errno::ECONNREFUSED => Text {
+            en: "the machine answered with RST: no server listens on that port",
+            fr: "la machine a répondu RST : aucun serveur n'écoute sur ce port",
+        },
+        Errno::ECONNRESET => Text {
+            en: "the peer reset the connection (RST): it closed with unread data or vanished",
+            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire ou a disparu",
+        },
+        Errno::EPIPE => Text {
+            en: "the peer has closed its side: nothing more can be sent (Rust ignores SIGPIPE, so send() reports EPIPE instead of killing the program)",
+            fr: "le pair a fermé son côté : plus rien ne peut être envoyé (Rust ignore SIGPIPE, send() rend donc EPIPE au lieu de tuer le programme)",
+        },
+        Errno::ETIMEDOUT => Text {
+            en: "no answer from the other machine in time",
+            fr: "pas de réponse de l'autre machine à temps",
+        },
+        Errno::EHOSTUNREACH | Errno::ENETUNREACH => Text {
+            en: "no route to that address (internet layer)",
+            fr: "pas de route vers cette adresse (couche internet)",
+        },
+        Errno::EMFILE | Errno::ENFILE => Text {
+            en: "the table of open file descriptors is full: every socket is a descriptor",
+            fr: "la table des descripteurs ouverts est pleine : chaque socket est un descripteur",
+        },
+        Errno::EINTR => Text {
+            en: "a signal arrived while the call was waiting",
+            fr: "un signal est arrivé pendant que l'appel attendait",
+        },
+        Errno::EAGAIN => Text {
+            en: "nothing to do now on this non-blocking socket: wait for readiness",
+            fr: "rien à faire pour l'instant sur cette socket non bloquante : attendre qu'elle soit prête",
+        },
+        _ => Text { en: "", fr: "" },
+    };
+    text.get(Lang::current())
+}
+
+/// Errors that are not a failed system call.
+pub enum Problem<'a> {
+    /// `--step` needs a terminal to wait on.
+    NoTerminal { why: &'a dyn fmt::Display },
+    /// The host name did not resolve.
+    UnknownHost {
+        host: &'a str,
+        why: &'a dyn fmt::Display,
+    },
+    /// The name resolved to no IPv4 or IPv6 address.
+    NoAddress { host: &'a str },
+    /// The server closed before the whole reply came.
+    ServerVanished,
+    /// Reading the client's input failed.
+    Input { why: &'a dyn fmt::Display },
+    /// Writing the replies to stdout failed.
+    Output { why: &'a dyn fmt::Display },
+    /// A blocking `accept()` waits on one socket: the blocking models serve one port.
+    OneListenerOnly { model: &'a str },
+    /// A `--listen` argument that is not `SERVICE:PORT`.
+    BadListen { arg: &'a str },
+}
+
+impl fmt::Display for Problem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, Lang::current()) {
+            (Problem::UnknownHost { host, why }, Lang::En) => write!(
+                f,
+                "getaddrinfo({host}): unknown host: {why} (name resolution, before any socket)"
+            ),
+            (Problem::UnknownHost { host, why }, Lang::Fr) => write!(
+                f,
+                "getaddrinfo({host}) : hôte inconnu : {why} (résolution de nom, avant toute socket)"
+            ),
+            (Problem::NoAddress { host }, Lang::En) => {
+                write!(
+                    f,
+                    "getaddrinfo({host}): no IPv4 or IPv6 address for this name"
+                )
+            }
+            (Problem::NoAddress { host }, Lang::Fr) => {
+                write!(
+                    f,
+                    "getaddrinfo({host}) : aucune adresse IPv4 ni IPv6 pour ce nom"
+                )
+            }
+            (Problem::ServerVanished, Lang::En) => write!(
+                f,
+                "recv() returned 0: the server closed the connection before its reply was complete"
+            ),
+            (Problem::ServerVanished, Lang::Fr) => write!(
+                f,
+                "recv() a rendu 0 : le serveur a fermé la connexion avant la fin de sa réponse"
+            ),
+            (Problem::NoTerminal { why }, Lang::En) => write!(
+                f,
+                "--step waits for Enter on the terminal, and there is none: open(/dev/tty): {why}"
+            ),
+            (Problem::NoTerminal { why }, Lang::Fr) => write!(
+                f,
+                "--step attend Entrée sur le terminal, et il n'y en a pas : open(/dev/tty) : {why}"
+            ),
+            (Problem::Input { why }, Lang::En) => write!(f, "reading standard input: {why}"),
+            (Problem::Input { why }, Lang::Fr) => {
+                write!(f, "lecture de l'entrée standard : {why}")
+            }
+            (Problem::Output { why }, Lang::En) => write!(f, "writing standard output: {why}"),
+            (Problem::Output { why }, Lang::Fr) => {
+                write!(f, "écriture sur la sortie standard : {why}")
+            }
+            (Problem::OneListenerOnly { model }, Lang::En) => write!(
+                f,
+                "the {model} model serves one port: its blocking accept() waits on one listening socket only, so a second --listen would never be served (use --model select, poll or mio)"
+            ),
+            (Problem::OneListenerOnly { model }, Lang::Fr) => write!(
+                f,
+                "le modèle {model} sert un seul port : son accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
+            ),
+            (Problem::BadListen { arg }, Lang::En) => write!(
+                f,
+                "{arg:?} is not SERVICE:PORT, with SERVICE one of upper, echo, discard, daytime and PORT a number up to 65535 (0: any free port), as in echo:7007"
+            ),
+            (Problem::BadListen { arg }, Lang::Fr) => write!(
+                f,
+                "{arg:?} n'est pas SERVICE:PORT, avec SERVICE parmi upper, echo, discard, daytime et PORT un nombre jusqu'à 65535 (0 : un port libre), comme echo:7007"
+            ),
+        }
+    }
+}
+
+/// What comes before a fatal error on stderr, after `sockstep: `: `error: `, or in French,
+/// with French typography's space before the colon (as in the log), `erreur : `.
+pub fn error_prefix() -> &'static str {
+    match Lang::current() {
+        Lang::En => "error: ",
+        Lang::Fr => "erreur : ",
+    }
+}

@@ -1,0 +1,420 @@
+//! The server's and the client's log: each event, worded in English and in French.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
+use nix::unistd::Pid;
+
+use super::{Bytes, Lang, Quoted, count};
+
+/// An event the server or the client logs on stderr.
+pub enum Msg<'a> {
+    /// accept() gave a new connection.
+    ConnectionFrom { addr: SocketAddr },
+    /// recv() gave bytes.
+    Received { data: &'a [u8] },
+    /// About to send a reply.
+    Sending { data: &'a [u8] },
+    /// The whole reply is in the kernel's send buffer.
+    SendOk,
+    /// send() took fewer bytes than asked: the course's `n != len` case.
+    ShortSend { sent: usize, len: usize },
+    /// recv() returned 0.
+    PeerClosed,
+    /// A call on a connected socket failed; the connection ends, the server goes on.
+    ConnectionLost { error: &'a dyn fmt::Display },
+    /// The server closes its side of a connection.
+    Closing,
+    /// The server closes its listening socket and stops.
+    Unplugging,
+    /// An accept() failed in a way that does not stop the server.
+    AcceptFailed { error: &'a dyn fmt::Display },
+    /// The client is connected.
+    ConnectedTo { addr: SocketAddr },
+    /// The client reached the end of its input and half-closes.
+    EndOfInput,
+    /// The client closes.
+    Disconnecting,
+    /// accept() gave a new connection on the listener of `service` (the event-loop models,
+    /// which serve several services at once).
+    ConnectionFor {
+        addr: SocketAddr,
+        service: &'static str,
+    },
+    /// A non-blocking send() took fewer bytes than asked: the rest waits for writability.
+    ShortSendWait { sent: usize, len: usize },
+    /// The client's unsent replies passed the bound: stop reading from it.
+    ReadingPaused { pending: usize, bound: usize },
+    /// The client's unsent replies drained below the bound: read from it again.
+    ReadingResumed,
+    /// The select model cannot watch a descriptor this high.
+    PastFdSetSize { fd: i32, limit: usize },
+    /// The soft limit of open descriptors was raised to the hard one.
+    NoFileRaised { from: u64, to: u64 },
+    /// The soft limit of open descriptors already is the hard one.
+    NoFileAtHard { limit: u64 },
+    /// The limit of open descriptors could not be read or raised.
+    NoFileFailed { error: &'a dyn fmt::Display },
+    /// A blocked accept() returned EINTR because a signal's handler ran.
+    AcceptInterrupted { signal: Signal },
+    /// SIGINT or SIGTERM: the server stops accepting and gives its clients time to leave.
+    ShuttingDown {
+        signal: Signal,
+        clients: usize,
+        grace: Duration,
+    },
+    /// The dialogue noticed the shutdown: this client has until the deadline.
+    ClientGrace { left: Duration },
+    /// The deadline passed: the dialogue closes this connection.
+    GraceOver,
+    /// At `--max-clients`: no accept() until a client leaves.
+    AtCap { max: usize },
+    /// The server could not hand this client to a process or a thread.
+    ClientNotServed { error: &'a dyn fmt::Display },
+    /// fork() returned in the parent.
+    Forked { child: Pid },
+    /// The first words of a forked child.
+    ChildStarts,
+    /// waitpid() collected a child.
+    ChildLeft { status: WaitStatus },
+    /// The parent passes the shutdown on to its children.
+    Forwarding { signal: Signal, children: usize },
+    /// The grace period is over: the children still running are killed.
+    Killing { children: usize },
+    /// The grace period is over: the connections still open are shut down.
+    ClosingRest { clients: usize },
+    /// A client's thread panicked; the server goes on.
+    ThreadPanicked,
+    /// The last line of a server: what it did.
+    Summary {
+        clients: u64,
+        bytes_in: u64,
+        bytes_out: u64,
+    },
+}
+
+impl fmt::Display for Msg<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lang = Lang::current();
+        match (self, lang) {
+            (Msg::ConnectionFrom { addr }, Lang::En) => write!(f, "connection from {addr}"),
+            (Msg::ConnectionFrom { addr }, Lang::Fr) => write!(f, "Connexion de {addr}"),
+            (Msg::Received { data }, Lang::En) => {
+                write!(f, "received {}: {}", Bytes(data.len()), Quoted(data))
+            }
+            (Msg::Received { data }, Lang::Fr) => write!(f, "Réception de : {}", Quoted(data)),
+            (Msg::Sending { data }, Lang::En) => {
+                write!(f, "sending {}: {}", Bytes(data.len()), Quoted(data))
+            }
+            (Msg::Sending { data }, Lang::Fr) => write!(f, "Envoi de : {}", Quoted(data)),
+            (Msg::SendOk, Lang::En) => write!(f, "send ok."),
+            (Msg::SendOk, Lang::Fr) => write!(f, "Envoi ok."),
+            (Msg::ShortSend { sent, len }, Lang::En) => write!(
+                f,
+                "short send: the kernel took {sent} of {len} bytes; sending the other {}",
+                len - sent
+            ),
+            (Msg::ShortSend { sent, len }, Lang::Fr) => write!(
+                f,
+                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; on envoie les {} autres",
+                len - sent
+            ),
+            (Msg::PeerClosed, Lang::En) => {
+                write!(f, "recv() returned 0: the client closed the connection.")
+            }
+            (Msg::PeerClosed, Lang::Fr) => {
+                write!(f, "recv() a rendu 0 : le client a fermé la connexion.")
+            }
+            (Msg::ConnectionLost { error }, Lang::En) => write!(f, "connection lost: {error}"),
+            (Msg::ConnectionLost { error }, Lang::Fr) => write!(f, "Connexion perdue : {error}"),
+            (Msg::Closing, Lang::En) => write!(f, "closing the connection with the client."),
+            (Msg::Closing, Lang::Fr) => write!(f, "Fermeture de la connexion avec le client."),
+            (Msg::Unplugging, Lang::En) => write!(f, "unplugging: closing the listening socket."),
+            (Msg::Unplugging, Lang::Fr) => write!(f, "On se débranche"),
+            (Msg::AcceptFailed { error }, Lang::En) => {
+                write!(f, "{error}; the server goes on")
+            }
+            (Msg::AcceptFailed { error }, Lang::Fr) => {
+                write!(f, "{error} ; le serveur continue")
+            }
+            (Msg::ConnectedTo { addr }, Lang::En) => write!(f, "connected to {addr}."),
+            (Msg::ConnectedTo { addr }, Lang::Fr) => write!(f, "Connexion vers {addr} réussie."),
+            (Msg::EndOfInput, Lang::En) => write!(
+                f,
+                "end of input: shutdown(SHUT_WR) sends FIN, then the last replies are read."
+            ),
+            (Msg::EndOfInput, Lang::Fr) => write!(
+                f,
+                "Fin de l'entrée : shutdown(SHUT_WR) envoie FIN, puis on lit les dernières réponses."
+            ),
+            (Msg::Disconnecting, Lang::En) => write!(f, "disconnecting."),
+            (Msg::Disconnecting, Lang::Fr) => write!(f, "Déconnexion."),
+            (Msg::ConnectionFor { addr, service }, Lang::En) => {
+                write!(f, "connection from {addr} for {service}")
+            }
+            (Msg::ConnectionFor { addr, service }, Lang::Fr) => {
+                write!(f, "Connexion de {addr} pour {service}")
+            }
+            (Msg::ShortSendWait { sent, len }, Lang::En) => write!(
+                f,
+                "short send: the kernel took {sent} of {len} bytes; the other {} wait until the socket is writable",
+                len - sent
+            ),
+            (Msg::ShortSendWait { sent, len }, Lang::Fr) => write!(
+                f,
+                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; les {} autres attendent que la socket soit prête en écriture",
+                len - sent
+            ),
+            (Msg::ReadingPaused { pending, bound }, Lang::En) => write!(
+                f,
+                "{pending} bytes of replies unsent (bound {bound}): the client does not read, so the server stops reading from it"
+            ),
+            (Msg::ReadingPaused { pending, bound }, Lang::Fr) => write!(
+                f,
+                "{pending} octets de réponses non envoyés (limite {bound}) : le client ne lit pas, le serveur cesse de le lire"
+            ),
+            (Msg::ReadingResumed, Lang::En) => {
+                write!(f, "the replies drained: reading from the client again")
+            }
+            (Msg::ReadingResumed, Lang::Fr) => {
+                write!(f, "Les réponses sont parties : on lit de nouveau le client")
+            }
+            (Msg::PastFdSetSize { fd, limit }, Lang::En) => write!(
+                f,
+                "refused: select() watches descriptors below FD_SETSIZE ({limit}) only, in fixed bit sets of {limit} bits, and this connection got descriptor {fd}; closing it (use --model poll or mio for more clients); the server goes on"
+            ),
+            (Msg::PastFdSetSize { fd, limit }, Lang::Fr) => write!(
+                f,
+                "Refusée : select() ne surveille que les descripteurs sous FD_SETSIZE ({limit}), dans des ensembles fixes de {limit} bits, et cette connexion a reçu le descripteur {fd} ; on la ferme (--model poll ou mio pour plus de clients) ; le serveur continue"
+            ),
+            (Msg::NoFileRaised { from, to }, Lang::En) => write!(
+                f,
+                "open descriptors limit (RLIMIT_NOFILE) raised from {from} to the hard limit, {to}: one per client"
+            ),
+            (Msg::NoFileRaised { from, to }, Lang::Fr) => write!(
+                f,
+                "Limite de descripteurs ouverts (RLIMIT_NOFILE) montée de {from} à la limite stricte, {to} : un par client"
+            ),
+            (Msg::NoFileAtHard { limit }, Lang::En) => write!(
+                f,
+                "open descriptors limit (RLIMIT_NOFILE): {limit}, already the hard limit"
+            ),
+            (Msg::NoFileAtHard { limit }, Lang::Fr) => write!(
+                f,
+                "Limite de descripteurs ouverts (RLIMIT_NOFILE) : {limit}, déjà la limite stricte"
+            ),
+            (Msg::NoFileFailed { error }, Lang::En) => write!(
+                f,
+                "cannot raise the open descriptors limit (RLIMIT_NOFILE): {error}; serving with the current one"
+            ),
+            (Msg::NoFileFailed { error }, Lang::Fr) => write!(
+                f,
+                "Impossible de monter la limite de descripteurs ouverts (RLIMIT_NOFILE) : {error} ; on sert avec l'actuelle"
+            ),
+            (Msg::AcceptInterrupted { signal }, Lang::En) => {
+                write!(f, "accept() returned EINTR: the {signal} handler ran")?;
+                if *signal == Signal::SIGCHLD {
+                    write!(f, " (a child left); collecting it, then accept() again")
+                } else {
+                    write!(f, "; no more accept()")
+                }
+            }
+            (Msg::AcceptInterrupted { signal }, Lang::Fr) => {
+                write!(
+                    f,
+                    "accept() a rendu EINTR : le gestionnaire de {signal} s'est exécuté"
+                )?;
+                if *signal == Signal::SIGCHLD {
+                    write!(
+                        f,
+                        " (un fils est parti) ; on le recueille, puis accept() à nouveau"
+                    )
+                } else {
+                    write!(f, " ; plus d'accept()")
+                }
+            }
+            (
+                Msg::ShuttingDown {
+                    signal,
+                    clients,
+                    grace,
+                },
+                Lang::En,
+            ) => {
+                write!(f, "{signal}: shutting down. No new clients; ")?;
+                match clients {
+                    0 => write!(f, "nobody is connected."),
+                    _ => write!(
+                        f,
+                        "{} still connected: {} s to leave.",
+                        count(*clients, "client", "clients"),
+                        grace.as_secs_f64()
+                    ),
+                }
+            }
+            (
+                Msg::ShuttingDown {
+                    signal,
+                    clients,
+                    grace,
+                },
+                Lang::Fr,
+            ) => {
+                write!(
+                    f,
+                    "{signal} : arrêt du serveur. Plus de nouveaux clients ; "
+                )?;
+                match clients {
+                    0 => write!(f, "personne n'est connecté."),
+                    _ => write!(
+                        f,
+                        "{} : {} s pour partir.",
+                        count(
+                            *clients,
+                            "client encore connecté",
+                            "clients encore connectés"
+                        ),
+                        grace.as_secs_f64()
+                    ),
+                }
+            }
+            (Msg::ClientGrace { left }, Lang::En) => write!(
+                f,
+                "the server is shutting down: this client has {:.1} s to leave; replies go on until then",
+                left.as_secs_f64()
+            ),
+            (Msg::ClientGrace { left }, Lang::Fr) => write!(
+                f,
+                "le serveur s'arrête : ce client a {:.1} s pour partir ; les réponses continuent d'ici là",
+                left.as_secs_f64()
+            ),
+            (Msg::GraceOver, Lang::En) => {
+                write!(f, "the grace period is over: closing this connection.")
+            }
+            (Msg::GraceOver, Lang::Fr) => write!(f, "Le délai de grâce est passé : on ferme."),
+            (Msg::AtCap { max }, Lang::En) => write!(
+                f,
+                "{max} clients at once (--max-clients): no accept() until one leaves; the next wait in the listening queue"
+            ),
+            (Msg::AtCap { max }, Lang::Fr) => write!(
+                f,
+                "{max} clients à la fois (--max-clients) : plus d'accept() avant qu'un parte ; les suivants attendent dans la file d'écoute"
+            ),
+            (Msg::ClientNotServed { error }, Lang::En) => {
+                write!(f, "{error}: this client is not served; the server goes on")
+            }
+            (Msg::ClientNotServed { error }, Lang::Fr) => {
+                write!(
+                    f,
+                    "{error} : ce client n'est pas servi ; le serveur continue"
+                )
+            }
+            (Msg::Forked { child }, Lang::En) => write!(
+                f,
+                "fork() = {child}: child {child} serves this client; the parent closes its copy of the descriptor"
+            ),
+            (Msg::Forked { child }, Lang::Fr) => write!(
+                f,
+                "fork() = {child} : le fils {child} sert ce client ; le père ferme sa copie du descripteur"
+            ),
+            (Msg::ChildStarts, Lang::En) => write!(
+                f,
+                "fork() returned 0: this is the child. It closes its copy of the listening socket, serves its client, and exits."
+            ),
+            (Msg::ChildStarts, Lang::Fr) => write!(
+                f,
+                "fork() a rendu 0 : ici le fils. Il ferme sa copie de la socket d'écoute, sert son client et se termine."
+            ),
+            (Msg::ChildLeft { status }, lang) => match (status, lang) {
+                (WaitStatus::Exited(pid, code), Lang::En) => {
+                    write!(
+                        f,
+                        "child {pid} exited with status {code}, collected: no zombie"
+                    )
+                }
+                (WaitStatus::Exited(pid, code), Lang::Fr) => write!(
+                    f,
+                    "le fils {pid} s'est terminé avec le code {code}, recueilli : pas de zombie"
+                ),
+                (WaitStatus::Signaled(pid, signal, _), Lang::En) => {
+                    write!(
+                        f,
+                        "child {pid} was killed by {signal}, collected: no zombie"
+                    )
+                }
+                (WaitStatus::Signaled(pid, signal, _), Lang::Fr) => write!(
+                    f,
+                    "le fils {pid} a été tué par {signal}, recueilli : pas de zombie"
+                ),
+                (other, _) => write!(f, "{other:?}"),
+            },
+            (Msg::Forwarding { signal, children }, Lang::En) => {
+                let children = count(*children, "child", "children");
+                write!(f, "passing {signal} on to {children}")
+            }
+            (Msg::Forwarding { signal, children }, Lang::Fr) => {
+                write!(f, "on transmet {signal} à {children} fils")
+            }
+            (Msg::Killing { children }, Lang::En) => write!(
+                f,
+                "the grace period is over: SIGKILL to {} still running",
+                count(*children, "child", "children")
+            ),
+            (Msg::Killing { children }, Lang::Fr) => write!(
+                f,
+                "le délai de grâce est passé : SIGKILL à {children} fils encore en vie"
+            ),
+            (Msg::ClosingRest { clients }, Lang::En) => write!(
+                f,
+                "the grace period is over: shutdown(SHUT_RDWR) on {} still open",
+                count(*clients, "connection", "connections")
+            ),
+            (Msg::ClosingRest { clients }, Lang::Fr) => write!(
+                f,
+                "le délai de grâce est passé : shutdown(SHUT_RDWR) sur {}",
+                count(
+                    *clients,
+                    "connexion encore ouverte",
+                    "connexions encore ouvertes"
+                )
+            ),
+            (Msg::ThreadPanicked, Lang::En) => {
+                write!(f, "this client's thread panicked; the server goes on")
+            }
+            (Msg::ThreadPanicked, Lang::Fr) => {
+                write!(f, "le thread de ce client a paniqué ; le serveur continue")
+            }
+            (
+                Msg::Summary {
+                    clients,
+                    bytes_in,
+                    bytes_out,
+                },
+                Lang::En,
+            ) => write!(
+                f,
+                "summary: {}, {}, {}",
+                count(*clients, "client served", "clients served"),
+                count(*bytes_in, "byte in", "bytes in"),
+                count(*bytes_out, "byte out", "bytes out")
+            ),
+            (
+                Msg::Summary {
+                    clients,
+                    bytes_in,
+                    bytes_out,
+                },
+                Lang::Fr,
+            ) => write!(
+                f,
+                "bilan : {}, {}, {}",
+                count(*clients, "client servi", "clients servis"),
+                count(*bytes_in, "octet reçu", "octets reçus"),
+                count(*bytes_out, "octet envoyé", "octets envoyés")
+            ),
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! The narration's notes: what a call did, said in the bracket after its layer.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+use nix::sys::wait::WaitStatus;
+use nix::unistd::Pid;
+
+use super::{Bytes, Lang, TcpState, errno_hint};
+
+/// What a call did, said in the narration's bracket after the layer.
+pub enum Note {
+    Socket,
+    ReuseAddr {
+        on: bool,
+    },
+    NoDelay,
+    Bind {
+        addr: SocketAddr,
+    },
+    Listen {
+        backlog: i32,
+    },
+    Accept,
+    Connect {
+        addr: SocketAddr,
+    },
+    Received {
+        n: usize,
+    },
+    Sent {
+        n: usize,
+        len: usize,
+    },
+    ShutdownWrite,
+    Close,
+    LocalAddr {
+        addr: SocketAddr,
+    },
+    PeerAddr {
+        addr: SocketAddr,
+    },
+    Failed {
+        errno: Errno,
+    },
+    /// What `getsockopt(TCP_INFO)` said the connection's state is, just after a call.
+    TcpState {
+        state: TcpState,
+    },
+    /// The state just before `close()`, and what `close()` will do from there.
+    StateBeforeClose {
+        state: TcpState,
+    },
+    Timeout {
+        after: Duration,
+    },
+    ShutdownBoth,
+    Fork {
+        child: Pid,
+    },
+    Pid,
+    Tid,
+    Waited {
+        status: WaitStatus,
+    },
+    Kill {
+        pid: Pid,
+        signal: Signal,
+    },
+    SigAction {
+        signal: Signal,
+        restart: bool,
+    },
+    SigMask {
+        block: bool,
+    },
+    SignalTaken {
+        signal: Signal,
+    },
+    SharedMemory,
+    Exit,
+    /// select, poll, epoll_wait returned.
+    Ready,
+    EpollCreate,
+    EpollAdd,
+    /// getrlimit, setrlimit.
+    Limit,
+}
+
+/// `every local IPv4 address` for 0.0.0.0, `127.0.0.1` otherwise.
+fn where_bound(addr: &SocketAddr, lang: Lang) -> String {
+    match (addr.ip().is_unspecified(), addr.is_ipv4(), lang) {
+        (true, true, Lang::En) => "every local IPv4 address".into(),
+        (true, false, Lang::En) => "every local IPv6 address".into(),
+        (true, true, Lang::Fr) => "toutes les adresses IPv4 locales".into(),
+        (true, false, Lang::Fr) => "toutes les adresses IPv6 locales".into(),
+        (false, _, _) => addr.ip().to_string(),
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lang = Lang::current();
+        match (self, lang) {
+            (Note::Socket, Lang::En) => write!(f, "a new TCP endpoint, state CLOSED"),
+            (Note::Socket, Lang::Fr) => write!(f, "une nouvelle extrémité TCP, état CLOSED"),
+            (Note::ReuseAddr { on: true }, Lang::En) => {
+                write!(
+                    f,
+                    "the port may be bound again while old connections sit in TIME_WAIT"
+                )
+            }
+            (Note::ReuseAddr { on: true }, Lang::Fr) => {
+                write!(
+                    f,
+                    "le port pourra resservir même avec d'anciennes connexions en TIME_WAIT"
+                )
+            }
+            (Note::ReuseAddr { on: false }, Lang::En) => {
+                write!(f, "SO_REUSEADDR off: a restart fails while TIME_WAIT lasts")
+            }
+            (Note::ReuseAddr { on: false }, Lang::Fr) => {
+                write!(
+                    f,
+                    "SO_REUSEADDR coupé : un redémarrage échoue tant que dure TIME_WAIT"
+                )
+            }
+            (Note::NoDelay, Lang::En) => write!(f, "Nagle off: small segments leave at once"),
+            (Note::NoDelay, Lang::Fr) => {
+                write!(f, "Nagle coupé : les petits segments partent tout de suite")
+            }
+            (Note::Bind { addr }, Lang::En) => write!(
+                f,
+                "reserves TCP port {} on {}",
+                addr.port(),
+                where_bound(addr, lang)
+            ),
+            (Note::Bind { addr }, Lang::Fr) => write!(
+                f,
+                "réserve le port TCP {} sur {}",
+                addr.port(),
+                where_bound(addr, lang)
+            ),
+            (Note::Listen { backlog }, Lang::En) => write!(
+                f,
+                "state LISTEN, queue of {backlog}: the kernel now answers SYN with SYN-ACK"
+            ),
+            (Note::Listen { backlog }, Lang::Fr) => write!(
+                f,
+                "état LISTEN, file de {backlog} : le noyau répond désormais SYN-ACK aux SYN"
+            ),
+            (Note::Accept, Lang::En) => write!(
+                f,
+                "a connection the kernel already set up (SYN, SYN-ACK, ACK), state ESTABLISHED"
+            ),
+            (Note::Accept, Lang::Fr) => write!(
+                f,
+                "une connexion déjà établie par le noyau (SYN, SYN-ACK, ACK), état ESTABLISHED"
+            ),
+            (Note::Connect { addr }, Lang::En) => {
+                write!(f, "SYN →, ← SYN-ACK, ACK →: connected to {addr}")
+            }
+            (Note::Connect { addr }, Lang::Fr) => {
+                write!(f, "SYN →, ← SYN-ACK, ACK → : connecté à {addr}")
+            }
+            (Note::Received { n: 0 }, Lang::En) => write!(f, "0: the peer closed (its FIN came)"),
+            (Note::Received { n: 0 }, Lang::Fr) => {
+                write!(f, "0 : le pair a fermé (son FIN est arrivé)")
+            }
+            (Note::Received { n }, Lang::En) => {
+                write!(f, "{} taken from the receive buffer", Bytes(*n))
+            }
+            (Note::Received { n }, Lang::Fr) => {
+                write!(f, "{} pris dans le tampon de réception", Bytes(*n))
+            }
+            (Note::Sent { n, len }, Lang::En) if n < len => {
+                write!(f, "short send: {n} of {len} bytes taken; the rest follows")
+            }
+            (Note::Sent { n, len }, Lang::Fr) if n < len => {
+                write!(
+                    f,
+                    "envoi partiel : {n} octets pris sur {len} ; le reste suit"
+                )
+            }
+            (Note::Sent { n, .. }, Lang::En) => write!(f, "{} into the send buffer", Bytes(*n)),
+            (Note::Sent { n, .. }, Lang::Fr) => write!(f, "{} dans le tampon d'envoi", Bytes(*n)),
+            (Note::ShutdownWrite, Lang::En) => {
+                write!(f, "FIN →: no more sending, replies can still come in")
+            }
+            (Note::ShutdownWrite, Lang::Fr) => {
+                write!(
+                    f,
+                    "FIN → : plus d'envoi, les réponses peuvent encore arriver"
+                )
+            }
+            (Note::Close, Lang::En) => write!(f, "descriptor released; FIN → if it was the last"),
+            (Note::Close, Lang::Fr) => {
+                write!(f, "descripteur libéré ; FIN → si c'était le dernier")
+            }
+            (Note::LocalAddr { addr }, Lang::En) => write!(f, "this end is {addr}"),
+            (Note::LocalAddr { addr }, Lang::Fr) => write!(f, "ce bout-ci est {addr}"),
+            (Note::PeerAddr { addr }, Lang::En) => write!(f, "the other end is {addr}"),
+            (Note::PeerAddr { addr }, Lang::Fr) => write!(f, "l'autre bout est {addr}"),
+            (Note::Failed { errno }, _) => match errno_hint(*errno) {
+                "" if lang == Lang::En => write!(f, "failed"),
+                "" => write!(f, "échec"),
+                hint => f.write_str(hint),
+            },
+            (Note::TcpState { state }, Lang::En) => write!(
+                f,
+                "the kernel says: {} ({})",
+                state.name(),
+                state.meaning(lang)
+            ),
+            (Note::TcpState { state }, Lang::Fr) => write!(
+                f,
+                "le noyau dit : {} ({})",
+                state.name(),
+                state.meaning(lang)
+            ),
+            (Note::StateBeforeClose { state }, Lang::En) => write!(
+                f,
+                "before close(), the kernel says: {}; {}",
+                state.name(),
+                state.after_close(lang)
+            ),
+            (Note::StateBeforeClose { state }, Lang::Fr) => write!(
+                f,
+                "avant close(), le noyau dit : {} ; {}",
+                state.name(),
+                state.after_close(lang)
+            ),
+            (Note::Ready, Lang::En) => write!(f, "that many descriptors are ready"),
+            (Note::Ready, Lang::Fr) => write!(f, "autant de descripteurs sont prêts"),
+            (Note::EpollCreate, Lang::En) => {
+                write!(f, "an epoll instance: an interest list and a ready list")
+            }
+            (Note::EpollCreate, Lang::Fr) => {
+                write!(
+                    f,
+                    "une instance epoll : une liste d'intérêt et une liste des prêts"
+                )
+            }
+            (Note::EpollAdd, Lang::En) => write!(
+                f,
+                "watched from now on: the kernel reports each change (edge-triggered)"
+            ),
+            (Note::EpollAdd, Lang::Fr) => write!(
+                f,
+                "surveillée désormais : le noyau signale chaque changement (sur front)"
+            ),
+            (Note::Limit, Lang::En) => write!(f, "the limit of open descriptors"),
+            (Note::Limit, Lang::Fr) => write!(f, "la limite de descripteurs ouverts"),
+            (Note::Timeout { after }, Lang::En) => write!(
+                f,
+                "a blocked call on this socket gives up after {:.3} s (EAGAIN)",
+                after.as_secs_f64()
+            ),
+            (Note::Timeout { after }, Lang::Fr) => write!(
+                f,
+                "un appel bloqué sur cette socket abandonne au bout de {:.3} s (EAGAIN)",
+                after.as_secs_f64()
+            ),
+            (Note::ShutdownBoth, Lang::En) => write!(
+                f,
+                "FIN →, no more receiving: a recv() blocked on it returns 0"
+            ),
+            (Note::ShutdownBoth, Lang::Fr) => write!(
+                f,
+                "FIN →, plus de réception : un recv() bloqué dessus rend 0"
+            ),
+            (Note::Fork { child }, Lang::En) => write!(
+                f,
+                "child {child} is a copy of this process, where fork() returns 0"
+            ),
+            (Note::Fork { child }, Lang::Fr) => write!(
+                f,
+                "le fils {child} est une copie de ce processus, où fork() rend 0"
+            ),
+            (Note::Pid, Lang::En) => write!(f, "this process's id, [pid N] in strace -f"),
+            (Note::Pid, Lang::Fr) => write!(f, "le numéro de ce processus, [pid N] dans strace -f"),
+            (Note::Tid, Lang::En) => write!(f, "this thread's id, [pid N] in strace -f"),
+            (Note::Tid, Lang::Fr) => write!(f, "le numéro de ce thread, [pid N] dans strace -f"),
+            (Note::Waited { status }, lang) => match (status, lang) {
+                (WaitStatus::StillAlive, Lang::En) => write!(f, "no other child has exited"),
+                (WaitStatus::StillAlive, Lang::Fr) => {
+                    write!(f, "aucun autre fils ne s'est terminé")
+                }
+                (_, Lang::En) => write!(f, "a zombie collected"),
+                (_, Lang::Fr) => {
+                    write!(f, "un zombie recueilli")
+                }
+            },
+            (Note::Kill { pid, signal }, Lang::En) => write!(f, "{signal} for process {pid}"),
+            (Note::Kill { pid, signal }, Lang::Fr) => {
+                write!(f, "{signal} pour le processus {pid}")
+            }
+            (Note::SigAction { signal, restart }, Lang::En) => {
+                write!(f, "{signal} now runs our handler")?;
+                if !restart {
+                    write!(
+                        f,
+                        "; no SA_RESTART: a blocked call it interrupts returns EINTR"
+                    )?;
+                }
+                Ok(())
+            }
+            (Note::SigAction { signal, restart }, Lang::Fr) => {
+                write!(f, "{signal} exécute désormais notre gestionnaire")?;
+                if !restart {
+                    write!(
+                        f,
+                        " ; sans SA_RESTART : un appel bloqué qu'il interrompt rend EINTR"
+                    )?;
+                }
+                Ok(())
+            }
+            (Note::SigMask { block: true }, Lang::En) => {
+                write!(f, "these signals wait, pending, while blocked")
+            }
+            (Note::SigMask { block: true }, Lang::Fr) => {
+                write!(
+                    f,
+                    "ces signaux attendent, en suspens, tant qu'ils sont bloqués"
+                )
+            }
+            (Note::SigMask { block: false }, Lang::En) => write!(f, "the signal mask is restored"),
+            (Note::SigMask { block: false }, Lang::Fr) => {
+                write!(f, "le masque de signaux est rétabli")
+            }
+            (Note::SignalTaken { signal }, Lang::En) => {
+                write!(f, "{signal} taken, without running its handler")
+            }
+            (Note::SignalTaken { signal }, Lang::Fr) => {
+                write!(f, "{signal} pris, sans exécuter son gestionnaire")
+            }
+            (Note::SharedMemory, Lang::En) => {
+                write!(
+                    f,
+                    "memory the children forked from now on share with this process"
+                )
+            }
+            (Note::SharedMemory, Lang::Fr) => write!(
+                f,
+                "mémoire que les fils créés désormais partagent avec ce processus"
+            ),
+            (Note::Exit, Lang::En) => write!(f, "the process ends; its parent gets SIGCHLD"),
+            (Note::Exit, Lang::Fr) => {
+                write!(f, "le processus se termine ; son père reçoit SIGCHLD")
+            }
+        }
+    }
+}
