@@ -1,41 +1,53 @@
-//! The one table that maps each call the course names to the layers it acts on.
-//!
-//! Everything that speaks of layers reads this table: the narration's `[...]` bracket,
-//! `sockstep layers`, and the layers chapter of the book (checked against it by a test).
-//! Each row says, in English and in French, which layer of the Internet model (RFC 1122) the
-//! call acts on, which OSI layer(s) that corresponds to, what the kernel does, and what appears
-//! on the wire because of it.
-//!
-//! A note on OSI: TCP/IP was not built on the OSI model, and its layers do not line up one to
-//! one. TCP is clearly transport (OSI 4) and IP clearly network (OSI 3), but OSI's session (5)
-//! and presentation (6) layers have no TCP/IP counterpart: opening and closing a connection
-//! (OSI 5's job) is done by TCP itself, and encoding text as UTF-8 (OSI 6's job) is done by our
-//! program. The socket API sits on the boundary between the application and the kernel's
-//! transport layer, which is why almost every row says "application ↔ transport".
+//! The rows of the layer table: for each call, its layers, what the kernel does, what goes on
+//! the wire, and what to look at meanwhile, in English and in French. A new call gets its row
+//! here, and the narration, `--step`, `sockstep layers` and the book then speak of it.
 
-use crate::text::{Lang, Text};
-
-/// One row of the table.
-pub struct Row {
-    /// The call as the course and the C library name it (`recv`).
-    pub call: &'static str,
-    /// The system call strace shows for it (`recvfrom`): glibc makes `recv()` a `recvfrom`.
-    pub syscall: &'static str,
-    /// The layer of the Internet model (application, transport, internet, link).
-    pub internet: Text,
-    /// The OSI layer or layers.
-    pub osi: &'static str,
-    /// What the kernel does.
-    pub kernel: Text,
-    /// What appears on the wire because of this call.
-    pub wire: Text,
-}
+use super::Row;
+use crate::text::Text;
 
 macro_rules! t {
     ($en:expr, $fr:expr) => {
         Text { en: $en, fr: $fr }
     };
 }
+
+// What several rows share, written once.
+
+/// The wire for both accepts: the handshake is over before the call.
+const WIRE_HANDSHAKE_DONE: Text = t!(
+    "nothing: SYN, SYN-ACK, ACK were exchanged before, by the kernel",
+    "rien : SYN, SYN-ACK, ACK ont déjà été échangés, par le noyau"
+);
+/// The wire for send() and write().
+const WIRE_DATA: Text = t!(
+    "data segments (PSH, ACK) →",
+    "segments de données (PSH, ACK) →"
+);
+const LOOK_ACCEPT: Text = t!(
+    "run `ss -tn`: a client that connected is already ESTABLISHED although nobody has called accept(); accept() only takes it off the queue",
+    "lancer `ss -tn` : un client qui s'est connecté est déjà ESTABLISHED alors que personne n'a appelé accept() ; accept() ne fait que le retirer de la file"
+);
+const LOOK_RECEIVE: Text = t!(
+    "`ss -tn`: bytes that arrived wait in Recv-Q; this call takes them, or blocks until some come",
+    "`ss -tn` : les octets arrivés attendent dans Recv-Q ; cet appel les prend, ou bloque jusqu'à ce qu'il en vienne"
+);
+const LOOK_SEND: Text = t!(
+    "the bytes go into the send buffer and leave at once (Send-Q in `ss -tn` stays 0 on loopback); the peer's Recv-Q grows until it reads",
+    "les octets vont dans le tampon d'envoi et partent aussitôt (Send-Q de `ss -tn` reste à 0 en local) ; le Recv-Q du pair grandit jusqu'à sa lecture"
+);
+const LOOK_NAME: Text = t!(
+    "`ss -tn` shows the same addresses and ports; this call asks the kernel, nothing goes on the wire",
+    "`ss -tn` montre les mêmes adresses et ports ; cet appel interroge le noyau, rien ne passe sur le fil"
+);
+const LOOK_WAIT: Text = t!(
+    "this call sleeps until one of the descriptors is ready; `cat /proc/PID/wchan` shows where it waits in the kernel",
+    "cet appel dort jusqu'à ce qu'un des descripteurs soit prêt ; `cat /proc/PID/wchan` montre où il attend dans le noyau"
+);
+/// For the calls with nothing more particular to watch.
+const LOOK_PROCESS: Text = t!(
+    "`ls -l /proc/PID/fd` and `ss -tanp` show the process's descriptors and connections",
+    "`ls -l /proc/PID/fd` et `ss -tanp` montrent les descripteurs et les connexions du processus"
+);
 
 /// The table. Order: the course's server sequence, then the client's, then the calls later
 /// server models add.
@@ -50,6 +62,10 @@ pub static TABLE: &[Row] = &[
             "crée une extrémité TCP (tampons d'envoi et de réception, un état : CLOSED) et rend un descripteur de fichier"
         ),
         wire: t!("nothing", "rien"),
+        look: t!(
+            "`ls -l /proc/PID/fd`: no socket yet; after this call, one more descriptor, `socket:[inode]`",
+            "`ls -l /proc/PID/fd` : pas encore de socket ; après cet appel, un descripteur de plus, `socket:[inode]`"
+        ),
     },
     Row {
         call: "setsockopt",
@@ -61,6 +77,10 @@ pub static TABLE: &[Row] = &[
             "règle une option de la socket (SO_REUSEADDR : bind même si d'anciennes connexions sur ce port sont en TIME_WAIT)"
         ),
         wire: t!("nothing", "rien"),
+        look: t!(
+            "nothing on the wire and nothing in `ss -tan`: an option only changes how the kernel will treat the socket",
+            "rien sur le fil ni dans `ss -tan` : une option change seulement la façon dont le noyau traitera la socket"
+        ),
     },
     Row {
         call: "bind",
@@ -72,6 +92,10 @@ pub static TABLE: &[Row] = &[
             "réserve le port (transport) sur une adresse IP locale ou sur toutes (internet)"
         ),
         wire: t!("nothing", "rien"),
+        look: t!(
+            "`ss -tln` shows no LISTEN line for the port yet, and a client connecting now gets RST (ECONNREFUSED): bound is not listening",
+            "`ss -tln` ne montre pas encore de ligne LISTEN pour ce port, et un client qui se connecte maintenant reçoit RST (ECONNREFUSED) : lié n'est pas à l'écoute"
+        ),
     },
     Row {
         call: "listen",
@@ -86,6 +110,10 @@ pub static TABLE: &[Row] = &[
             "nothing yet; an incoming SYN is now answered with SYN-ACK",
             "rien encore ; un SYN entrant reçoit désormais un SYN-ACK"
         ),
+        look: t!(
+            "`ss -tln`: after this call the port appears in state LISTEN, and clients can connect",
+            "`ss -tln` : après cet appel le port apparaît en état LISTEN, et les clients peuvent se connecter"
+        ),
     },
     Row {
         call: "accept",
@@ -96,10 +124,8 @@ pub static TABLE: &[Row] = &[
             "takes one connection whose three-way handshake is already done off the queue and gives it a new descriptor; blocks while the queue is empty",
             "retire de la file une connexion dont la poignée de main est déjà faite et lui donne un nouveau descripteur ; bloque tant que la file est vide"
         ),
-        wire: t!(
-            "nothing: SYN, SYN-ACK, ACK were exchanged before, by the kernel",
-            "rien : SYN, SYN-ACK, ACK ont déjà été échangés, par le noyau"
-        ),
+        wire: WIRE_HANDSHAKE_DONE,
+        look: LOOK_ACCEPT,
     },
     Row {
         call: "connect",
@@ -111,6 +137,10 @@ pub static TABLE: &[Row] = &[
             "choisit un port local libre (éphémère), route vers l'adresse IP du serveur et fait la poignée de main en trois temps"
         ),
         wire: t!("SYN →, ← SYN-ACK, ACK →", "SYN →, ← SYN-ACK, ACK →"),
+        look: t!(
+            "`sudo tcpdump -ni lo tcp` in another terminal: this call sends SYN, gets SYN-ACK and answers ACK; `ss -tn` then shows the connection ESTABLISHED",
+            "`sudo tcpdump -ni lo tcp` dans un autre terminal : cet appel envoie SYN, reçoit SYN-ACK et répond ACK ; `ss -tn` montre ensuite la connexion ESTABLISHED"
+        ),
     },
     Row {
         call: "recv",
@@ -125,6 +155,7 @@ pub static TABLE: &[Row] = &[
             "nothing by itself (the kernel sends ACKs and window updates on its own)",
             "rien par lui-même (le noyau envoie seul les ACK et les mises à jour de fenêtre)"
         ),
+        look: LOOK_RECEIVE,
     },
     Row {
         call: "read",
@@ -136,6 +167,7 @@ pub static TABLE: &[Row] = &[
             "comme recv() sans option : read() marche sur tout descripteur de fichier"
         ),
         wire: t!("nothing by itself", "rien par lui-même"),
+        look: LOOK_RECEIVE,
     },
     Row {
         call: "send",
@@ -146,10 +178,8 @@ pub static TABLE: &[Row] = &[
             "copies bytes into the socket's send buffer and returns how many it took (maybe fewer than asked); TCP cuts them into segments, IP routes them",
             "copie des octets dans le tampon d'envoi et rend combien il en a pris (parfois moins) ; TCP les découpe en segments, IP les route"
         ),
-        wire: t!(
-            "data segments (PSH, ACK) →",
-            "segments de données (PSH, ACK) →"
-        ),
+        wire: WIRE_DATA,
+        look: LOOK_SEND,
     },
     Row {
         call: "write",
@@ -160,10 +190,8 @@ pub static TABLE: &[Row] = &[
             "the same as send() with no flags: write() works on any file descriptor",
             "comme send() sans option : write() marche sur tout descripteur de fichier"
         ),
-        wire: t!(
-            "data segments (PSH, ACK) →",
-            "segments de données (PSH, ACK) →"
-        ),
+        wire: WIRE_DATA,
+        look: LOOK_SEND,
     },
     Row {
         call: "shutdown",
@@ -175,6 +203,10 @@ pub static TABLE: &[Row] = &[
             "SHUT_WR : plus d'envoi ; un FIN suit les données en file, et la socket peut encore recevoir (SHUT_RDWR : plus de réception non plus, un recv() bloqué rend 0)"
         ),
         wire: t!("FIN →", "FIN →"),
+        look: t!(
+            "this sends FIN: `ss -tn` then shows this end in FIN-WAIT-2 and the other in CLOSE-WAIT, and the peer's recv() returns 0",
+            "cet appel envoie FIN : `ss -tn` montre ensuite ce bout en FIN-WAIT-2 et l'autre en CLOSE-WAIT, et le recv() du pair rend 0"
+        ),
     },
     Row {
         call: "close",
@@ -186,6 +218,10 @@ pub static TABLE: &[Row] = &[
             "libère le descripteur ; si c'était le dernier, TCP termine la connexion (FIN, ou RST s'il restait des données non lues)"
         ),
         wire: t!("FIN → (or RST →)", "FIN → (ou RST →)"),
+        look: t!(
+            "after this call the descriptor is gone from `ls -l /proc/PID/fd`, but `ss -tan` may still show the connection (TIME-WAIT, LAST-ACK...): the kernel keeps it",
+            "après cet appel le descripteur a disparu de `ls -l /proc/PID/fd`, mais `ss -tan` peut encore montrer la connexion (TIME-WAIT, LAST-ACK...) : le noyau la garde"
+        ),
     },
     Row {
         call: "getsockname",
@@ -197,6 +233,7 @@ pub static TABLE: &[Row] = &[
             "donne l'adresse IP et le port locaux de la socket (le port choisi par le noyau pour le port 0)"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_NAME,
     },
     Row {
         call: "getsockopt",
@@ -208,6 +245,7 @@ pub static TABLE: &[Row] = &[
             "lit une option ou une statistique de la socket ; TCP_INFO : l'état de la connexion dans l'automate TCP, ses minuteries, son temps d'aller-retour et ses fenêtres (ce que montre `ss -ti`)"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "getpeername",
@@ -219,6 +257,7 @@ pub static TABLE: &[Row] = &[
             "donne l'adresse IP et le port de l'autre bout de la connexion"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_NAME,
     },
     // The calls below are not networking. The concurrent models and the shutdown on a signal
     // need them; they act on processes, threads, signals or memory, and no packet follows.
@@ -235,6 +274,10 @@ pub static TABLE: &[Row] = &[
             "copie le processus : la mémoire (copie à l'écriture) et les descripteurs, chaque socket a donc deux propriétaires ; rend le pid du fils dans le père et 0 dans le fils"
         ),
         wire: t!("nothing", "rien"),
+        look: t!(
+            "`ps -o pid,ppid,cmd --ppid PID`: after this call, one more process, sharing the same sockets",
+            "`ps -o pid,ppid,cmd --ppid PID` : après cet appel, un processus de plus, qui partage les mêmes sockets"
+        ),
     },
     Row {
         call: "getpid",
@@ -249,6 +292,7 @@ pub static TABLE: &[Row] = &[
             "donne au processus son numéro, celui que `strace -f` affiche en [pid N]"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "gettid",
@@ -263,6 +307,7 @@ pub static TABLE: &[Row] = &[
             "donne au thread son numéro, celui que `strace -f` affiche en [pid N]"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "waitpid",
@@ -277,6 +322,7 @@ pub static TABLE: &[Row] = &[
             "recueille un fils terminé (un zombie jusque-là) et son code de sortie ; avec WNOHANG, rend la main tout de suite s'il n'y en a pas"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "kill",
@@ -288,6 +334,7 @@ pub static TABLE: &[Row] = &[
             "envoie un signal à un processus : son gestionnaire s'exécute, et un appel où il était bloqué peut rendre EINTR"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "sigaction",
@@ -299,6 +346,7 @@ pub static TABLE: &[Row] = &[
             "installe un gestionnaire pour un signal ; sans SA_RESTART, un appel bloqué que le signal interrompt rend EINTR"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "pthread_sigmask",
@@ -310,6 +358,7 @@ pub static TABLE: &[Row] = &[
             "bloque ou débloque des signaux pour le thread appelant : un signal bloqué attend, en suspens, et un signal pour le processus va à un thread qui ne le bloque pas"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "sigtimedwait",
@@ -321,6 +370,7 @@ pub static TABLE: &[Row] = &[
             "prend un signal bloqué en suspens, ou en attend un jusqu'au délai (EAGAIN)"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "mmap",
@@ -332,6 +382,7 @@ pub static TABLE: &[Row] = &[
             "projette de la mémoire remplie de zéros ; MAP_SHARED la garde commune aux fils créés ensuite, alors que le reste est copié"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "_exit",
@@ -349,6 +400,7 @@ pub static TABLE: &[Row] = &[
             "FIN → on each connection it was the last to hold",
             "FIN → sur chaque connexion qu'il était le dernier à tenir"
         ),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "accept4",
@@ -359,10 +411,8 @@ pub static TABLE: &[Row] = &[
             "as accept(), and sets flags on the new descriptor in the same call (SOCK_NONBLOCK: the connected socket never blocks); on a non-blocking listening socket an empty queue gives EAGAIN",
             "comme accept(), et règle des options du nouveau descripteur dans le même appel (SOCK_NONBLOCK : la socket connectée ne bloque jamais) ; sur une socket d'écoute non bloquante, une file vide donne EAGAIN"
         ),
-        wire: t!(
-            "nothing: SYN, SYN-ACK, ACK were exchanged before, by the kernel",
-            "rien : SYN, SYN-ACK, ACK ont déjà été échangés, par le noyau"
-        ),
+        wire: WIRE_HANDSHAKE_DONE,
+        look: LOOK_ACCEPT,
     },
     Row {
         call: "select",
@@ -374,6 +424,7 @@ pub static TABLE: &[Row] = &[
             "examine chaque descripteur des ensembles de bits (des données ou une connexion en attente ? de la place pour envoyer ?), dort jusqu'à ce que l'un soit prêt, réécrit les ensembles pour dire lesquels ; les descripteurs s'arrêtent à FD_SETSIZE (1024)"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_WAIT,
     },
     Row {
         call: "poll",
@@ -385,6 +436,7 @@ pub static TABLE: &[Row] = &[
             "la même question que select() avec un tableau de {fd, events} : tout numéro de descripteur, réponse dans revents (POLLHUP, POLLERR même sans les demander) ; tout le tableau est copié et parcouru à chaque appel"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_WAIT,
     },
     Row {
         call: "epoll_create1",
@@ -396,6 +448,7 @@ pub static TABLE: &[Row] = &[
             "crée une instance epoll (une liste d'intérêt et une liste des prêts) et rend un descripteur pour elle"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "epoll_ctl",
@@ -407,6 +460,7 @@ pub static TABLE: &[Row] = &[
             "ajoute une socket à la liste d'intérêt, une fois : dès lors le noyau la met lui-même sur la liste des prêts quand des octets arrivent ou que de la place se libère pour envoyer"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "epoll_wait",
@@ -418,6 +472,7 @@ pub static TABLE: &[Row] = &[
             "dort jusqu'à ce que la liste des prêts ne soit pas vide et en copie les événements ; rien n'est parcouru, le coût suit les sockets prêtes, pas les connexions"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_WAIT,
     },
     Row {
         call: "getrlimit",
@@ -429,6 +484,7 @@ pub static TABLE: &[Row] = &[
             "donne une limite du processus : RLIMIT_NOFILE, combien de descripteurs (donc de sockets) il peut avoir ouverts, souple et stricte"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
     Row {
         call: "setrlimit",
@@ -440,102 +496,6 @@ pub static TABLE: &[Row] = &[
             "règle une limite du processus : monte la limite souple RLIMIT_NOFILE jusqu'à la stricte, pour que plus de clients puissent être connectés à la fois"
         ),
         wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
     },
 ];
-
-/// The row for `call` (the course's name: `recv`, not `recvfrom`).
-///
-/// Panics when `call` has no row: every wrapper in `sys` names a call of this table, and a test
-/// checks that it does.
-pub fn row(call: &str) -> &'static Row {
-    TABLE
-        .iter()
-        .find(|row| row.call == call)
-        .unwrap_or_else(|| panic!("layers::TABLE has no row for {call}()"))
-}
-
-/// The short label the narration puts in its bracket: `transport · OSI 4`.
-pub fn label(call: &str, lang: Lang) -> String {
-    let row = row(call);
-    format!("{} · OSI {}", row.internet.get(lang), row.osi)
-}
-
-/// The whole table as aligned text, for `sockstep layers`.
-pub fn render(lang: Lang) -> String {
-    let mut out = String::new();
-    let (h_call, h_syscall, h_internet, h_kernel, h_wire) = match lang {
-        Lang::En => (
-            "call",
-            "strace shows",
-            "Internet model",
-            "the kernel",
-            "on the wire",
-        ),
-        Lang::Fr => (
-            "appel",
-            "strace montre",
-            "modèle Internet",
-            "le noyau",
-            "sur le fil",
-        ),
-    };
-    out.push_str(&format!(
-        "{h_call:<12} {h_syscall:<13} {h_internet:<26} OSI\n"
-    ));
-    for row in TABLE {
-        out.push_str(&format!(
-            "{:<12} {:<13} {:<26} {}\n",
-            format!("{}()", row.call),
-            row.syscall,
-            row.internet.get(lang),
-            row.osi
-        ));
-        out.push_str(&format!("    {h_kernel}: {}\n", row.kernel.get(lang)));
-        out.push_str(&format!("    {h_wire}: {}\n", row.wire.get(lang)));
-    }
-    out
-}
-
-/// The table as a Markdown table, for the book.
-pub fn render_markdown(lang: Lang) -> String {
-    let mut out = String::new();
-    let header = match lang {
-        Lang::En => "| call | strace shows | Internet model | OSI | the kernel | on the wire |",
-        Lang::Fr => "| appel | strace montre | modèle Internet | OSI | le noyau | sur le fil |",
-    };
-    out.push_str(header);
-    out.push_str("\n|---|---|---|---|---|---|\n");
-    for row in TABLE {
-        out.push_str(&format!(
-            "| `{}()` | `{}` | {} | {} | {} | {} |\n",
-            row.call,
-            row.syscall,
-            row.internet.get(lang),
-            row.osi,
-            row.kernel.get(lang),
-            row.wire.get(lang)
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_call_has_one_row() {
-        for (i, a) in TABLE.iter().enumerate() {
-            for b in &TABLE[i + 1..] {
-                assert_ne!(a.call, b.call, "two rows for {}()", a.call);
-            }
-        }
-    }
-
-    #[test]
-    fn glibc_renames_recv_and_send() {
-        assert_eq!(row("recv").syscall, "recvfrom");
-        assert_eq!(row("send").syscall, "sendto");
-        assert_eq!(row("read").syscall, "read");
-    }
-}

@@ -1,0 +1,149 @@
+//! The one table that maps each call the course names to the layers it acts on.
+//!
+//! Everything that speaks of layers reads this table: the narration's `[...]` bracket, the
+//! `--step` prompt, `sockstep layers`, and the layers chapter of the book (checked against it by
+//! a test).
+//! Each row says, in English and in French, which layer of the Internet model (RFC 1122) the
+//! call acts on, which OSI layer(s) that corresponds to, what the kernel does, what appears
+//! on the wire because of it, and what to look at in another terminal meanwhile (the `--step`
+//! prompt's "look"). What one call does is written here once; the wrappers in `sys` keep only
+//! the man page's summary and strace's line.
+//!
+//! A note on OSI: TCP/IP was not built on the OSI model, and its layers do not line up one to
+//! one. TCP is clearly transport (OSI 4) and IP clearly network (OSI 3), but OSI's session (5)
+//! and presentation (6) layers have no TCP/IP counterpart: opening and closing a connection
+//! (OSI 5's job) is done by TCP itself, and encoding text as UTF-8 (OSI 6's job) is done by our
+//! program. The socket API sits on the boundary between the application and the kernel's
+//! transport layer, which is why almost every row says "application ↔ transport".
+//!
+//! The rows are in `table`; this file holds a row's shape, the lookup, and the renderings.
+
+mod table;
+
+pub use table::TABLE;
+
+use crate::text::{Lang, Text};
+
+/// One row of the table.
+pub struct Row {
+    /// The call as the course and the C library name it (`recv`).
+    pub call: &'static str,
+    /// The system call strace shows for it (`recvfrom`): glibc makes `recv()` a `recvfrom`.
+    pub syscall: &'static str,
+    /// The layer of the Internet model (application, transport, internet, link).
+    pub internet: Text,
+    /// The OSI layer or layers.
+    pub osi: &'static str,
+    /// What the kernel does.
+    pub kernel: Text,
+    /// What appears on the wire because of this call.
+    pub wire: Text,
+    /// What to look at, in another terminal, around the call: `--step` shows it before the
+    /// call, with `PID` replaced by the process's id.
+    pub look: Text,
+}
+
+/// The row for `call` (the course's name: `recv`, not `recvfrom`).
+///
+/// Panics when `call` has no row: every wrapper in `sys` names a call of this table, and a test
+/// checks that it does.
+pub fn row(call: &str) -> &'static Row {
+    TABLE
+        .iter()
+        .find(|row| row.call == call)
+        .unwrap_or_else(|| panic!("layers::TABLE has no row for {call}()"))
+}
+
+/// The short label the narration puts in its bracket: `transport · OSI 4`.
+pub fn label(call: &str, lang: Lang) -> String {
+    let row = row(call);
+    format!("{} · OSI {}", row.internet.get(lang), row.osi)
+}
+
+/// The whole table as aligned text, for `sockstep layers`.
+pub fn render(lang: Lang) -> String {
+    let mut out = String::new();
+    let (h_call, h_syscall, h_internet, h_kernel, h_wire, h_look) = match lang {
+        Lang::En => (
+            "call",
+            "strace shows",
+            "Internet model",
+            "the kernel",
+            "on the wire",
+            "look",
+        ),
+        Lang::Fr => (
+            "appel",
+            "strace montre",
+            "modèle Internet",
+            "le noyau",
+            "sur le fil",
+            "à voir",
+        ),
+    };
+    out.push_str(&format!(
+        "{h_call:<12} {h_syscall:<13} {h_internet:<26} OSI\n"
+    ));
+    for row in TABLE {
+        out.push_str(&format!(
+            "{:<12} {:<13} {:<26} {}\n",
+            format!("{}()", row.call),
+            row.syscall,
+            row.internet.get(lang),
+            row.osi
+        ));
+        out.push_str(&format!("    {h_kernel}: {}\n", row.kernel.get(lang)));
+        out.push_str(&format!("    {h_wire}: {}\n", row.wire.get(lang)));
+        out.push_str(&format!("    {h_look}: {}\n", row.look.get(lang)));
+    }
+    out
+}
+
+/// The table as a Markdown table, for the book.
+pub fn render_markdown(lang: Lang) -> String {
+    let mut out = String::new();
+    let header = match lang {
+        Lang::En => {
+            "| call | strace shows | Internet model | OSI | the kernel | on the wire | look |"
+        }
+        Lang::Fr => {
+            "| appel | strace montre | modèle Internet | OSI | le noyau | sur le fil | à voir |"
+        }
+    };
+    out.push_str(header);
+    out.push_str("\n|---|---|---|---|---|---|---|\n");
+    for row in TABLE {
+        out.push_str(&format!(
+            "| `{}()` | `{}` | {} | {} | {} | {} | {} |\n",
+            row.call,
+            row.syscall,
+            row.internet.get(lang),
+            row.osi,
+            row.kernel.get(lang),
+            row.wire.get(lang),
+            row.look.get(lang)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_call_has_one_row() {
+        for (i, a) in TABLE.iter().enumerate() {
+            for b in &TABLE[i + 1..] {
+                assert_ne!(a.call, b.call, "two rows for {}()", a.call);
+            }
+        }
+    }
+
+    #[test]
+    fn glibc_renames_recv_and_send() {
+        assert_eq!(row("recv").syscall, "recvfrom");
+        assert_eq!(row("send").syscall, "sendto");
+        assert_eq!(row("read").syscall, "read");
+    }
+}
