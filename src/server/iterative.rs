@@ -15,64 +15,28 @@
 //! Watch it:    `strace -f -e trace=network,read,write,close sockstep server`
 //! Compare:     the fork and thread models, which serve clients side by side.
 
-use nix::errno::Errno;
-
-use super::{
-    AcceptError, Config, log_accept_error, log_shutting_down, open_listener, sort_accept_error,
-    summary,
-};
+use super::accept_loop::{AcceptLoop, Clients, OneAtATime, one_listener, stop_accepting};
+use super::{Config, open_listener, summary};
 use crate::Error;
 use crate::dialogue::{self, Tally};
-use crate::narrate::{self, Log};
 use crate::signals;
-use crate::sys::{self, Blocking};
-use crate::text::{Msg, Problem};
+use crate::sys::Blocking;
 
 // ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
-    let [listen] = config.listens[..] else {
-        let model = config.model.to_string();
-        return Err(Error::Problem(
-            Problem::OneListenerOnly { model: &model }.to_string(),
-        ));
-    };
+    let listen = one_listener(config)?;
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
     // Before the first accept(): from here on, Ctrl-C interrupts it.
     signals::handle_shutdown(config.grace)?;
+    let mut clients = OneAtATime;
     let mut tally = Tally::default();
-    loop {
-        if let Some(signal) = signals::shutdown_signal() {
-            // A client being served when the signal came has had its grace period inside
-            // the dialogue: nobody is connected any more.
-            log_shutting_down(signal, 0);
-            break;
-        }
-        // Blocks until the kernel has a connection ready in the queue, or a signal comes.
-        let conn_fd = match sys::accept(&listen_fd) {
-            Ok(conn_fd) => conn_fd,
-            // The SIGINT or SIGTERM handler ran (installed without SA_RESTART, so the kernel
-            // did not resume the accept()): the top of the loop sees the shutdown.
-            Err(error) if error.errno == Errno::EINTR => {
-                if let Some(signal) = signals::shutdown_signal() {
-                    narrate::log(Log::Conn, None, Msg::AcceptInterrupted { signal });
-                }
-                continue;
-            }
-            Err(error) => match sort_accept_error(error) {
-                AcceptError::Transient(error) => {
-                    log_accept_error(&error);
-                    continue;
-                }
-                AcceptError::Fatal(error) => return Err(error.into()),
-            },
-        };
+    let mut accepts = AcceptLoop::new(&listen_fd, config);
+    while let Some(conn_fd) = accepts.next(&mut clients)? {
+        // The dialogue runs here, in the only thread: the next client waits in the
+        // listening socket's queue until this one has left.
         tally += dialogue::serve(conn_fd, listen.service, config.io);
-        if config.once {
-            break;
-        }
     }
-    narrate::log(Log::Conn, None, Msg::Unplugging);
-    sys::close(listen_fd)?;
+    stop_accepting(listen_fd, clients.connected())?;
     summary(tally);
     Ok(())
 }

@@ -17,6 +17,7 @@
 //! listening socket, lets the clients still connected have `--grace` seconds to leave, prints
 //! a [`summary`] on stderr, and exits 0.
 
+pub mod accept_loop;
 pub mod fork;
 pub mod iterative;
 pub mod mio_loop;
