@@ -29,7 +29,10 @@
 //!   course's `n != len` check done right.
 //! - [`dialogue`]: the per-client loop of the blocking servers, written once.
 //! - [`server`]: the setup every server shares (`socket`, `setsockopt`, `bind`, `listen`) and
-//!   the server models, which differ only in how they accept and multiplex clients.
+//!   the server models, which differ only in how they accept and multiplex clients: the
+//!   blocking models (iterative, fork, threads) around one accept loop, the event loops
+//!   (select, poll, mio) around one turn, each model's file holding only what makes it that
+//!   model.
 //! - [`signals`]: SIGINT and SIGTERM (shutdown) and SIGCHLD (a forked child left), each
 //!   handler a store to an atomic, installed without SA_RESTART so blocked calls return EINTR.
 //! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe.

@@ -20,143 +20,93 @@
 //! Run it:      `sockstep server --model mio --listen upper:6789 --listen echo:7007`
 //! Talk to it:  `sockstep client --port 6789`, or `nc 127.0.0.1 7007`
 //! Watch it:    `strace -e trace=network,epoll_wait,epoll_ctl,close sockstep server --model mio`
-//! Compare:     [`poll`](super::poll), which hands over every descriptor at every call, and
-//!              `/work/shared/peers/c-epoll/echo.c`, the same loop in C, level-triggered.
+//! Compare:     [`poll`](super::poll), which hands over every descriptor at every call; the
+//!              book's mio page measures this loop beside a C epoll echo server (level-triggered)
+//!              under the same load generator, and `sockstep bench` beside the other models.
 
 use std::os::fd::AsRawFd;
 
 use mio::{Events, Interest, Token};
-use nix::errno::Errno;
 
-use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness, Turn};
-use super::{Config, open_listeners};
+use super::Config;
+use super::event_loop::{self, Listener, Ready, Waiter, Watch};
+use super::readiness::{Conn, Readiness};
 use crate::Error;
-use crate::dialogue::Tally;
-use crate::narrate;
-use crate::service::Service;
-use crate::signals;
 use crate::sys;
-use crate::text::Msg;
 
 /// How many events one `epoll_wait()` may return. More ready sockets than this simply wait for
 /// the next call: they stay on the kernel's ready list.
 const EVENTS: usize = 1024;
+
+pub fn run(config: &Config) -> Result<(), Error> {
+    event_loop::run::<Epoll>(config)
+}
+
+/// The epoll instance, which keeps the interest list between two waits, and the array
+/// `epoll_wait()` fills.
+struct Epoll {
+    poll: mio::Poll,
+    events: Events,
+}
 
 /// Listening sockets take the tokens from the top, connections from the bottom (their slot).
 fn listener_token(index: usize) -> Token {
     Token(usize::MAX - index)
 }
 
-// ANCHOR: run
-pub fn run(config: &Config) -> Result<(), Error> {
-    readiness::raise_nofile_limit();
-    let mut listeners = open_listeners(config)?;
-    // Before the first wait: from here on, Ctrl-C interrupts it (see `shutdown_turn`).
-    signals::handle_shutdown(config.grace)?;
-    let mut poll = sys::epoll_create1()?;
-    let epoll_fd = poll.as_raw_fd();
-    for (index, listener) in listeners.iter().enumerate() {
-        sys::epoll_ctl_add(
-            poll.registry(),
-            epoll_fd,
-            &listener.sock,
-            listener_token(index),
-            Interest::READABLE,
-        )?;
-    }
-    let mut events = Events::with_capacity(EVENTS);
-    let mut conns = Conns::default();
-    let mut buf = vec![0u8; READ_BUF_SIZE];
-    let mut reply = Vec::new();
-    let mut served = false;
-    let mut tally = Tally::default();
-    // Each turn: the shutdown flag, one wait, then the work it reported.
-    while let Turn::Wait(timeout) = readiness::shutdown_turn(&mut listeners, conns.len())? {
-        match sys::epoll_wait(&mut poll, &mut events, timeout) {
-            Ok(_) => {}
-            // A signal's handler ran: the top of the loop looks at the shutdown flag.
-            Err(e) if e.errno == Errno::EINTR => continue,
-            Err(e) => return Err(e.into()),
+// ANCHOR: wait
+impl Waiter for Epoll {
+    const EDGE_TRIGGERED: bool = true;
+
+    /// `epoll_create1()`, then each listening socket registered, once.
+    fn open(listeners: &[Listener]) -> sys::Result<Epoll> {
+        let poll = sys::epoll_create1()?;
+        for (index, listener) in listeners.iter().enumerate() {
+            let (registry, epoll_fd) = (poll.registry(), poll.as_raw_fd());
+            let token = listener_token(index);
+            sys::epoll_ctl_add(
+                registry,
+                epoll_fd,
+                &listener.sock,
+                token,
+                Interest::READABLE,
+            )?;
         }
-        let mut closed = false;
-        for event in events.iter() {
+        let events = Events::with_capacity(EVENTS);
+        Ok(Epoll { poll, events })
+    }
+
+    /// Registers a connection once, for reading and writing, with its slot as token.
+    fn watch(&mut self, slot: usize, conn: &Conn) -> sys::Result<()> {
+        let (registry, epoll_fd) = (self.poll.registry(), self.poll.as_raw_fd());
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        sys::epoll_ctl_add(registry, epoll_fd, conn.sock(), Token(slot), interest)
+    }
+
+    fn wait(&mut self, watch: Watch<'_>, ready: &mut Ready) -> sys::Result<()> {
+        // Nothing to hand over: the kernel keeps the list, and returns only the ready ones.
+        sys::epoll_wait(&mut self.poll, &mut self.events, watch.timeout)?;
+        for event in self.events.iter() {
             let token = event.token();
-            if let Some(index) = (0..listeners.len()).find(|&i| listener_token(i) == token) {
-                readiness::accept_all(&mut listeners[index], |conn_fd, service| {
-                    served = true;
-                    if admit(&poll, &mut conns, &mut tally, conn_fd, service, config) == Next::Close
-                    {
-                        closed = true;
-                    }
-                })?;
+            if let Some(index) = (0..watch.listeners.len()).find(|&i| listener_token(i) == token) {
+                ready.listeners.push(index);
                 continue;
             }
-            let slot = token.0;
             // EPOLLHUP and EPOLLERR come with any interest: the next recv() or send() says
             // what happened (0, ECONNRESET...), so they count as readable and writable.
-            let ready = Readiness {
+            let readiness = Readiness {
                 readable: event.is_readable() || event.is_read_closed() || event.is_error(),
                 writable: event.is_writable() || event.is_write_closed() || event.is_error(),
                 read_closed: event.is_read_closed(),
             };
-            if let Some(moved) = conns.on_ready(slot, ready, &mut buf, &mut reply) {
-                tally += moved;
-                closed = true;
-            }
+            ready.conns.push((token.0, readiness));
         }
-        if closed {
-            // A descriptor is free again: connections left in a queue by EMFILE can be taken
-            // now. No new event would say so (edge-triggered), so try at once.
-            for listener in listeners.iter_mut().filter(|l| l.starved) {
-                listener.starved = false;
-                readiness::accept_all(listener, |conn_fd, service| {
-                    admit(&poll, &mut conns, &mut tally, conn_fd, service, config);
-                })?;
-            }
-            if config.once && served && conns.is_empty() {
-                break;
-            }
-        }
+        Ok(())
     }
-    readiness::finish(listeners, &mut conns, tally)?;
-    sys::close_epoll(poll)?;
-    Ok(())
-}
-// ANCHOR_END: run
 
-/// Takes in one accepted connection: lets its service speak first (daytime says all and is
-/// closed at once, `Next::Close`), or registers it with epoll, once, for reading and writing.
-fn admit(
-    poll: &mio::Poll,
-    conns: &mut Conns,
-    tally: &mut Tally,
-    conn_fd: sys::Socket,
-    service: Service,
-    config: &Config,
-) -> Next {
-    let mut conn = Conn::open(conn_fd, service, config.io);
-    if conn.start() == Next::Close {
-        // daytime said everything already: no need to watch the socket.
-        *tally += conn.close();
-        return Next::Close;
-    }
-    let slot = conns.vacant();
-    let registered = sys::epoll_ctl_add(
-        poll.registry(),
-        poll.as_raw_fd(),
-        conn.sock(),
-        Token(slot),
-        Interest::READABLE | Interest::WRITABLE,
-    );
-    match registered {
-        Ok(()) => {
-            conns.insert(conn);
-            Next::Keep
-        }
-        Err(error) => {
-            narrate::error(Some(conn.fd()), Msg::ConnectionLost { error: &error });
-            *tally += conn.close();
-            Next::Close
-        }
+    /// `close()` of the epoll instance, narrated (mio's `Drop` would make it unseen).
+    fn close(self) -> sys::Result<()> {
+        sys::close_epoll(self.poll)
     }
 }
+// ANCHOR_END: wait

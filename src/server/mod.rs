@@ -9,15 +9,20 @@
 //! - [`iterative`]: one client at a time, the course's server.
 //! - [`fork`]: a process per client, UNP's `tcpserv01`.
 //! - [`threads`]: a thread per client.
+//!
+//!   These three share their loop around `accept()`, written once in [`accept_loop`].
 //! - [`select`], [`poll`], [`mio_loop`]: one thread serves every client (and every listening
 //!   socket) by asking the kernel which sockets are ready, with `select()`, `poll()` or epoll
-//!   through mio. Their per-connection code is written once, in [`readiness`].
+//!   through mio. Their turn (wait, then the connections, then the listeners, then what closed)
+//!   is written once in [`event_loop`], their per-connection code in [`readiness`]; each model
+//!   says only how it waits and how it learns which descriptors are ready.
 //!
 //! Every model stops the same way on SIGINT or SIGTERM ([`crate::signals`]): it closes its
 //! listening socket, lets the clients still connected have `--grace` seconds to leave, prints
 //! a [`summary`] on stderr, and exits 0.
 
 pub mod accept_loop;
+pub mod event_loop;
 pub mod fork;
 pub mod iterative;
 pub mod mio_loop;
@@ -201,30 +206,6 @@ pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sy
     Ok(listen_fd)
 }
 // ANCHOR_END: open_listener
-
-/// Opens every listening socket of `config`, non-blocking, for the event-loop models.
-pub fn open_listeners(config: &Config) -> sys::Result<Vec<readiness::Listener>> {
-    config
-        .listens
-        .iter()
-        .map(|listen| {
-            Ok(readiness::Listener {
-                sock: open_listener(listen, config, Blocking::No)?,
-                service: listen.service,
-                starved: false,
-            })
-        })
-        .collect()
-}
-
-/// Closes the listening sockets of an event loop that is done (`--once`).
-pub fn close_listeners(listeners: Vec<readiness::Listener>) -> sys::Result<()> {
-    narrate::log(Log::Conn, None, Msg::Unplugging);
-    for listener in listeners {
-        sys::close(listener.sock)?;
-    }
-    Ok(())
-}
 
 /// What to do after `accept()` failed.
 pub enum AcceptError {

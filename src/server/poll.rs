@@ -21,15 +21,24 @@
 
 use std::os::fd::AsFd;
 
-use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags};
 
-use super::readiness::{self, Conn, Conns, Next, READ_BUF_SIZE, Readiness, Turn};
-use super::{Config, open_listeners};
+use super::Config;
+use super::event_loop::{self, Listener, Ready, Waiter, Watch};
+use super::readiness::Readiness;
 use crate::Error;
-use crate::dialogue::Tally;
-use crate::signals;
 use crate::sys;
+
+pub fn run(config: &Config) -> Result<(), Error> {
+    event_loop::run::<Poll>(config)
+}
+
+/// poll() keeps nothing between two waits: it is handed the whole array each time. The
+/// struct keeps only its scratch space: who each entry of the array is for.
+#[derive(Default)]
+struct Poll {
+    owners: Vec<Owner>,
+}
 
 /// Who an entry of the array is for.
 #[derive(Clone, Copy)]
@@ -38,118 +47,62 @@ enum Owner {
     Conn(usize),
 }
 
-// ANCHOR: run
-pub fn run(config: &Config) -> Result<(), Error> {
-    readiness::raise_nofile_limit();
-    let mut listeners = open_listeners(config)?;
-    // Before the first wait: from here on, Ctrl-C interrupts it (see `shutdown_turn`).
-    signals::handle_shutdown(config.grace)?;
-    let mut conns = Conns::default();
-    let mut buf = vec![0u8; READ_BUF_SIZE];
-    let mut reply = Vec::new();
-    let mut owners: Vec<Owner> = Vec::new();
-    let mut ready: Vec<(Owner, PollFlags)> = Vec::new();
-    let mut served = false;
-    let mut tally = Tally::default();
-    // Each turn: the shutdown flag, one wait, then the work it reported.
-    while let Turn::Wait(timeout) = readiness::shutdown_turn(&mut listeners, conns.len())? {
+// ANCHOR: wait
+impl Waiter for Poll {
+    const EDGE_TRIGGERED: bool = false;
+
+    fn open(_listeners: &[Listener]) -> sys::Result<Poll> {
+        Ok(Poll::default())
+    }
+
+    fn wait(&mut self, watch: Watch<'_>, ready: &mut Ready) -> sys::Result<()> {
         // The array borrows the sockets: build it, wait, note the answers, and let it go
         // before the connections change.
-        owners.clear();
-        ready.clear();
-        {
-            let mut fds: Vec<PollFd<'_>> = Vec::new();
-            for (index, listener) in listeners.iter().enumerate() {
-                if !listener.starved {
-                    fds.push(PollFd::new(listener.sock.as_fd(), PollFlags::POLLIN));
-                    owners.push(Owner::Listener(index));
-                }
-            }
-            for (slot, conn) in conns.iter() {
-                let mut events = PollFlags::empty();
-                if conn.wants_read() {
-                    events |= PollFlags::POLLIN;
-                }
-                if conn.wants_write() {
-                    events |= PollFlags::POLLOUT;
-                }
-                // Even with no events asked, the entry stays: POLLHUP and POLLERR are always
-                // reported, so a reset is noticed while we wait for nothing else.
-                fds.push(PollFd::new(conn.sock().as_fd(), events));
-                owners.push(Owner::Conn(slot));
-            }
-            match sys::poll(&mut fds, timeout) {
-                Ok(_) => {}
-                // A signal's handler ran: the top of the loop looks at the shutdown flag.
-                Err(e) if e.errno == Errno::EINTR => continue,
-                Err(e) => return Err(e.into()),
-            }
-            for (entry, owner) in fds.iter().zip(&owners) {
-                let revents = entry.revents().unwrap_or(PollFlags::empty());
-                if !revents.is_empty() {
-                    ready.push((*owner, revents));
-                }
+        self.owners.clear();
+        let mut fds: Vec<PollFd<'_>> = Vec::new();
+        for (index, listener) in watch.listeners.iter().enumerate() {
+            if !listener.starved {
+                fds.push(PollFd::new(listener.sock.as_fd(), PollFlags::POLLIN));
+                self.owners.push(Owner::Listener(index));
             }
         }
-        // Connections first, listeners last: a slot freed by a close is not reused by a new
-        // connection before this turn's answers are all handled.
-        let mut closed = false;
-        for &(owner, revents) in &ready {
-            let Owner::Conn(slot) = owner else { continue };
-            // POLLHUP (the connection is over) and POLLERR (an error is pending) come unasked:
-            // the next recv() or send() says what happened, so they count as both.
-            let trouble = PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
-            let readiness = Readiness {
-                readable: revents.intersects(PollFlags::POLLIN | trouble),
-                writable: revents.intersects(PollFlags::POLLOUT | trouble),
-                read_closed: revents.contains(PollFlags::POLLHUP),
-            };
-            if let Some(moved) = conns.on_ready(slot, readiness, &mut buf, &mut reply) {
-                tally += moved;
-                closed = true;
+        for (slot, conn) in watch.conns.iter() {
+            let mut events = PollFlags::empty();
+            if conn.wants_read() {
+                events |= PollFlags::POLLIN;
             }
+            if conn.wants_write() {
+                events |= PollFlags::POLLOUT;
+            }
+            // Even with no events asked, the entry stays: POLLHUP and POLLERR are always
+            // reported, so a reset is noticed while we wait for nothing else.
+            fds.push(PollFd::new(conn.sock().as_fd(), events));
+            self.owners.push(Owner::Conn(slot));
         }
-        for &(owner, _) in &ready {
-            let Owner::Listener(index) = owner else {
+        // poll() fills in each entry's revents: the array is handed over again next time.
+        sys::poll(&mut fds, watch.timeout)?;
+        for (entry, owner) in fds.iter().zip(&self.owners) {
+            let revents = entry.revents().unwrap_or(PollFlags::empty());
+            if revents.is_empty() {
                 continue;
-            };
-            readiness::accept_all(&mut listeners[index], |conn_fd, service| {
-                served = true;
-                if admit(&mut conns, &mut tally, conn_fd, service, config) == Next::Close {
-                    closed = true;
+            }
+            match *owner {
+                Owner::Listener(index) => ready.listeners.push(index),
+                Owner::Conn(slot) => {
+                    // POLLHUP (the connection is over) and POLLERR (an error is pending) come
+                    // unasked: the next recv() or send() says what happened, so they count as
+                    // both.
+                    let trouble = PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
+                    let readiness = Readiness {
+                        readable: revents.intersects(PollFlags::POLLIN | trouble),
+                        writable: revents.intersects(PollFlags::POLLOUT | trouble),
+                        read_closed: revents.contains(PollFlags::POLLHUP),
+                    };
+                    ready.conns.push((slot, readiness));
                 }
-            })?;
-        }
-        if closed {
-            // A descriptor is free again: watch the listening sockets EMFILE had set aside.
-            for listener in &mut listeners {
-                listener.starved = false;
-            }
-            if config.once && served && conns.is_empty() {
-                break;
             }
         }
+        Ok(())
     }
-    readiness::finish(listeners, &mut conns, tally)?;
-    Ok(())
 }
-// ANCHOR_END: run
-
-/// Takes in one accepted connection: lets its service speak first (daytime says all and is
-/// closed at once, `Next::Close`), or keeps it for the next turn's array.
-fn admit(
-    conns: &mut Conns,
-    tally: &mut Tally,
-    conn_fd: sys::Socket,
-    service: crate::service::Service,
-    config: &Config,
-) -> Next {
-    let mut conn = Conn::open(conn_fd, service, config.io);
-    if conn.start() == Next::Close {
-        // daytime said everything already: no need to watch the socket.
-        *tally += conn.close();
-        return Next::Close;
-    }
-    conns.insert(conn);
-    Next::Keep
-}
+// ANCHOR_END: wait

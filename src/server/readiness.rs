@@ -17,23 +17,19 @@
 //! an error (ECONNRESET...) →  close this connection; the others go on
 //! ```
 //!
-//! The three models differ only in how they wait and how they learn which sockets are ready:
-//! they call [`Conn::on_ready`] with what the wait said. A wake-up with nothing to do (a
+//! The three models differ only in how they wait and how they learn which sockets are ready;
+//! their one loop ([`event_loop`](super::event_loop)) calls [`Conns::on_ready`] with what the
+//! wait said. A wake-up with nothing to do (a
 //! spurious one) costs at most one EAGAIN, and EINTR is retried where it can happen.
-
-use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
 use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::service::{Opening, Service, Session};
-use crate::signals;
 use crate::stream::Io;
 use crate::sys::{self, Socket};
 use crate::text::Msg;
-
-use super::{AcceptError, close_listeners, log_accept_error, sort_accept_error, summary};
 
 /// The event loops' read buffer, shared by all their connections: 64 KiB rather than the
 /// course's 1024. One buffer serves every connection, so its size costs no memory per client;
@@ -65,13 +61,23 @@ pub struct Readiness {
     pub read_closed: bool,
 }
 
-/// What the model must do with a connection after [`Conn::on_ready`].
+/// What the event loop must do with a connection after [`Conn::on_ready`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
     /// Keep it and wait again.
     Keep,
     /// Close it: the dialogue is over, or failed.
     Close,
+}
+
+/// What [`Conn::open`] made of a new connection.
+#[derive(Debug)]
+pub enum Opened {
+    /// A connection to watch: it is the client's turn to speak.
+    Watch(Conn),
+    /// The service said all it had to say, and the connection is closed (daytime): what it
+    /// moved.
+    Done(Tally),
 }
 
 /// One client of an event loop: its socket, its service's state, and what it still owes.
@@ -99,9 +105,10 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// A connection just accepted for `service`: says who the client is and lets the service
-    /// speak first if it does (daytime). Call [`Conn::start`] next.
-    pub fn open(sock: Socket, service: Service, io: Io) -> Conn {
+    /// A connection just accepted for `service`: says who the client is, and sends what the
+    /// service says first, if anything. Daytime says all at once and has nothing more to say:
+    /// the connection is closed without the wait ever watching it.
+    pub fn open(sock: Socket, service: Service, io: Io) -> Opened {
         let fd = sock.fd();
         match sys::getpeername(&sock) {
             Ok(client_addr) => narrate::log(
@@ -137,14 +144,10 @@ impl Conn {
             conn.out = greeting;
             conn.reading_done = true;
         }
-        conn
-    }
-
-    /// Sends what the service says first, if anything. `Next::Close` when it is all sent and
-    /// the service has nothing more to say (daytime): the model closes without ever watching
-    /// the socket.
-    pub fn start(&mut self) -> Next {
-        self.drive(&mut [], &mut Vec::new())
+        match conn.drive(&mut [], &mut Vec::new()) {
+            Next::Keep => Opened::Watch(conn),
+            Next::Close => Opened::Done(conn.close()),
+        }
     }
 
     /// The descriptor, for the wait's sets and logs.
@@ -206,7 +209,7 @@ impl Conn {
     }
 
     /// Makes all the progress the kernel allows now. Any failed call ends the connection, and
-    /// only this one: it is logged with its errno and the model closes it.
+    /// only this one: it is logged with its errno and the event loop closes it.
     fn drive(&mut self, buf: &mut [u8], reply: &mut Vec<u8>) -> Next {
         match self.progress(buf, reply) {
             Ok(next) => next,
@@ -357,23 +360,16 @@ pub struct Conns {
 }
 
 impl Conns {
-    /// The slot the next [`Conns::insert`] will use.
-    pub fn vacant(&self) -> usize {
-        self.free.last().copied().unwrap_or(self.slots.len())
-    }
-
-    /// Stores a connection; returns its slot.
-    pub fn insert(&mut self, conn: Conn) -> usize {
-        match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot] = Some(conn);
-                slot
-            }
+    /// Stores a connection; returns its slot, and the connection in it.
+    pub fn insert(&mut self, conn: Conn) -> (usize, &Conn) {
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
             None => {
-                self.slots.push(Some(conn));
+                self.slots.push(None);
                 self.slots.len() - 1
             }
-        }
+        };
+        (slot, self.slots[slot].insert(conn))
     }
 
     pub fn get_mut(&mut self, slot: usize) -> Option<&mut Conn> {
@@ -433,125 +429,4 @@ impl Conns {
         self.free.clear();
         tally
     }
-}
-
-/// A listening socket of an event loop, and the service its clients get.
-#[derive(Debug)]
-pub struct Listener {
-    pub sock: Socket,
-    pub service: Service,
-    /// `accept()` failed for want of descriptors or memory (EMFILE...): the connections wait
-    /// in the kernel's queue until a connection closes and frees one. Until then the listening
-    /// socket is not watched, or a level-triggered wait would report it ready again at once
-    /// and the loop would spin.
-    pub starved: bool,
-}
-
-// ANCHOR: accept_all
-/// Accepts every connection waiting on `listener`, until EAGAIN, and hands each to `admit`.
-///
-/// An event (edge-triggered) says only that the queue became non-empty, and many connections
-/// may be waiting: accepting until EAGAIN empties it. Each connected socket is made
-/// non-blocking by `accept4(SOCK_NONBLOCK)` in the same call. Returns an error only when the
-/// listening socket itself is broken.
-pub fn accept_all(
-    listener: &mut Listener,
-    mut admit: impl FnMut(Socket, Service),
-) -> Result<(), sys::SysError> {
-    loop {
-        match sys::accept4(&listener.sock, sys::Blocking::No) {
-            Ok(conn_fd) => admit(conn_fd, listener.service),
-            // The queue is empty.
-            Err(e) if e.errno == Errno::EAGAIN => return Ok(()),
-            Err(error) => match sort_accept_error(error) {
-                AcceptError::Transient(error) => {
-                    log_accept_error(&error);
-                    if matches!(
-                        error.errno,
-                        Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM
-                    ) {
-                        listener.starved = true;
-                        return Ok(());
-                    }
-                }
-                AcceptError::Fatal(error) => return Err(error),
-            },
-        }
-    }
-}
-// ANCHOR_END: accept_all
-
-/// Raises the limit of open descriptors (`RLIMIT_NOFILE`) to its hard limit, and says so:
-/// an event loop holds one descriptor per client, and the usual soft limit, 1024, would stop
-/// it at about a thousand clients with EMFILE. When it cannot, it says so and goes on.
-pub fn raise_nofile_limit() {
-    match sys::getrlimit_nofile() {
-        Ok((soft, hard)) if soft >= hard => {
-            narrate::log(Log::Conn, None, Msg::NoFileAtHard { limit: soft })
-        }
-        Ok((soft, hard)) => match sys::setrlimit_nofile(hard, hard) {
-            Ok(()) => narrate::log(
-                Log::Conn,
-                None,
-                Msg::NoFileRaised {
-                    from: soft,
-                    to: hard,
-                },
-            ),
-            Err(error) => narrate::error(None, Msg::NoFileFailed { error: &error }),
-        },
-        Err(error) => narrate::error(None, Msg::NoFileFailed { error: &error }),
-    }
-}
-
-/// What an event loop does next, as [`shutdown_turn`] sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Turn {
-    /// Wait for readiness, at most this long (`None`: as long as it takes).
-    Wait(Option<Duration>),
-    /// Stop: the shutdown is complete, or its grace period is over.
-    Stop,
-}
-
-/// The shutdown, checked at the top of each turn of an event loop, between two waits.
-///
-/// SIGINT and SIGTERM have handlers ([`signals::handle_shutdown`]) that only set a flag: the
-/// wait then returns EINTR (`select`, `poll` and `epoll_wait` are never restarted after a
-/// handler, whatever `SA_RESTART` says), and the loop comes here. Once the flag is up, the
-/// listening sockets are closed (no new clients), and the loop goes on serving the clients
-/// still connected, its waits bounded by the grace period's deadline. A signal that lands
-/// after this check and before the wait is seen only when the wait returns: the race that
-/// `pselect`, `ppoll` and `epoll_pwait` exist to close; a second Ctrl-C ends the wait.
-pub fn shutdown_turn(listeners: &mut Vec<Listener>, clients: usize) -> sys::Result<Turn> {
-    let Some(signal) = signals::shutdown_signal() else {
-        return Ok(Turn::Wait(None));
-    };
-    if !listeners.is_empty() {
-        super::log_shutting_down(signal, clients);
-        close_listeners(std::mem::take(listeners))?;
-    }
-    let left = signals::deadline().map_or(Duration::ZERO, |deadline| {
-        deadline.saturating_duration_since(Instant::now())
-    });
-    if clients == 0 || left.is_zero() {
-        return Ok(Turn::Stop);
-    }
-    Ok(Turn::Wait(Some(left)))
-}
-
-/// How an event loop ends: the clients still connected after the grace period are closed,
-/// the listening sockets too if they are still open (`--once`), and a shutdown prints the
-/// summary.
-pub fn finish(listeners: Vec<Listener>, conns: &mut Conns, mut tally: Tally) -> sys::Result<()> {
-    if !conns.is_empty() {
-        for (_, conn) in conns.iter() {
-            narrate::log(Log::Conn, Some(conn.fd()), Msg::GraceOver);
-        }
-        tally += conns.close_all();
-    }
-    if !listeners.is_empty() {
-        close_listeners(listeners)?;
-    }
-    summary(tally);
-    Ok(())
 }
