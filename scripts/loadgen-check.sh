@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
 # Is the bench's load generator the bottleneck it measures? Drives the same server model,
 # pinned the same way (server on CPU 0, load on CPU 1), with `sockstep bench`'s built-in load
-# generator and with the independent mio load generator of the shared peers
-# (peers/loadgen), and prints both rates and p99 latencies side by side.
+# generator and with an independent one, and prints both rates and p99 latencies side by side.
 #
-#   scripts/loadgen-check.sh [PEERS_DIR] [MODELS] [CONNS] [SECS]
-#   defaults:  /work/shared/peers   "mio threads"   "1 10 100"   3
+#   scripts/loadgen-check.sh LOADGEN_DIR [MODELS] [CONNS] [SECS]
+#   defaults:                "mio threads"   "1 10 100"   3
 #
-# The peer load generator is built in release mode into a temporary target directory. It does
-# one unmeasured warm-up exchange per connection, so it is not pointed at the iterative model
-# (whose waiting connections would never get theirs).
+# LOADGEN_DIR is the Cargo project of the independent load generator, written apart from
+# sockstep: its `loadgen` binary takes `--addr IP:PORT --conns C --size S --secs D` and prints
+# one line of `key=value` fields, among them `msgs_per_s=` and `p99_us=` (ours was a
+# single-threaded mio ping-pong client). It is built in release mode into a temporary target
+# directory. It does one unmeasured warm-up exchange per connection, so it is not pointed at
+# the iterative model (whose waiting connections would never get theirs).
 set -euo pipefail
+# Resolved before the cd below, so that a relative path works.
+LOADGEN_DIR=$(realpath "${1:?usage: scripts/loadgen-check.sh LOADGEN_DIR [MODELS] [CONNS] [SECS]}")
 cd "$(dirname "$0")/.."
-PEERS=${1:-/work/shared/peers}
 MODELS=${2:-mio threads}
 CONNS=${3:-1 10 100}
 SECS=${4:-3}
 cargo build --release --quiet
 target=$(mktemp -d)
 trap 'rm -rf "$target"; [ -n "${spid:-}" ] && kill "$spid" 2>/dev/null || true' EXIT
-CARGO_TARGET_DIR=$target cargo build --release --quiet --manifest-path "$PEERS/loadgen/Cargo.toml"
+CARGO_TARGET_DIR=$target cargo build --release --quiet --manifest-path "$LOADGEN_DIR/Cargo.toml"
 LOADGEN=$target/release/loadgen
 ulimit -n "$(ulimit -Hn)"
 
