@@ -378,7 +378,7 @@ impl Conns {
 
     /// Lets the connection in `slot` do what the wait said it can, and closes it when it is
     /// done: returns what a closed connection moved, `None` while it stays open. An empty slot
-    /// is an event for a connection closed earlier in the same batch: nothing to do.
+    /// (no connection there any more) is nothing to do.
     pub fn on_ready(
         &mut self,
         slot: usize,
