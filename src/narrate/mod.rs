@@ -1,0 +1,162 @@
+//! What sockstep prints on stderr as it works: the narration of each system call, in strace's
+//! notation with the layer it acts on, and the log of the course's events.
+//!
+//! Both are switches read with one relaxed atomic load. With `--narrate` off no narration line
+//! is even formatted, so the narration costs no system call at all: `strace -c` counts the same
+//! calls as a build without this module would make.
+//!
+//! `--step` adds a stop before each call of the socket story ([`before`]): what is about to
+//! happen, the layer, what to look at now, and a wait for Enter on the terminal.
+//!
+//! Each line goes to stderr in one `write(2, ...)`: it is formatted into a `String` first,
+//! because `eprintln!` may split one line into several writes, which would interleave between
+//! threads and clutter the trace.
+
+mod step;
+mod strace;
+
+use std::cell::RefCell;
+use std::fmt::{self, Write as _};
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use nix::errno::Errno;
+
+use crate::layers;
+use crate::text::{Lang, Msg, Note};
+
+pub use step::{before, start_stepping, stepping};
+pub use strace::{
+    errno_name, sockaddr_len, strace_bytes, strace_epoll_events, strace_fd_set, strace_poll_flags,
+    strace_sa_flags, strace_sigset, strace_sockaddr, strace_timeval, strace_wait_status, strerror,
+};
+
+static NARRATE: AtomicBool = AtomicBool::new(false);
+static LOG: AtomicU8 = AtomicU8::new(Log::Data as u8);
+
+/// How much the server and the client log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Log {
+    /// Errors only.
+    Quiet = 0,
+    /// Connections opened and closed.
+    Conn = 1,
+    /// Also every message received and sent, as the course's parrot prints them.
+    Data = 2,
+}
+
+/// Turns the narration on or off for the whole program.
+pub fn set_narrate(on: bool) {
+    NARRATE.store(on, Ordering::Relaxed);
+}
+
+/// Is the narration on?
+#[inline]
+pub fn narrating() -> bool {
+    NARRATE.load(Ordering::Relaxed)
+}
+
+/// Sets the log level for the whole program.
+pub fn set_log(level: Log) {
+    LOG.store(level as u8, Ordering::Relaxed);
+}
+
+/// Does the log level include `level`?
+#[inline]
+pub fn logging(level: Log) -> bool {
+    LOG.load(Ordering::Relaxed) >= level as u8
+}
+
+thread_local! {
+    /// Who is speaking: `iterative`, `fork pid 4242`, `client`... Each line starts with it
+    /// in brackets, so that logs line up with `strace -f`, which prefixes `[pid N]`.
+    static TAG: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Sets the tag of this thread's lines.
+pub fn set_tag(tag: impl Into<String>) {
+    TAG.with(|t| *t.borrow_mut() = tag.into());
+}
+
+/// `[tag] `, or nothing when this thread has no tag.
+fn tag_prefix() -> String {
+    TAG.with(|t| {
+        let tag = t.borrow();
+        if tag.is_empty() {
+            String::new()
+        } else {
+            format!("[{tag}] ")
+        }
+    })
+}
+
+/// Writes one line to stderr in one system call, tagged.
+fn emit(body: fmt::Arguments<'_>) {
+    let mut line = tag_prefix();
+    let _ = line.write_fmt(body);
+    line.push('\n');
+    // Nothing sensible can be done if stderr itself is gone; the program goes on.
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// Logs an event at `level`, about connection `fd` if there is one.
+pub fn log(level: Log, fd: Option<i32>, msg: Msg<'_>) {
+    if !logging(level) {
+        return;
+    }
+    let sep = match Lang::current() {
+        Lang::En => ":",
+        Lang::Fr => " :",
+    };
+    match fd {
+        Some(fd) => emit(format_args!("fd {fd}{sep} {msg}")),
+        None => emit(format_args!("{msg}")),
+    }
+}
+
+/// Logs an error that ends the program or a connection; shown at every log level.
+pub fn error(fd: Option<i32>, msg: Msg<'_>) {
+    log(Log::Quiet, fd, msg)
+}
+
+/// Narrates one system call that has just returned, if the narration is on.
+///
+/// `call` is the course's name (`recv`), looked up in the layer table; `args` builds strace's
+/// rendering of the arguments (only called when narrating); `result` is the return value or the
+/// errno; `note` says what happened in the course's terms.
+pub fn syscall<R: fmt::Display>(
+    call: &'static str,
+    args: impl FnOnce() -> String,
+    result: &Result<R, Errno>,
+    note: impl FnOnce() -> Note,
+) {
+    if !narrating() {
+        return;
+    }
+    let row = layers::row(call);
+    let lang = Lang::current();
+    let returned = match result {
+        Ok(value) => format!("{value}"),
+        Err(errno) => format!("-1 {} ({})", errno_name(*errno), strerror(*errno)),
+    };
+    let note = match result {
+        Err(errno) => Note::Failed { errno: *errno },
+        Ok(_) => note(),
+    };
+    // glibc implements recv() with the recvfrom system call and send() with sendto: say so,
+    // or a student looking for "recv" in strace's output finds nothing.
+    let renamed = if row.syscall != row.call {
+        match lang {
+            Lang::En => format!("{}() is the {} syscall; ", row.call, row.syscall),
+            Lang::Fr => format!("{}() est l'appel système {} ; ", row.call, row.syscall),
+        }
+    } else {
+        String::new()
+    };
+    emit(format_args!(
+        "{}({}) = {returned}   [{}: {renamed}{note}]",
+        row.syscall,
+        args(),
+        layers::label(call, lang)
+    ));
+}

@@ -1,0 +1,129 @@
+//! Processes and threads: `fork`, `getpid`, `gettid`, `waitpid`, `_exit`.
+
+use nix::errno::Errno;
+use nix::sys::wait::{WaitPidFlag, WaitStatus};
+use nix::unistd::{ForkResult, Pid};
+
+use super::{Result, named};
+use crate::narrate::{self, strace_wait_status};
+use crate::text::Note;
+
+// Processes, threads and signals.
+//
+// The calls below are not networking: they belong to the kernel's process management. The
+// concurrent server models need them (a process per client, a thread per client), and the
+// shutdown on SIGINT or SIGTERM needs signals. Each is narrated like the socket calls, so that
+// the narration still lines up with `strace -f`.
+
+/// `fork(2)`: create a child process.
+///
+/// Layer: none (process management, not networking). The kernel copies the calling process:
+/// its memory (copy-on-write), and its file descriptors, which now have two owners each, so a
+/// socket is really closed only when both processes have closed it. `fork()` returns twice:
+/// the child's pid in the parent, 0 in the child. Only the calling thread is copied.
+///
+/// glibc implements `fork()` with the `clone` system call, so strace shows
+/// `clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f...) = 4243`
+/// in the parent (`strace -f` then follows the child).
+/// (<https://man7.org/linux/man-pages/man2/fork.2.html>)
+///
+/// # Safety
+///
+/// In a process with more than one thread, the child may only make async-signal-safe calls
+/// until it exits or execs: another thread may have held a lock (the allocator's, stderr's)
+/// that stays locked for ever in the child. Call it from a single-threaded process.
+pub unsafe fn fork() -> Result<ForkResult> {
+    narrate::before("fork", String::new);
+    // SAFETY: the caller promises that the process has one thread.
+    let result = unsafe { nix::unistd::fork() };
+    let args = || "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD".into();
+    match result {
+        Ok(ForkResult::Parent { child }) => {
+            narrate::syscall("fork", args, &Ok::<_, Errno>(child), || Note::Fork {
+                child,
+            })
+        }
+        Err(errno) => narrate::syscall("fork", args, &Err::<Pid, _>(errno), || Note::Failed {
+            errno,
+        }),
+        // Not narrated in the child: strace shows one line for the call, the parent's. The
+        // child starts its life by returning 0 from here.
+        Ok(ForkResult::Child) => {}
+    }
+    named(result, "fork", String::new)
+}
+
+/// `getpid(2)`: get the process id.
+///
+/// Layer: none (process management). strace: `getpid() = 4243`; `strace -f` prefixes each
+/// line of a child with `[pid 4243]`, and the logs carry the same number.
+/// (<https://man7.org/linux/man-pages/man2/getpid.2.html>)
+pub fn getpid() -> Pid {
+    let pid = nix::unistd::getpid();
+    narrate::syscall("getpid", String::new, &Ok::<_, Errno>(pid), || Note::Pid);
+    pid
+}
+
+/// `gettid(2)`: get the thread id.
+///
+/// Layer: none (process management). Every thread has its own id; the first thread's is the
+/// process id. `strace -f` prefixes each line with `[pid TID]`, the thread's id. It is a system
+/// call each time: call it once per thread and keep the answer.
+///
+/// strace: `gettid() = 4250`
+/// (<https://man7.org/linux/man-pages/man2/gettid.2.html>)
+pub fn gettid() -> Pid {
+    let tid = nix::unistd::gettid();
+    narrate::syscall("gettid", String::new, &Ok::<_, Errno>(tid), || Note::Tid);
+    tid
+}
+
+/// `waitpid(2)` with `WNOHANG`: collect a child that has exited, without waiting.
+///
+/// Layer: none (process management). A child that has exited stays a zombie (a line in the
+/// process table, `Z` in `ps`, holding its exit status) until its parent collects it. This
+/// collects one, any one (pid -1); with WNOHANG it returns at once: `StillAlive` when no child
+/// has exited yet, ECHILD when there are no children at all.
+///
+/// glibc implements `waitpid()` with the `wait4` system call, so strace shows
+/// `wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 4243`.
+/// (<https://man7.org/linux/man-pages/man2/waitpid.2.html>)
+pub fn waitpid_any_nohang() -> Result<WaitStatus> {
+    let result = nix::sys::wait::waitpid(None, Some(WaitPidFlag::WNOHANG));
+    narrate::syscall(
+        "waitpid",
+        || match &result {
+            Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
+                format!("-1, [{}], WNOHANG, NULL", strace_wait_status(status))
+            }
+            _ => "-1, NULL, WNOHANG, NULL".into(),
+        },
+        &result.map(|status| status.pid().map_or(0, Pid::as_raw)),
+        || match result {
+            Ok(status) => Note::Waited { status },
+            Err(errno) => Note::Failed { errno },
+        },
+    );
+    named(result, "waitpid", || "-1, WNOHANG".into())
+}
+
+/// `_exit(2)`: end the process now.
+///
+/// Layer: none (process management). The kernel closes every descriptor the process still has
+/// (a socket that was the last one: FIN), turns it into a zombie holding `status`, and sends
+/// SIGCHLD to its parent. Unlike `exit(3)` and `std::process::exit`, it runs no atexit handler
+/// and flushes no buffer: right for a forked child, whose buffers are copies of its parent's.
+///
+/// glibc's `_exit()` is the `exit_group` system call, which never returns: strace shows
+/// `exit_group(0) = ?`, and the narration comes before the call.
+/// (<https://man7.org/linux/man-pages/man2/_exit.2.html>)
+pub fn exit(status: i32) -> ! {
+    narrate::syscall(
+        "_exit",
+        || status.to_string(),
+        &Ok::<_, Errno>("?"),
+        || Note::Exit,
+    );
+    // SAFETY: _exit is always safe to call; it does not return.
+    unsafe { libc::_exit(status) }
+}

@@ -1,0 +1,465 @@
+//! The socket calls: make a socket, set it up, connect or accept, shut it down and close it,
+//! and ask for its addresses. A [`Socket`] owns its descriptor.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::sys::socket::{
+    self as nix_socket, AddressFamily, Backlog, SockFlag, SockType, SockaddrIn, SockaddrIn6,
+    SockaddrLike, SockaddrStorage, sockopt,
+};
+use nix::sys::time::TimeVal;
+
+use super::tcp_info::{StateCheck, show_state};
+use super::{Result, named};
+use crate::narrate::{self, sockaddr_len, strace_sockaddr, strace_timeval};
+use crate::text::Note;
+
+/// A socket: a file descriptor the kernel attached to a TCP endpoint. The `Socket` owns it.
+#[derive(Debug)]
+pub struct Socket {
+    fd: RawFd,
+}
+
+impl Socket {
+    /// Takes ownership of a descriptor a system call just returned.
+    fn owning(fd: RawFd) -> Socket {
+        Socket { fd }
+    }
+
+    /// The descriptor's number, as strace shows it.
+    pub fn fd(&self) -> RawFd {
+        self.fd
+    }
+}
+
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the Socket owns `fd` and keeps it open for as long as it lives.
+        unsafe { BorrowedFd::borrow_raw(self.fd) }
+    }
+}
+
+impl AsRawFd for Socket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd
+    }
+}
+
+impl fmt::Display for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.fd)
+    }
+}
+
+impl Drop for Socket {
+    /// A socket dropped without [`close`] (on an error path) is closed here, by the same
+    /// narrated call, so that the narration still matches strace.
+    fn drop(&mut self) {
+        let _ = close_fd(self.fd);
+    }
+}
+
+/// Whether a new socket blocks (the course's sockets) or not (the event-loop models').
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocking {
+    Yes,
+    No,
+}
+
+/// `socket(2)`: create an endpoint for communication.
+///
+/// Layer: transport (OSI 4). The kernel makes a TCP endpoint in state CLOSED, with a send and a
+/// receive buffer, and returns the lowest free file descriptor. Nothing goes on the wire.
+/// The family comes from the address the socket is for: AF_INET for IPv4, AF_INET6 for IPv6.
+///
+/// strace: `socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3`
+/// (<https://man7.org/linux/man-pages/man2/socket.2.html>)
+pub fn socket(for_addr: &SocketAddr, blocking: Blocking) -> Result<Socket> {
+    let (family, family_name) = match for_addr {
+        SocketAddr::V4(_) => (AddressFamily::Inet, "AF_INET"),
+        SocketAddr::V6(_) => (AddressFamily::Inet6, "AF_INET6"),
+    };
+    let (flags, type_name) = match blocking {
+        Blocking::Yes => (SockFlag::empty(), "SOCK_STREAM"),
+        Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_STREAM|SOCK_NONBLOCK"),
+    };
+    narrate::before("socket", || {
+        format!("{family_name}, {type_name}, IPPROTO_IP")
+    });
+    // Protocol 0 lets the kernel pick TCP for a stream socket; strace names 0 IPPROTO_IP.
+    let result = nix_socket::socket(family, SockType::Stream, flags, None);
+    narrate::syscall(
+        "socket",
+        || format!("{family_name}, {type_name}, IPPROTO_IP"),
+        &result.as_ref().map(|fd| fd.as_raw_fd()).map_err(|e| *e),
+        || Note::Socket,
+    );
+    named(result, "socket", || format!("{family_name}, {type_name}"))
+        .map(|fd| Socket::owning(fd.into_raw_fd()))
+}
+
+/// The socket options sockstep sets.
+#[derive(Clone, Copy, Debug)]
+pub enum SockOpt {
+    /// `SO_REUSEADDR`: let `bind` take a port even while connections of a previous run linger
+    /// in TIME_WAIT. Without it, a server restarted within a minute or two of serving a client
+    /// fails with EADDRINUSE.
+    ReuseAddr(bool),
+    /// `TCP_NODELAY`: turn off Nagle's algorithm, so a small reply leaves at once instead of
+    /// waiting for the previous segment's ACK.
+    NoDelay(bool),
+    /// `SO_RCVTIMEO`: a blocking `recv()` that has waited this long returns EAGAIN. The timeout
+    /// counts from the start of each call, and zero means "wait for ever".
+    RecvTimeout(Duration),
+    /// `SO_SNDTIMEO`: the same for a blocking `send()` waiting for room in the send buffer.
+    SendTimeout(Duration),
+}
+
+/// `setsockopt(2)`: set an option on a socket.
+///
+/// Layer: transport (OSI 4). The kernel records the option on the endpoint; nothing goes on
+/// the wire.
+///
+/// strace: `setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0`
+/// (<https://man7.org/linux/man-pages/man2/setsockopt.2.html>)
+pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
+    let timeval = |d: Duration| {
+        TimeVal::new(
+            d.as_secs() as libc::time_t,
+            d.subsec_micros() as libc::suseconds_t,
+        )
+    };
+    let (level, name, value) = match opt {
+        SockOpt::ReuseAddr(on) => ("SOL_SOCKET", "SO_REUSEADDR", format!("[{}], 4", on as i32)),
+        SockOpt::NoDelay(on) => ("SOL_TCP", "TCP_NODELAY", format!("[{}], 4", on as i32)),
+        SockOpt::RecvTimeout(d) => ("SOL_SOCKET", "SO_RCVTIMEO", strace_timeval(d)),
+        SockOpt::SendTimeout(d) => ("SOL_SOCKET", "SO_SNDTIMEO", strace_timeval(d)),
+    };
+    narrate::before("setsockopt", || format!("{sock}, {level}, {name}, {value}"));
+    let result = match opt {
+        SockOpt::ReuseAddr(on) => nix_socket::setsockopt(sock, sockopt::ReuseAddr, &on),
+        SockOpt::NoDelay(on) => nix_socket::setsockopt(sock, sockopt::TcpNoDelay, &on),
+        SockOpt::RecvTimeout(d) => {
+            nix_socket::setsockopt(sock, sockopt::ReceiveTimeout, &timeval(d))
+        }
+        SockOpt::SendTimeout(d) => nix_socket::setsockopt(sock, sockopt::SendTimeout, &timeval(d)),
+    };
+    narrate::syscall(
+        "setsockopt",
+        || format!("{sock}, {level}, {name}, {value}"),
+        &result.map(|()| 0),
+        || match opt {
+            SockOpt::ReuseAddr(on) => Note::ReuseAddr { on },
+            SockOpt::NoDelay(_) => Note::NoDelay,
+            SockOpt::RecvTimeout(d) | SockOpt::SendTimeout(d) => Note::Timeout { after: d },
+        },
+    );
+    named(result, "setsockopt", || format!("{sock}, {name}, {value}"))
+}
+
+/// `bind(2)`: bind a name to a socket.
+///
+/// Layers: transport (OSI 4), which reserves the port, and internet (OSI 3), which ties it to
+/// one local IP address or, for 0.0.0.0 (the course's `''`), to all of them. Nothing goes on
+/// the wire. Port 0 asks the kernel to pick a free port; [`getsockname`] tells which.
+///
+/// strace: `bind(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("0.0.0.0")}, 16) = 0`
+/// (<https://man7.org/linux/man-pages/man2/bind.2.html>)
+pub fn bind(sock: &Socket, addr: &SocketAddr) -> Result<()> {
+    narrate::before("bind", || {
+        format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr))
+    });
+    let result = with_sockaddr(addr, |sockaddr| nix_socket::bind(sock.fd(), sockaddr));
+    narrate::syscall(
+        "bind",
+        || format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr)),
+        &result.map(|()| 0),
+        || Note::Bind { addr: *addr },
+    );
+    named(result, "bind", || addr.to_string())
+}
+
+/// `listen(2)`: listen for connections on a socket.
+///
+/// Layer: transport (OSI 4). The socket becomes passive (state LISTEN) with a queue of
+/// `backlog` connections. From now on the kernel answers every SYN with a SYN-ACK and completes
+/// the handshake by itself: clients are ESTABLISHED before anyone calls `accept()`.
+///
+/// strace: `listen(3, 1) = 0`
+/// (<https://man7.org/linux/man-pages/man2/listen.2.html>)
+pub fn listen(sock: &Socket, backlog: i32) -> Result<()> {
+    narrate::before("listen", || format!("{sock}, {backlog}"));
+    let result = Backlog::new(backlog).and_then(|backlog| nix_socket::listen(sock, backlog));
+    narrate::syscall(
+        "listen",
+        || format!("{sock}, {backlog}"),
+        &result.map(|()| 0),
+        || Note::Listen { backlog },
+    );
+    if result.is_ok() {
+        show_state(sock.fd(), StateCheck::After);
+    }
+    named(result, "listen", || format!("{sock}, {backlog}"))
+}
+
+/// `accept(2)`: accept a connection on a socket.
+///
+/// Layer: transport (OSI 4; OSI would call the connection a session, 5). Takes the first
+/// connection whose handshake the kernel has completed off the listening socket's queue and
+/// returns a new descriptor for it; blocks while the queue is empty (a non-blocking socket
+/// returns EAGAIN instead). The listening socket goes on listening. Nothing goes on the wire:
+/// SYN, SYN-ACK and ACK were exchanged before.
+///
+/// nix passes NULL for the address, so strace shows `accept(3, NULL, NULL) = 4`; ask
+/// [`getpeername`] who the client is.
+/// (<https://man7.org/linux/man-pages/man2/accept.2.html>)
+pub fn accept(listen_sock: &Socket) -> Result<Socket> {
+    narrate::before("accept", || format!("{listen_sock}, NULL, NULL"));
+    let result = nix_socket::accept(listen_sock.fd());
+    narrate::syscall(
+        "accept",
+        || format!("{listen_sock}, NULL, NULL"),
+        &result,
+        || Note::Accept,
+    );
+    if let Ok(conn_fd) = result {
+        show_state(conn_fd, StateCheck::After);
+    }
+    named(result, "accept", || listen_sock.to_string()).map(Socket::owning)
+}
+
+/// `connect(2)`: initiate a connection on a socket.
+///
+/// Layers: transport (OSI 4), which picks a free local (ephemeral) port and performs the
+/// three-way handshake, and internet (OSI 3), which routes to the server's address. On the
+/// wire: SYN →, ← SYN-ACK, ACK →. A closed port answers RST: ECONNREFUSED.
+///
+/// strace: `connect(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("127.0.0.1")}, 16) = 0`
+/// (<https://man7.org/linux/man-pages/man2/connect.2.html>)
+pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
+    narrate::before("connect", || {
+        format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr))
+    });
+    let result = with_sockaddr(addr, |sockaddr| nix_socket::connect(sock.fd(), sockaddr));
+    narrate::syscall(
+        "connect",
+        || format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr)),
+        &result.map(|()| 0),
+        || Note::Connect { addr: *addr },
+    );
+    if result.is_ok() {
+        show_state(sock.fd(), StateCheck::After);
+    }
+    named(result, "connect", || addr.to_string())
+}
+
+/// `shutdown(2)` with `SHUT_WR`: shut down the sending half of a full-duplex connection.
+///
+/// Layer: transport (OSI 4). After the bytes already queued, TCP sends a FIN: the peer's
+/// `recv()` will return 0. This end can still receive, which is how a client says "that was
+/// all" and still reads the last replies.
+///
+/// strace: `shutdown(3, SHUT_WR) = 0`
+/// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
+pub fn shutdown_write(sock: &Socket) -> Result<()> {
+    narrate::before("shutdown", || format!("{sock}, SHUT_WR"));
+    let result = nix_socket::shutdown(sock.fd(), nix_socket::Shutdown::Write);
+    narrate::syscall(
+        "shutdown",
+        || format!("{sock}, SHUT_WR"),
+        &result.map(|()| 0),
+        || Note::ShutdownWrite,
+    );
+    if result.is_ok() {
+        show_state(sock.fd(), StateCheck::After);
+    }
+    named(result, "shutdown", || format!("{sock}, SHUT_WR"))
+}
+
+/// `shutdown(2)` with `SHUT_RDWR`: shut down both halves of a full-duplex connection.
+///
+/// Layer: transport (OSI 4). As `SHUT_WR` (a FIN follows the queued data), and receiving ends
+/// too: a `recv()` blocked on this socket, in any thread, returns 0 at once, and a blocked
+/// `send()` fails with EPIPE. That is how one thread wakes another blocked on a socket without
+/// closing the descriptor under it. The descriptor stays open until `close()`.
+///
+/// strace: `shutdown(5, SHUT_RDWR) = 0`
+/// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
+pub fn shutdown_both(fd: RawFd) -> Result<()> {
+    narrate::before("shutdown", || format!("{fd}, SHUT_RDWR"));
+    let result = nix_socket::shutdown(fd, nix_socket::Shutdown::Both);
+    narrate::syscall(
+        "shutdown",
+        || format!("{fd}, SHUT_RDWR"),
+        &result.map(|()| 0),
+        || Note::ShutdownBoth,
+    );
+    if result.is_ok() {
+        show_state(fd, StateCheck::After);
+    }
+    named(result, "shutdown", || format!("{fd}, SHUT_RDWR"))
+}
+
+/// `close(2)`: close a file descriptor.
+///
+/// Layer: transport (OSI 4). Releases the descriptor. When it was the last one on the
+/// connection, TCP ends it: a FIN goes out (or a RST, if received bytes were left unread), and
+/// the side that closed first waits in TIME_WAIT.
+///
+/// strace: `close(4) = 0`
+/// (<https://man7.org/linux/man-pages/man2/close.2.html>)
+pub fn close(sock: Socket) -> Result<()> {
+    // ManuallyDrop: the descriptor is closed here, so the Socket's Drop must not close it again.
+    let sock = std::mem::ManuallyDrop::new(sock);
+    close_fd(sock.fd)
+}
+
+/// `close()` of a socket's descriptor.
+fn close_fd(fd: RawFd) -> Result<()> {
+    // After close() the descriptor is gone and nothing can be asked about it: ask before, and
+    // let the narration say what close() will do from that state.
+    show_state(fd, StateCheck::BeforeClose);
+    close_raw(fd)
+}
+
+/// `close(2)` of an epoll instance's descriptor, at the end of the mio model.
+///
+/// Layer: none of the network's. The kernel frees the interest list and the ready list.
+/// mio's `Poll` would make this call unseen, in its `Drop`, and ignore the result; here the
+/// `Poll` is forgotten instead (it holds nothing but the descriptor) and the descriptor closed
+/// by the narrated call, so that strace's last `close()` has its narration line too.
+///
+/// strace: `close(4) = 0`
+/// (<https://man7.org/linux/man-pages/man2/close.2.html>)
+pub fn close_epoll(poll: mio::Poll) -> Result<()> {
+    let epoll_fd = poll.as_raw_fd();
+    std::mem::forget(poll);
+    close_raw(epoll_fd)
+}
+
+/// The one place `close()` is called.
+fn close_raw(fd: RawFd) -> Result<()> {
+    narrate::before("close", || fd.to_string());
+    let result = nix::unistd::close(fd);
+    narrate::syscall(
+        "close",
+        || fd.to_string(),
+        &result.map(|()| 0),
+        || Note::Close,
+    );
+    // Even a failed close() releases the descriptor on Linux: never retry it.
+    named(result, "close", || fd.to_string())
+}
+
+/// Why the TCP state is asked: after a call that moves it, or just before `close()`.
+/// `getsockname(2)`: get the local address of a socket.
+///
+/// Layers: transport and internet (OSI 4 + 3). Tells the local IP address and port, such as the
+/// port the kernel chose when the server bound port 0.
+///
+/// strace: `getsockname(3, {sa_family=AF_INET, sin_port=htons(40123), ...}, [128 => 16]) = 0`
+/// (<https://man7.org/linux/man-pages/man2/getsockname.2.html>)
+pub fn getsockname(sock: &Socket) -> Result<SocketAddr> {
+    narrate::before("getsockname", || format!("{sock}, ..., [128]"));
+    let result = nix_socket::getsockname::<SockaddrStorage>(sock.fd()).and_then(to_std);
+    narrate::syscall(
+        "getsockname",
+        || name_args(sock, &result),
+        &result.map(|_| 0),
+        || match result {
+            Ok(addr) => Note::LocalAddr { addr },
+            Err(errno) => Note::Failed { errno },
+        },
+    );
+    named(result, "getsockname", || sock.to_string())
+}
+
+/// `getpeername(2)`: get the address of the peer connected to a socket.
+///
+/// Layers: transport and internet (OSI 4 + 3). Tells the other end's IP address and port: for a
+/// server, the client's address, which the course's Python `accept()` returns.
+///
+/// strace: `getpeername(4, {sa_family=AF_INET, sin_port=htons(53422), ...}, [128 => 16]) = 0`
+/// (<https://man7.org/linux/man-pages/man2/getpeername.2.html>)
+pub fn getpeername(sock: &Socket) -> Result<SocketAddr> {
+    narrate::before("getpeername", || format!("{sock}, ..., [128]"));
+    let result = nix_socket::getpeername::<SockaddrStorage>(sock.fd()).and_then(to_std);
+    narrate::syscall(
+        "getpeername",
+        || name_args(sock, &result),
+        &result.map(|_| 0),
+        || match result {
+            Ok(addr) => Note::PeerAddr { addr },
+            Err(errno) => Note::Failed { errno },
+        },
+    );
+    named(result, "getpeername", || sock.to_string())
+}
+
+/// strace's arguments of getsockname and getpeername: the address and `[128 => 16]`.
+fn name_args(sock: &Socket, result: &nix::Result<SocketAddr>) -> String {
+    let storage_len = std::mem::size_of::<libc::sockaddr_storage>();
+    match result {
+        Ok(addr) => format!(
+            "{sock}, {}, [{storage_len} => {}]",
+            strace_sockaddr(addr),
+            narrate::sockaddr_len(addr)
+        ),
+        Err(_) => format!("{sock}, NULL, [{storage_len}]"),
+    }
+}
+
+/// Hands `f` the C structure for `addr`: a `sockaddr_in` (16 bytes) or a `sockaddr_in6` (28),
+/// as a C program passes it, rather than a whole 128-byte `sockaddr_storage`.
+fn with_sockaddr<T>(addr: &SocketAddr, f: impl FnOnce(&dyn SockaddrLike) -> T) -> T {
+    match addr {
+        SocketAddr::V4(v4) => f(&SockaddrIn::from(*v4)),
+        SocketAddr::V6(v6) => f(&SockaddrIn6::from(*v6)),
+    }
+}
+
+/// An IPv4 or IPv6 address out of a sockaddr_storage; anything else is not ours.
+fn to_std(storage: SockaddrStorage) -> nix::Result<SocketAddr> {
+    if let Some(v4) = storage.as_sockaddr_in() {
+        Ok(SocketAddr::from(*v4))
+    } else if let Some(v6) = storage.as_sockaddr_in6() {
+        Ok(SocketAddr::from(*v6))
+    } else {
+        Err(Errno::EAFNOSUPPORT)
+    }
+}
+
+/// `accept4(2)`: accept a connection on a socket, with flags for the new descriptor.
+///
+/// Layer: transport (OSI 4), as [`accept`]. The one difference is the fourth argument:
+/// `SOCK_NONBLOCK` makes the new connected socket non-blocking in the same call, so that an
+/// event loop's `recv()` and `send()` return EAGAIN instead of stopping every other client.
+/// On a non-blocking listening socket, an empty queue gives EAGAIN: the event loops accept until
+/// then.
+///
+/// strace: `accept4(3, NULL, NULL, SOCK_NONBLOCK) = 5`
+/// (<https://man7.org/linux/man-pages/man2/accept4.2.html>)
+pub fn accept4(listen_sock: &Socket, blocking: Blocking) -> Result<Socket> {
+    let (flags, flag_names) = match blocking {
+        Blocking::Yes => (SockFlag::empty(), "0"),
+        Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_NONBLOCK"),
+    };
+    narrate::before("accept4", || {
+        format!("{listen_sock}, NULL, NULL, {flag_names}")
+    });
+    let result = nix_socket::accept4(listen_sock.fd(), flags);
+    narrate::syscall(
+        "accept4",
+        || format!("{listen_sock}, NULL, NULL, {flag_names}"),
+        &result,
+        || Note::Accept,
+    );
+    if let Ok(conn_fd) = result {
+        show_state(conn_fd, StateCheck::After);
+    }
+    named(result, "accept4", || format!("{listen_sock}, {flag_names}")).map(Socket::owning)
+}

@@ -1,0 +1,78 @@
+//! `getsockopt(TCP_INFO)`: the TCP state the narration shows after the calls that move it.
+
+use std::os::fd::RawFd;
+
+use nix::errno::Errno;
+
+use super::{Result, named};
+use crate::narrate::{self, strace_bytes};
+use crate::text::{Note, TcpState};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateCheck {
+    After,
+    BeforeClose,
+}
+
+/// `getsockopt(2)` with `TCP_INFO`: ask the kernel for a connection's TCP state.
+///
+/// Layer: transport (OSI 4). The kernel copies out its `struct tcp_info` for the connection:
+/// the state of the TCP state machine (`tcpi_state`, the first byte), and its timers, round-trip
+/// time and windows. Nothing goes on the wire. `ss -ti` prints the same structure.
+///
+/// strace prints the structure as raw bytes: the first one is the state, `\1` for ESTABLISHED,
+/// `\n` (10) for LISTEN, `\10` (8) for CLOSE_WAIT...:
+/// `getsockopt(4, SOL_TCP, TCP_INFO, "\1\0\0\0..."..., [232]) = 0`
+/// (<https://man7.org/linux/man-pages/man7/tcp.7.html>)
+pub fn tcp_state(fd: RawFd, check: StateCheck) -> Result<TcpState> {
+    // SAFETY: tcp_info is plain integers, for which all zeroes is a valid value.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let asked = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
+    let mut len = asked;
+    // SAFETY: `info` is writable for `len` bytes, and the kernel writes at most that many.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_TCP,
+            libc::TCP_INFO,
+            (&raw mut info).cast(),
+            &mut len,
+        )
+    };
+    let result = Errno::result(rc).map(|_| TcpState::from_kernel(info.tcpi_state));
+    narrate::syscall(
+        "getsockopt",
+        || {
+            // SAFETY: the kernel filled the first `len` bytes of `info`.
+            let filled =
+                unsafe { std::slice::from_raw_parts((&raw const info).cast::<u8>(), len as usize) };
+            let lens = if len == asked {
+                format!("[{len}]")
+            } else {
+                format!("[{asked} => {len}]")
+            };
+            match result {
+                Ok(_) => format!("{fd}, SOL_TCP, TCP_INFO, {}, {lens}", strace_bytes(filled)),
+                Err(_) => format!("{fd}, SOL_TCP, TCP_INFO, {:p}, [{asked}]", &raw const info),
+            }
+        },
+        &result.map(|_| 0),
+        || match (result, check) {
+            (Ok(state), StateCheck::After) => Note::TcpState { state },
+            (Ok(state), StateCheck::BeforeClose) => Note::StateBeforeClose { state },
+            (Err(errno), _) => Note::Failed { errno },
+        },
+    );
+    named(result, "getsockopt", || format!("{fd}, TCP_INFO"))
+}
+
+/// With `--narrate`, shows the TCP state the kernel reports, by a narrated `getsockopt()`: one
+/// more call, made only when narrating, so that strace and the narration still agree call for
+/// call. Without `--narrate` nothing is asked.
+pub(crate) fn show_state(fd: RawFd, check: StateCheck) {
+    if narrate::narrating() {
+        // What the state is matters to the student, not to the program: a failure is narrated
+        // and otherwise ignored.
+        let _ = tcp_state(fd, check);
+    }
+}

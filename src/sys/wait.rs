@@ -1,0 +1,279 @@
+//! The readiness waits of the event-loop models: `select`, `poll`, and epoll through mio
+//! (`epoll_create1`, `epoll_ctl`, `epoll_wait`).
+
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::sys::select::FdSet;
+use nix::sys::time::{TimeVal, TimeValLike};
+
+use super::{Result, Socket, named};
+use crate::narrate::{self, strace_epoll_events, strace_fd_set, strace_poll_flags};
+use crate::text::Note;
+
+/// `select(2)`: wait until some of the given descriptors are ready.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The kernel looks at each socket
+/// in the sets (is there something in its receive buffer, or a connection in its queue? room in
+/// its send buffer?), sleeps until one of them is ready, and rewrites the sets to say which are.
+/// Level-triggered: a socket with unread bytes is reported again at the next call.
+///
+/// The sets are bit arrays of `FD_SETSIZE` (1024) bits: a descriptor of 1024 or more cannot be
+/// put in one (glibc's `FD_SET` would write past the array; nix refuses with a panic), which is
+/// why the select model refuses such connections. `nfds` is the highest descriptor plus one.
+///
+/// `timeout` bounds the wait (`None`: no bound); 0 ready descriptors means the time is up.
+///
+/// glibc implements `select()` with the `pselect6` system call (whose sixth argument, a signal
+/// mask, it leaves NULL, and whose timeout is a timespec), so strace shows
+/// `pselect6(6, [3 5], [4], NULL, NULL, NULL) = 1 (in [5])`.
+/// (<https://man7.org/linux/man-pages/man2/select.2.html>)
+pub fn select<'fd>(
+    nfds: RawFd,
+    readfds: &mut FdSet<'fd>,
+    writefds: &mut FdSet<'fd>,
+    timeout: Option<Duration>,
+) -> Result<usize> {
+    // NULL waits for ever; a timeval is the longest wait (Linux counts it down as it waits).
+    let mut timeval = timeout.map(|t| TimeVal::microseconds(t.as_micros() as i64));
+    // The call rewrites the sets: render what was asked before asking, and only when narrating.
+    let asked = narrate::narrating().then(|| {
+        let wait = match &timeval {
+            // pselect6 takes a timespec: glibc turns the microseconds into nanoseconds.
+            Some(tv) => format!(
+                "{{tv_sec={}, tv_nsec={}}}",
+                tv.tv_sec(),
+                tv.tv_usec() * 1000
+            ),
+            None => "NULL".into(),
+        };
+        format!(
+            "{nfds}, {}, {}, NULL, {wait}, NULL",
+            strace_fd_set(readfds, nfds),
+            strace_fd_set(writefds, nfds)
+        )
+    });
+    narrate::before("select", || asked.clone().unwrap_or_default());
+    let result =
+        nix::sys::select::select(nfds, &mut *readfds, &mut *writefds, None, timeval.as_mut())
+            .map(|n| n as usize);
+    narrate::syscall(
+        "select",
+        || asked.unwrap_or_default(),
+        &result.map(|n| {
+            // strace names only the sets that hold a ready descriptor: `(in [5])`.
+            let ready: Vec<String> = [("in", &*readfds), ("out", &*writefds)]
+                .into_iter()
+                .filter(|(_, set)| set.fds(Some(nfds - 1)).next().is_some())
+                .map(|(name, set)| format!("{name} {}", strace_fd_set(set, nfds)))
+                .collect();
+            if n > 0 {
+                format!("{n} ({})", ready.join(", "))
+            } else {
+                format!("{n} (Timeout)")
+            }
+        }),
+        || Note::Ready,
+    );
+    named(result, "select", || nfds.to_string())
+}
+
+/// `poll(2)`: wait for some event on a set of file descriptors.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The same question as
+/// [`select`], asked with an array of `{fd, events}` instead of bit sets: any descriptor number
+/// works, and the kernel answers in each entry's `revents`, where it may also put `POLLHUP`
+/// (the connection is over) or `POLLERR` (an error is pending, such as a RST) even if they were
+/// not asked for. Level-triggered, and the whole array is copied in and scanned at every call.
+///
+/// `timeout` bounds the wait, in milliseconds (`None`: -1, no bound); 0 means the time is up.
+///
+/// strace: `poll([{fd=3, events=POLLIN}, {fd=5, events=POLLIN}], 2, -1) = 1 ([{fd=5, revents=POLLIN}])`
+/// (<https://man7.org/linux/man-pages/man2/poll.2.html>)
+pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<usize> {
+    let millis = timeout.map_or(-1, wait_millis);
+    narrate::before("poll", || {
+        format!("[... {} descriptors], {}, {millis}", fds.len(), fds.len())
+    });
+    let result = nix::poll::poll(
+        fds,
+        PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
+    )
+    .map(|n| n as usize);
+    narrate::syscall(
+        "poll",
+        || {
+            let asked: Vec<String> = fds
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{{fd={}, events={}}}",
+                        p.as_fd().as_raw_fd(),
+                        strace_poll_flags(p.events())
+                    )
+                })
+                .collect();
+            format!("[{}], {}, {millis}", asked.join(", "), fds.len())
+        },
+        &result.map(|n| {
+            let answered: Vec<String> = fds
+                .iter()
+                .filter_map(|p| {
+                    let revents = p.revents().unwrap_or(PollFlags::empty());
+                    (!revents.is_empty()).then(|| {
+                        format!(
+                            "{{fd={}, revents={}}}",
+                            p.as_fd().as_raw_fd(),
+                            strace_poll_flags(revents)
+                        )
+                    })
+                })
+                .collect();
+            if n > 0 {
+                format!("{n} ([{}])", answered.join(", "))
+            } else {
+                n.to_string()
+            }
+        }),
+        || Note::Ready,
+    );
+    named(result, "poll", || format!("{} fds", fds.len()))
+}
+
+/// A wait's bound in whole milliseconds, rounded up so that a bound of 0.4 ms does not become
+/// a poll that returns at once (and a loop that spins until the time is up).
+fn wait_millis(timeout: Duration) -> i32 {
+    let micros = timeout.as_micros();
+    i32::try_from(micros.div_ceil(1000)).unwrap_or(i32::MAX)
+}
+
+/// `epoll_create1(2)`: open an epoll file descriptor, here inside a [`mio::Poll`].
+///
+/// Layer: none of the network's: the kernel creates an epoll instance, a set of descriptors to
+/// watch (the interest list) and a list of those that are ready, and returns a descriptor for
+/// it. `mio::Poll::new()` makes exactly this call and nothing else.
+///
+/// strace: `epoll_create1(EPOLL_CLOEXEC) = 3`
+/// (<https://man7.org/linux/man-pages/man2/epoll_create1.2.html>)
+pub fn epoll_create1() -> Result<mio::Poll> {
+    let result = mio::Poll::new().map_err(io_errno);
+    narrate::syscall(
+        "epoll_create1",
+        || "EPOLL_CLOEXEC".into(),
+        &result.as_ref().map(|poll| poll.as_raw_fd()).map_err(|e| *e),
+        || Note::EpollCreate,
+    );
+    named(result, "epoll_create1", String::new)
+}
+
+/// `epoll_ctl(2)` with `EPOLL_CTL_ADD`: add a descriptor to an epoll instance's interest list,
+/// here through [`mio::Registry::register`] and [`mio::unix::SourceFd`], so that the socket stays
+/// ours (made by our `socket()` or `accept4()`) and mio only watches it.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). From now on the kernel itself
+/// puts the socket on the ready list when bytes arrive or room frees up in its send buffer: the
+/// program pays once here, not at every wait as with `select()` and `poll()`. mio always asks
+/// for edge-triggered notification (`EPOLLET`): one event per change, not one per wait while the
+/// socket stays ready; readable includes `EPOLLRDHUP` (the peer sent FIN). The token comes back
+/// with each event: it tells which connection the event is for.
+///
+/// strace: `epoll_ctl(3, EPOLL_CTL_ADD, 5, {events=EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET, data={u32=0, u64=0}}) = 0`
+/// (<https://man7.org/linux/man-pages/man2/epoll_ctl.2.html>)
+pub fn epoll_ctl_add(
+    registry: &mio::Registry,
+    epoll_fd: RawFd,
+    sock: &Socket,
+    token: mio::Token,
+    interest: mio::Interest,
+) -> Result<()> {
+    let result = registry
+        .register(&mut mio::unix::SourceFd(&sock.fd()), token, interest)
+        .map_err(io_errno);
+    narrate::syscall(
+        "epoll_ctl",
+        || {
+            let mut events = Vec::new();
+            if interest.is_readable() {
+                events.push("EPOLLIN");
+            }
+            if interest.is_writable() {
+                events.push("EPOLLOUT");
+            }
+            if interest.is_readable() {
+                events.push("EPOLLRDHUP");
+            }
+            events.push("EPOLLET");
+            format!(
+                "{epoll_fd}, EPOLL_CTL_ADD, {sock}, {{events={}, data={{u32={}, u64={}}}}}",
+                events.join("|"),
+                token.0 as u32,
+                token.0 as u64
+            )
+        },
+        &result.map(|()| 0),
+        || Note::EpollAdd,
+    );
+    named(result, "epoll_ctl", || {
+        format!("{epoll_fd}, EPOLL_CTL_ADD, {sock}")
+    })
+}
+
+/// `epoll_wait(2)`: wait for events on an epoll instance, here inside [`mio::Poll::poll`],
+/// which makes exactly this call.
+///
+/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The kernel sleeps until the
+/// ready list is not empty, then copies up to `events.capacity()` events out of it. Unlike
+/// `select()` and `poll()`, nothing is passed in and nothing is scanned: the cost is the number
+/// of ready sockets, not the number of connections.
+///
+/// `timeout` bounds the wait, in milliseconds (`None`: -1, no bound); 0 means the time is up.
+///
+/// strace: `epoll_wait(3, [{events=EPOLLIN, data={u32=0, u64=0}}], 1024, -1) = 1`
+/// (<https://man7.org/linux/man-pages/man2/epoll_wait.2.html>)
+pub fn epoll_wait(
+    poll: &mut mio::Poll,
+    events: &mut mio::Events,
+    timeout: Option<Duration>,
+) -> Result<usize> {
+    narrate::before("epoll_wait", || {
+        let millis = timeout.map_or(-1, wait_millis);
+        format!("{}, ..., {}, {millis}", poll.as_raw_fd(), events.capacity())
+    });
+    // mio rounds a bound up to whole milliseconds, as `wait_millis` does.
+    let result = poll.poll(events, timeout).map_err(io_errno);
+    let millis = timeout.map_or(-1, wait_millis);
+    let epoll_fd = poll.as_raw_fd();
+    narrate::syscall(
+        "epoll_wait",
+        || {
+            let ready: Vec<String> = events
+                .iter()
+                .map(|event| {
+                    format!(
+                        "{{events={}, data={{u32={}, u64={}}}}}",
+                        strace_epoll_events(event),
+                        event.token().0 as u32,
+                        event.token().0 as u64
+                    )
+                })
+                .collect();
+            format!(
+                "{epoll_fd}, [{}], {}, {millis}",
+                ready.join(", "),
+                events.capacity()
+            )
+        },
+        &result.map(|()| events.iter().count()),
+        || Note::Ready,
+    );
+    named(result, "epoll_wait", || epoll_fd.to_string()).map(|()| events.iter().count())
+}
+
+/// The errno inside an `io::Error` from mio, which makes its calls with libc directly.
+fn io_errno(error: std::io::Error) -> Errno {
+    error
+        .raw_os_error()
+        .map_or(Errno::UnknownErrno, Errno::from_raw)
+}
