@@ -12,6 +12,7 @@
 //! because `eprintln!` may split one line into several writes, which would interleave between
 //! threads and clutter the trace.
 
+pub mod record;
 mod step;
 mod strace;
 
@@ -20,11 +21,10 @@ use std::fmt::{self, Write as _};
 use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
-use nix::errno::Errno;
-
 use crate::layers;
-use crate::text::{Lang, Msg, Note};
+use crate::text::{Lang, Msg};
 
+pub use record::{Arg, Call, Told};
 pub use step::{before, start_stepping, stepping};
 pub use strace::{
     errno_name, sockaddr_len, strace_bytes, strace_epoll_events, strace_fd_set, strace_poll_flags,
@@ -101,6 +101,7 @@ fn emit(body: fmt::Arguments<'_>) {
 
 /// Logs an event at `level`, about connection `fd` if there is one.
 pub fn log(level: Log, fd: Option<i32>, msg: Msg<'_>) {
+    record::write_log(level, fd, &msg);
     if !logging(level) {
         return;
     }
@@ -119,30 +120,25 @@ pub fn error(fd: Option<i32>, msg: Msg<'_>) {
     log(Log::Quiet, fd, msg)
 }
 
-/// Narrates one system call that has just returned, if the narration is on.
-///
-/// `call` is the course's name (`recv`), looked up in the layer table; `args` builds strace's
-/// rendering of the arguments (only called when narrating); `result` is the return value or the
-/// errno; `note` says what happened in the course's terms.
-pub fn syscall<R: fmt::Display>(
-    call: &'static str,
-    args: impl FnOnce() -> String,
-    result: &Result<R, Errno>,
-    note: impl FnOnce() -> Note,
-) {
-    if !narrating() {
-        return;
+/// Is anything watching the calls: the narration or the record? The wrappers build a call's
+/// [`Call`] only then.
+#[inline]
+pub fn active() -> bool {
+    narrating() || record::recording()
+}
+
+/// One call has returned: narrates it if the narration is on, and records it if the record is
+/// on, both from the same [`Call`].
+pub fn happened(call: &Call) {
+    if narrating() {
+        emit(format_args!("{}", narration(call, Lang::current())));
     }
-    let row = layers::row(call);
-    let lang = Lang::current();
-    let returned = match result {
-        Ok(value) => format!("{value}"),
-        Err(errno) => format!("-1 {} ({})", errno_name(*errno), strerror(*errno)),
-    };
-    let note = match result {
-        Err(errno) => Note::Failed { errno: *errno },
-        Ok(_) => note(),
-    };
+    record::write_call(call);
+}
+
+/// The narration line of a call: strace's line, then the layer and what happened.
+fn narration(call: &Call, lang: Lang) -> String {
+    let row = layers::row(call.name);
     // glibc implements recv() with the recvfrom system call and send() with sendto: say so,
     // or a student looking for "recv" in strace's output finds nothing.
     let renamed = if row.syscall != row.call {
@@ -153,10 +149,12 @@ pub fn syscall<R: fmt::Display>(
     } else {
         String::new()
     };
-    emit(format_args!(
-        "{}({}) = {returned}   [{}: {renamed}{note}]",
+    format!(
+        "{}({}) = {}   [{}: {renamed}{}]",
         row.syscall,
-        args(),
-        layers::label(call, lang)
-    ));
+        record::shown(&call.args),
+        call.returned(),
+        layers::label(call.name, lang),
+        call.note()
+    )
 }

@@ -11,6 +11,30 @@ use nix::errno::Errno;
 use crate::layers;
 use crate::text::{self, Lang};
 
+/// The calls `--step` stops before: the socket story and the waits of the event loops. The
+/// bookkeeping around them (signals, process ids, limits, epoll's set-up) runs on.
+const STOPS: &[&str] = &[
+    "socket",
+    "setsockopt",
+    "bind",
+    "listen",
+    "accept",
+    "accept4",
+    "connect",
+    "recv",
+    "read",
+    "send",
+    "write",
+    "shutdown",
+    "close",
+    "getsockname",
+    "getpeername",
+    "fork",
+    "select",
+    "poll",
+    "epoll_wait",
+];
+
 static STEP: AtomicBool = AtomicBool::new(false);
 
 /// The terminal `--step` talks to: `/dev/tty`, opened once, shared by every thread (a process
@@ -47,7 +71,7 @@ pub fn stepping() -> bool {
 /// even called.
 #[inline]
 pub fn before(call: &'static str, args: impl FnOnce() -> String) {
-    if stepping() {
+    if stepping() && STOPS.contains(&call) {
         step(call, args());
     }
 }

@@ -2,8 +2,8 @@
 
 use nix::sys::socket::{self as nix_socket, MsgFlags};
 
-use super::{Result, Socket, named};
-use crate::narrate::{self, strace_bytes};
+use super::{Entered, Result, Socket, call};
+use crate::narrate::{Arg, Told};
 use crate::text::Note;
 
 /// `recv(2)`: receive a message from a socket.
@@ -18,26 +18,41 @@ use crate::text::Note;
 /// `recvfrom(4, "bonjour\n", 1024, 0, NULL, NULL) = 8`.
 /// (<https://man7.org/linux/man-pages/man2/recv.2.html>)
 pub fn recv(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
-    narrate::before("recv", || {
-        format!("{sock}, ..., {}, 0, NULL, NULL", buf.len())
-    });
+    let entered = Entered::enter("recv", || buf_args(sock, None, buf.len(), RECV_FLAGS));
     let result = nix_socket::recv(sock.fd(), buf, MsgFlags::empty());
-    narrate::syscall(
-        "recv",
-        || {
-            let got = result.as_ref().map_or(&[][..], |&n| &buf[..n]);
-            format!(
-                "{sock}, {}, {}, 0, NULL, NULL",
-                strace_bytes(got),
-                buf.len()
-            )
-        },
-        &result,
-        || Note::Received {
-            n: result.unwrap_or(0),
-        },
-    );
-    named(result, "recv", || sock.to_string())
+    entered.exit(
+        result,
+        |result| buf_args(sock, Some(got(buf, result)), buf.len(), RECV_FLAGS),
+        |&n| Told::new(n as i64, Note::Received { n }).bytes(&buf[..n]),
+    )
+}
+
+/// recv's last three arguments: no flags, and no address to fill (`recvfrom`'s NULL, NULL).
+const RECV_FLAGS: &[(&str, &str)] = &[("flags", "0"), ("src_addr", "NULL"), ("addrlen", "NULL")];
+
+/// send's last three arguments: no flags, and no address (`sendto`'s NULL, 0).
+const SEND_FLAGS: &[(&str, &str)] = &[("flags", "0"), ("dest_addr", "NULL"), ("addrlen", "0")];
+
+/// The bytes a successful call put in `buf`.
+fn got<'b>(buf: &'b [u8], result: &nix::Result<usize>) -> &'b [u8] {
+    result.as_ref().map_or(&[][..], |&n| &buf[..n])
+}
+
+/// The arguments of the calls that move bytes: the descriptor, the buffer (strace shows `...`
+/// for one not filled yet), its length, and the calls' further arguments.
+fn buf_args(
+    sock: &Socket,
+    data: Option<&[u8]>,
+    len: usize,
+    further: &[(&'static str, &'static str)],
+) -> Vec<Arg> {
+    let mut args = vec![
+        Arg::fd(sock.fd()),
+        data.map_or(Arg::shown("buf", "..."), |data| Arg::bytes("buf", data)),
+        Arg::int("len", len as i64),
+    ];
+    args.extend(further.iter().map(|&(name, shown)| Arg::shown(name, shown)));
+    args
 }
 
 /// `read(2)`: read from a file descriptor.
@@ -46,20 +61,13 @@ pub fn recv(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
 /// any. strace: `read(4, "bonjour\n", 1024) = 8`
 /// (<https://man7.org/linux/man-pages/man2/read.2.html>)
 pub fn read(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
-    narrate::before("read", || format!("{sock}, ..., {}", buf.len()));
+    let entered = Entered::enter("read", || buf_args(sock, None, buf.len(), &[]));
     let result = nix::unistd::read(sock, buf);
-    narrate::syscall(
-        "read",
-        || {
-            let got = result.as_ref().map_or(&[][..], |&n| &buf[..n]);
-            format!("{sock}, {}, {}", strace_bytes(got), buf.len())
-        },
-        &result,
-        || Note::Received {
-            n: result.unwrap_or(0),
-        },
-    );
-    named(result, "read", || sock.to_string())
+    entered.exit(
+        result,
+        |result| buf_args(sock, Some(got(buf, result)), buf.len(), &[]),
+        |&n| Told::new(n as i64, Note::Received { n }).bytes(&buf[..n]),
+    )
 }
 
 /// `send(2)`: send a message on a socket.
@@ -75,20 +83,19 @@ pub fn read(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
 /// `sendto(4, "BONJOUR\n", 8, 0, NULL, 0) = 8`.
 /// (<https://man7.org/linux/man-pages/man2/send.2.html>)
 pub fn send(sock: &Socket, data: &[u8]) -> Result<usize> {
-    narrate::before("send", || {
-        format!("{sock}, {}, {}, 0, NULL, 0", strace_bytes(data), data.len())
-    });
-    let result = nix_socket::send(sock.fd(), data, MsgFlags::empty());
-    narrate::syscall(
+    call(
         "send",
-        || format!("{sock}, {}, {}, 0, NULL, 0", strace_bytes(data), data.len()),
-        &result,
-        || Note::Sent {
-            n: result.unwrap_or(0),
-            len: data.len(),
-        },
-    );
-    named(result, "send", || format!("{sock}, {} bytes", data.len()))
+        || sent_args(sock, data, SEND_FLAGS),
+        || nix_socket::send(sock.fd(), data, MsgFlags::empty()),
+        |&n| Told::new(n as i64, Note::Sent { n, len: data.len() }).bytes(&data[..n]),
+    )
+}
+
+/// The arguments of `send` and `write`; an error names the descriptor and the length.
+fn sent_args(sock: &Socket, data: &[u8], further: &[(&'static str, &'static str)]) -> Vec<Arg> {
+    let mut args = buf_args(sock, Some(data), data.len(), further);
+    args[1] = Arg::bytes("buf", data).blamed_as(format!("{} bytes", data.len()));
+    args
 }
 
 /// `write(2)`: write to a file descriptor.
@@ -96,18 +103,10 @@ pub fn send(sock: &Socket, data: &[u8]) -> Result<usize> {
 /// The same as [`send`] with no flags. strace: `write(4, "BONJOUR\n", 8) = 8`
 /// (<https://man7.org/linux/man-pages/man2/write.2.html>)
 pub fn write(sock: &Socket, data: &[u8]) -> Result<usize> {
-    narrate::before("write", || {
-        format!("{sock}, {}, {}", strace_bytes(data), data.len())
-    });
-    let result = nix::unistd::write(sock, data);
-    narrate::syscall(
+    call(
         "write",
-        || format!("{sock}, {}, {}", strace_bytes(data), data.len()),
-        &result,
-        || Note::Sent {
-            n: result.unwrap_or(0),
-            len: data.len(),
-        },
-    );
-    named(result, "write", || format!("{sock}, {} bytes", data.len()))
+        || sent_args(sock, data, &[]),
+        || nix::unistd::write(sock, data),
+        |&n| Told::new(n as i64, Note::Sent { n, len: data.len() }).bytes(&data[..n]),
+    )
 }

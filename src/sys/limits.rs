@@ -3,8 +3,8 @@
 
 use nix::sys::resource::Resource;
 
-use super::{Result, named};
-use crate::narrate;
+use super::{Entered, Result, call};
+use crate::narrate::{Arg, Told};
 use crate::text::Note;
 
 /// `getrlimit(2)` for `RLIMIT_NOFILE`: how many file descriptors this process may open.
@@ -18,19 +18,27 @@ use crate::text::Note;
 /// `prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=1024, rlim_max=4096}) = 0`.
 /// (<https://man7.org/linux/man-pages/man2/getrlimit.2.html>)
 pub fn getrlimit_nofile() -> Result<(u64, u64)> {
+    let entered = Entered::enter("getrlimit", Vec::new);
     let result = nix::sys::resource::getrlimit(Resource::RLIMIT_NOFILE);
-    narrate::syscall(
-        "getrlimit",
-        || match result {
-            Ok((soft, hard)) => {
-                format!("0, RLIMIT_NOFILE, NULL, {{rlim_cur={soft}, rlim_max={hard}}}")
-            }
-            Err(_) => "0, RLIMIT_NOFILE, NULL, 0x0".into(),
-        },
-        &result.map(|_| 0),
-        || Note::Limit,
-    );
-    named(result, "getrlimit", || "RLIMIT_NOFILE".into())
+    let args = |result: &nix::Result<(u64, u64)>| {
+        let old = match result {
+            Ok((soft, hard)) => format!("{{rlim_cur={soft}, rlim_max={hard}}}"),
+            Err(_) => "0x0".into(),
+        };
+        let mut args = limit_args("NULL");
+        args.push(Arg::shown("old_limit", old));
+        args
+    };
+    entered.exit(result, args, |_| Told::new(0, Note::Limit))
+}
+
+/// `prlimit64`'s first arguments: this process (0), RLIMIT_NOFILE, the new limit.
+fn limit_args(new_limit: impl Into<String>) -> Vec<Arg> {
+    vec![
+        Arg::int("pid", 0),
+        Arg::shown("resource", "RLIMIT_NOFILE").blamed(),
+        Arg::shown("new_limit", new_limit),
+    ]
 }
 
 /// `setrlimit(2)` for `RLIMIT_NOFILE`: set how many file descriptors this process may open.
@@ -42,14 +50,16 @@ pub fn getrlimit_nofile() -> Result<(u64, u64)> {
 /// `prlimit64(0, RLIMIT_NOFILE, {rlim_cur=4096, rlim_max=4096}, NULL) = 0`.
 /// (<https://man7.org/linux/man-pages/man2/setrlimit.2.html>)
 pub fn setrlimit_nofile(soft: u64, hard: u64) -> Result<()> {
-    let result = nix::sys::resource::setrlimit(Resource::RLIMIT_NOFILE, soft, hard);
-    narrate::syscall(
+    let args = || {
+        let mut args = limit_args(format!("{{rlim_cur={soft}, rlim_max={hard}}}"));
+        args[2] = args[2].clone().blamed_as(format!("{soft}, {hard}"));
+        args.push(Arg::shown("old_limit", "NULL"));
+        args
+    };
+    call(
         "setrlimit",
-        || format!("0, RLIMIT_NOFILE, {{rlim_cur={soft}, rlim_max={hard}}}, NULL"),
-        &result.map(|()| 0),
-        || Note::Limit,
-    );
-    named(result, "setrlimit", || {
-        format!("RLIMIT_NOFILE, {soft}, {hard}")
-    })
+        args,
+        || nix::sys::resource::setrlimit(Resource::RLIMIT_NOFILE, soft, hard),
+        |()| Told::new(0, Note::Limit),
+    )
 }

@@ -41,6 +41,7 @@ use std::fmt;
 
 use nix::errno::Errno;
 
+use crate::narrate::{self, Arg, Call, Told, record};
 use crate::text;
 
 pub use io::{read, recv, send, write};
@@ -82,15 +83,81 @@ impl std::error::Error for SysError {}
 
 pub type Result<T> = std::result::Result<T, SysError>;
 
-/// Turns nix's `Result` into ours, naming the call and its arguments.
-pub(crate) fn named<T>(
-    result: nix::Result<T>,
-    call: &'static str,
-    args: impl FnOnce() -> String,
+/// The steps every wrapper shares, written once, around the one nix call the wrapper hands
+/// over in `make`:
+///
+/// 1. `--step`'s stop before the call, showing `args` in strace's notation;
+/// 2. the call itself: `make()`;
+/// 3. when the narration or the record is on, one [`Call`] value (the arguments, what `tell`
+///    says the call did, the times), from which the narration line and the record's line are
+///    both rendered;
+/// 4. on failure, a [`SysError`] that names the call, the arguments `args` marks as blamed,
+///    and the errno.
+///
+/// `args` is called only when something shows it, so a wrapper costs nothing more than its
+/// system call when nobody watches.
+pub(crate) fn call<T>(
+    name: &'static str,
+    args: impl Fn() -> Vec<Arg>,
+    make: impl FnOnce() -> nix::Result<T>,
+    tell: impl FnOnce(&T) -> Told,
 ) -> Result<T> {
-    result.map_err(|errno| SysError {
-        call,
-        args: args(),
-        errno,
-    })
+    let entered = Entered::enter(name, &args);
+    let result = make();
+    entered.exit(result, |_| args(), tell)
+}
+
+/// [`call`] in two halves, for the calls whose arguments read differently after the call:
+/// `recv` fills the buffer strace shows, `select` rewrites its sets, `getsockname` learns the
+/// address. The wrapper makes its nix call between [`Entered::enter`] and [`Entered::exit`].
+pub(crate) struct Entered {
+    name: &'static str,
+    t_enter: u64,
+}
+
+impl Entered {
+    /// Before the call: `--step`'s stop, and the time.
+    pub(crate) fn enter(name: &'static str, args: impl FnOnce() -> Vec<Arg>) -> Entered {
+        narrate::before(name, || record::shown(&args()));
+        Entered {
+            name,
+            t_enter: record::now(),
+        }
+    }
+
+    /// After the call: the narration and the record, from one [`Call`]; the error, named.
+    /// `args` renders the arguments as they read after the call.
+    pub(crate) fn exit<T>(
+        self,
+        result: nix::Result<T>,
+        args: impl FnOnce(&nix::Result<T>) -> Vec<Arg>,
+        tell: impl FnOnce(&T) -> Told,
+    ) -> Result<T> {
+        let t_exit = record::now();
+        let result = match result {
+            Ok(value) if !narrate::active() => return Ok(value),
+            other => other,
+        };
+        let args = args(&result);
+        let outcome = match &result {
+            Ok(value) => Ok(tell(value)),
+            Err(errno) => Err(*errno),
+        };
+        let blamed = record::blamed(&args);
+        let call = Call {
+            name: self.name,
+            args,
+            outcome,
+            t_enter: self.t_enter,
+            t_exit,
+        };
+        if narrate::active() {
+            narrate::happened(&call);
+        }
+        result.map_err(|errno| SysError {
+            call: self.name,
+            args: blamed,
+            errno,
+        })
+    }
 }

@@ -1,11 +1,10 @@
 //! Processes and threads: `fork`, `getpid`, `gettid`, `waitpid`, `_exit`.
 
-use nix::errno::Errno;
 use nix::sys::wait::{WaitPidFlag, WaitStatus};
 use nix::unistd::{ForkResult, Pid};
 
-use super::{Result, named};
-use crate::narrate::{self, strace_wait_status};
+use super::{Entered, Result, call};
+use crate::narrate::{self, Arg, Told, strace_wait_status};
 use crate::text::Note;
 
 // Processes, threads and signals.
@@ -33,34 +32,45 @@ use crate::text::Note;
 /// until it exits or execs: another thread may have held a lock (the allocator's, stderr's)
 /// that stays locked for ever in the child. Call it from a single-threaded process.
 pub unsafe fn fork() -> Result<ForkResult> {
-    narrate::before("fork", String::new);
+    let entered = Entered::enter("fork", Vec::new);
     // SAFETY: the caller promises that the process has one thread.
     let result = unsafe { nix::unistd::fork() };
-    let args = || "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD".into();
-    match result {
-        Ok(ForkResult::Parent { child }) => {
-            narrate::syscall("fork", args, &Ok::<_, Errno>(child), || Note::Fork {
-                child,
-            })
+    let child = match result {
+        Ok(ForkResult::Child) => {
+            // Not narrated in the child: strace shows one line for the call, the parent's. The
+            // child starts its life by returning 0 from here, its own pid still unknown.
+            narrate::record::forked();
+            return Ok(ForkResult::Child);
         }
-        Err(errno) => narrate::syscall("fork", args, &Err::<Pid, _>(errno), || Note::Failed {
-            errno,
-        }),
-        // Not narrated in the child: strace shows one line for the call, the parent's. The
-        // child starts its life by returning 0 from here.
-        Ok(ForkResult::Child) => {}
-    }
-    named(result, "fork", String::new)
+        Ok(ForkResult::Parent { child }) => Ok(child),
+        Err(errno) => Err(errno),
+    };
+    let args = |_: &_| {
+        vec![
+            Arg::shown("child_stack", "child_stack=NULL"),
+            Arg::shown(
+                "flags",
+                "flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD",
+            ),
+        ]
+    };
+    entered
+        .exit(child, args, |&child| {
+            Told::new(child.as_raw(), Note::Fork { child })
+        })
+        .map(|child| ForkResult::Parent { child })
 }
 
-/// `getpid(2)`: get the process id.
-///
-/// Layer: none (process management). strace: `getpid() = 4243`; `strace -f` prefixes each
-/// line of a child with `[pid 4243]`, and the logs carry the same number.
-/// (<https://man7.org/linux/man-pages/man2/getpid.2.html>)
 pub fn getpid() -> Pid {
     let pid = nix::unistd::getpid();
-    narrate::syscall("getpid", String::new, &Ok::<_, Errno>(pid), || Note::Pid);
+    narrate::record::know_pid(pid.as_raw());
+    // getpid() cannot fail: the helper only narrates and records the call just made.
+    let _ = call(
+        "getpid",
+        Vec::new,
+        || Ok(pid),
+        |pid| Told::new(pid.as_raw(), Note::Pid),
+    );
     pid
 }
 
@@ -74,7 +84,14 @@ pub fn getpid() -> Pid {
 /// (<https://man7.org/linux/man-pages/man2/gettid.2.html>)
 pub fn gettid() -> Pid {
     let tid = nix::unistd::gettid();
-    narrate::syscall("gettid", String::new, &Ok::<_, Errno>(tid), || Note::Tid);
+    narrate::record::know_tid(tid.as_raw());
+    // gettid() cannot fail: the helper only narrates and records the call just made.
+    let _ = call(
+        "gettid",
+        Vec::new,
+        || Ok(tid),
+        |tid| Told::new(tid.as_raw(), Note::Tid),
+    );
     tid
 }
 
@@ -89,25 +106,29 @@ pub fn gettid() -> Pid {
 /// `wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 4243`.
 /// (<https://man7.org/linux/man-pages/man2/waitpid.2.html>)
 pub fn waitpid_any_nohang() -> Result<WaitStatus> {
+    let entered = Entered::enter("waitpid", Vec::new);
     let result = nix::sys::wait::waitpid(None, Some(WaitPidFlag::WNOHANG));
-    narrate::syscall(
-        "waitpid",
-        || match &result {
+    let args = |result: &nix::Result<WaitStatus>| {
+        let wstatus = match result {
             Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
-                format!("-1, [{}], WNOHANG, NULL", strace_wait_status(status))
+                format!("[{}]", strace_wait_status(status))
             }
-            _ => "-1, NULL, WNOHANG, NULL".into(),
-        },
-        &result.map(|status| status.pid().map_or(0, Pid::as_raw)),
-        || match result {
-            Ok(status) => Note::Waited { status },
-            Err(errno) => Note::Failed { errno },
-        },
-    );
-    named(result, "waitpid", || "-1, WNOHANG".into())
+            _ => "NULL".into(),
+        };
+        vec![
+            Arg::int("pid", -1).blamed(),
+            Arg::shown("wstatus", wstatus),
+            Arg::shown("options", "WNOHANG").blamed(),
+            Arg::shown("rusage", "NULL"),
+        ]
+    };
+    entered.exit(result, args, |&status| {
+        Told::new(status.pid().map_or(0, Pid::as_raw), Note::Waited { status })
+    })
 }
 
-/// `_exit(2)`: end the process now.
+/// `_exit(2)`: end the process now. This is `_exit`, the system call, and not the C library's
+/// `exit(3)` nor `std::process::exit`, whatever its short name says.
 ///
 /// Layer: none (process management). The kernel closes every descriptor the process still has
 /// (a socket that was the last one: FIN), turns it into a zombie holding `status`, and sends
@@ -118,11 +139,12 @@ pub fn waitpid_any_nohang() -> Result<WaitStatus> {
 /// `exit_group(0) = ?`, and the narration comes before the call.
 /// (<https://man7.org/linux/man-pages/man2/_exit.2.html>)
 pub fn exit(status: i32) -> ! {
-    narrate::syscall(
+    // _exit never returns: the narration and the record come before the call.
+    let _ = call(
         "_exit",
-        || status.to_string(),
-        &Ok::<_, Errno>("?"),
-        || Note::Exit,
+        || vec![Arg::int("status", status)],
+        || Ok(()),
+        |()| Told::never(Note::Exit),
     );
     // SAFETY: _exit is always safe to call; it does not return.
     unsafe { libc::_exit(status) }

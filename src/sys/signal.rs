@@ -6,8 +6,8 @@ use nix::errno::Errno;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal};
 use nix::unistd::Pid;
 
-use super::{Result, named};
-use crate::narrate::{self, strace_sa_flags, strace_sigset};
+use super::{Entered, Result, call};
+use crate::narrate::{Arg, Told, strace_sa_flags, strace_sigset};
 use crate::text::Note;
 
 /// `kill(2)`: send a signal to a process.
@@ -19,14 +19,18 @@ use crate::text::Note;
 /// strace: `kill(4243, SIGTERM) = 0`
 /// (<https://man7.org/linux/man-pages/man2/kill.2.html>)
 pub fn kill(pid: Pid, signal: Signal) -> Result<()> {
-    let result = nix::sys::signal::kill(pid, signal);
-    narrate::syscall(
+    let args = || {
+        vec![
+            Arg::int("pid", pid.as_raw()).blamed(),
+            Arg::shown("sig", signal.as_str()).blamed(),
+        ]
+    };
+    call(
         "kill",
-        || format!("{pid}, {signal}"),
-        &result.map(|()| 0),
-        || Note::Kill { pid, signal },
-    );
-    named(result, "kill", || format!("{pid}, {signal}"))
+        args,
+        || nix::sys::signal::kill(pid, signal),
+        |()| Told::new(0, Note::Kill { pid, signal }),
+    )
 }
 
 /// `sigaction(2)`: install a handler for a signal.
@@ -50,31 +54,35 @@ pub unsafe fn sigaction(
     flags: SaFlags,
 ) -> Result<()> {
     let action = SigAction::new(SigHandler::Handler(handler), flags, SigSet::empty());
+    let entered = Entered::enter("sigaction", Vec::new);
     // SAFETY: the caller vouches for the handler.
     let result = unsafe { nix::sys::signal::sigaction(signal, &action) };
-    narrate::syscall(
-        "sigaction",
-        || {
-            let old = match &result {
-                Ok(old) => match old.handler() {
-                    SigHandler::SigDfl => "{sa_handler=SIG_DFL, ...}",
-                    SigHandler::SigIgn => "{sa_handler=SIG_IGN, ...}",
-                    _ => "{sa_handler=..., ...}",
-                },
-                Err(_) => "NULL",
-            };
-            format!(
-                "{signal}, {{sa_handler={handler_name}, sa_mask=[], sa_flags={}}}, {old}, 8",
-                strace_sa_flags(flags)
-            )
-        },
-        &result.map(|_| 0),
-        || Note::SigAction {
-            signal,
-            restart: flags.contains(SaFlags::SA_RESTART),
-        },
-    );
-    named(result.map(|_| ()), "sigaction", || signal.to_string())
+    let args = |result: &nix::Result<SigAction>| {
+        let old = match result {
+            Ok(old) => match old.handler() {
+                SigHandler::SigDfl => "{sa_handler=SIG_DFL, ...}",
+                SigHandler::SigIgn => "{sa_handler=SIG_IGN, ...}",
+                _ => "{sa_handler=..., ...}",
+            },
+            Err(_) => "NULL",
+        };
+        let act = format!(
+            "{{sa_handler={handler_name}, sa_mask=[], sa_flags={}}}",
+            strace_sa_flags(flags)
+        );
+        vec![
+            Arg::shown("signum", signal.as_str()).blamed(),
+            Arg::shown("act", act),
+            Arg::shown("oldact", old),
+            Arg::int("sigsetsize", 8),
+        ]
+    };
+    let restart = flags.contains(SaFlags::SA_RESTART);
+    entered
+        .exit(result, args, |_| {
+            Told::new(0, Note::SigAction { signal, restart })
+        })
+        .map(|_| ())
 }
 
 /// Which change [`pthread_sigmask`] makes.
@@ -98,33 +106,24 @@ pub enum MaskHow {
 /// (<https://man7.org/linux/man-pages/man3/pthread_sigmask.3.html>)
 pub fn pthread_sigmask(how: MaskHow, set: &SigSet) -> Result<SigSet> {
     let mut old = SigSet::empty();
-    let nix_how = match how {
-        MaskHow::Block => SigmaskHow::SIG_BLOCK,
-        MaskHow::SetMask => SigmaskHow::SIG_SETMASK,
+    let (nix_how, how_name) = match how {
+        MaskHow::Block => (SigmaskHow::SIG_BLOCK, "SIG_BLOCK"),
+        MaskHow::SetMask => (SigmaskHow::SIG_SETMASK, "SIG_SETMASK"),
     };
+    let entered = Entered::enter("pthread_sigmask", Vec::new);
     let result = nix::sys::signal::pthread_sigmask(nix_how, Some(set), Some(&mut old));
-    let how_name = match how {
-        MaskHow::Block => "SIG_BLOCK",
-        MaskHow::SetMask => "SIG_SETMASK",
+    let args = |_: &_| {
+        vec![
+            Arg::shown("how", how_name).blamed(),
+            Arg::shown("set", strace_sigset(set)).blamed(),
+            Arg::shown("oldset", strace_sigset(&old)),
+            Arg::int("sigsetsize", 8),
+        ]
     };
-    narrate::syscall(
-        "pthread_sigmask",
-        || {
-            format!(
-                "{how_name}, {}, {}, 8",
-                strace_sigset(set),
-                strace_sigset(&old)
-            )
-        },
-        &result.map(|()| 0),
-        || Note::SigMask {
-            block: how == MaskHow::Block,
-        },
-    );
-    named(result, "pthread_sigmask", || {
-        format!("{how_name}, {}", strace_sigset(set))
-    })
-    .map(|()| old)
+    let block = how == MaskHow::Block;
+    entered
+        .exit(result, args, |()| Told::new(0, Note::SigMask { block }))
+        .map(|()| old)
 }
 
 /// `sigtimedwait(2)`: wait for one of the signals of `set`, for at most `timeout`.
@@ -143,6 +142,7 @@ pub fn sigtimedwait(set: &SigSet, timeout: Option<Duration>) -> Result<Signal> {
         tv_nsec: d.subsec_nanos() as _,
     });
     let sigset: &libc::sigset_t = set.as_ref();
+    let entered = Entered::enter("sigtimedwait", Vec::new);
     // SAFETY: every pointer is to a live local or to `set`; a NULL timeout means "no limit".
     let ret = unsafe {
         let mut info: libc::siginfo_t = std::mem::zeroed();
@@ -155,19 +155,19 @@ pub fn sigtimedwait(set: &SigSet, timeout: Option<Duration>) -> Result<Signal> {
         )
     };
     let result = Errno::result(ret).and_then(Signal::try_from);
-    narrate::syscall(
-        "sigtimedwait",
-        || {
-            let timeout = timeout.map_or("NULL".into(), |d| {
-                format!("{{tv_sec={}, tv_nsec={}}}", d.as_secs(), d.subsec_nanos())
-            });
-            format!("{}, {{...}}, {timeout}, 8", strace_sigset(set))
-        },
-        &result.map(|signal| format!("{} ({signal})", signal as i32)),
-        || match result {
-            Ok(signal) => Note::SignalTaken { signal },
-            Err(errno) => Note::Failed { errno },
-        },
-    );
-    named(result, "sigtimedwait", || strace_sigset(set))
+    let args = |_: &_| {
+        let timeout = timeout.map_or("NULL".into(), |d| {
+            format!("{{tv_sec={}, tv_nsec={}}}", d.as_secs(), d.subsec_nanos())
+        });
+        vec![
+            Arg::shown("set", strace_sigset(set)).blamed(),
+            Arg::shown("info", "{...}"),
+            Arg::shown("timeout", timeout),
+            Arg::int("sigsetsize", 8),
+        ]
+    };
+    entered.exit(result, args, |&signal| {
+        Told::new(signal as i32, Note::SignalTaken { signal })
+            .shown(format!("{} ({signal})", signal as i32))
+    })
 }

@@ -1,6 +1,7 @@
 //! The socket calls: make a socket, set it up, connect or accept, shut it down and close it,
 //! and ask for its addresses. A [`Socket`] owns its descriptor.
 
+use std::cell::Cell;
 use std::fmt;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
@@ -14,25 +15,58 @@ use nix::sys::socket::{
 use nix::sys::time::TimeVal;
 
 use super::tcp_info::{StateCheck, show_state};
-use super::{Result, named};
-use crate::narrate::{self, sockaddr_len, strace_sockaddr, strace_timeval};
+use super::{Entered, Result, call};
+use crate::narrate::{Arg, Told, sockaddr_len, strace_timeval};
 use crate::text::Note;
 
-/// A socket: a file descriptor the kernel attached to a TCP endpoint. The `Socket` owns it.
+/// What a descriptor is: it says what closing it does, and whether the kernel can be asked
+/// for a TCP state (`TCP_INFO`, for TCP sockets only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A TCP socket that is or will be connected: made by `socket()` for `connect()`, or
+    /// returned by `accept()`. Closing its last descriptor ends the connection (FIN →).
+    Stream,
+    /// A TCP socket after `listen()`: it queues connections, and never carries data itself.
+    Listening,
+    /// A UDP socket (`SOCK_DGRAM`): no connection, no TCP state, nothing sent at close.
+    Datagram,
+    /// An epoll instance (the mio model's): a set of descriptors to watch, not a socket.
+    Epoll,
+}
+
+impl Kind {
+    /// Does the kernel keep a TCP state for it?
+    pub fn is_tcp(self) -> bool {
+        matches!(self, Kind::Stream | Kind::Listening)
+    }
+}
+
+/// A socket: a file descriptor the kernel attached to a network endpoint (or, for
+/// [`Kind::Epoll`], to an epoll instance). The `Socket` owns it.
 #[derive(Debug)]
 pub struct Socket {
     fd: RawFd,
+    /// A cell, because `listen()` turns a stream socket into a listening one in place.
+    kind: Cell<Kind>,
 }
 
 impl Socket {
     /// Takes ownership of a descriptor a system call just returned.
-    fn owning(fd: RawFd) -> Socket {
-        Socket { fd }
+    pub(crate) fn owning(fd: RawFd, kind: Kind) -> Socket {
+        Socket {
+            fd,
+            kind: Cell::new(kind),
+        }
     }
 
     /// The descriptor's number, as strace shows it.
     pub fn fd(&self) -> RawFd {
         self.fd
+    }
+
+    /// What it is.
+    pub fn kind(&self) -> Kind {
+        self.kind.get()
     }
 }
 
@@ -59,7 +93,7 @@ impl Drop for Socket {
     /// A socket dropped without [`close`] (on an error path) is closed here, by the same
     /// narrated call, so that the narration still matches strace.
     fn drop(&mut self) {
-        let _ = close_fd(self.fd);
+        let _ = close_fd(self.fd, self.kind());
     }
 }
 
@@ -87,19 +121,21 @@ pub fn socket(for_addr: &SocketAddr, blocking: Blocking) -> Result<Socket> {
         Blocking::Yes => (SockFlag::empty(), "SOCK_STREAM"),
         Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_STREAM|SOCK_NONBLOCK"),
     };
-    narrate::before("socket", || {
-        format!("{family_name}, {type_name}, IPPROTO_IP")
-    });
-    // Protocol 0 lets the kernel pick TCP for a stream socket; strace names 0 IPPROTO_IP.
-    let result = nix_socket::socket(family, SockType::Stream, flags, None);
-    narrate::syscall(
+    let args = || {
+        vec![
+            Arg::shown("domain", family_name).blamed(),
+            Arg::shown("type", type_name).blamed(),
+            // Protocol 0 lets the kernel pick TCP for a stream socket; strace names it IPPROTO_IP.
+            Arg::shown("protocol", "IPPROTO_IP"),
+        ]
+    };
+    call(
         "socket",
-        || format!("{family_name}, {type_name}, IPPROTO_IP"),
-        &result.as_ref().map(|fd| fd.as_raw_fd()).map_err(|e| *e),
-        || Note::Socket,
-    );
-    named(result, "socket", || format!("{family_name}, {type_name}"))
-        .map(|fd| Socket::owning(fd.into_raw_fd()))
+        args,
+        || nix_socket::socket(family, SockType::Stream, flags, None),
+        |fd| Told::new(fd.as_raw_fd(), Note::Socket),
+    )
+    .map(|fd| Socket::owning(fd.into_raw_fd(), Kind::Stream))
 }
 
 /// The socket options sockstep sets.
@@ -139,26 +175,35 @@ pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
         SockOpt::RecvTimeout(d) => ("SOL_SOCKET", "SO_RCVTIMEO", strace_timeval(d)),
         SockOpt::SendTimeout(d) => ("SOL_SOCKET", "SO_SNDTIMEO", strace_timeval(d)),
     };
-    narrate::before("setsockopt", || format!("{sock}, {level}, {name}, {value}"));
-    let result = match opt {
-        SockOpt::ReuseAddr(on) => nix_socket::setsockopt(sock, sockopt::ReuseAddr, &on),
-        SockOpt::NoDelay(on) => nix_socket::setsockopt(sock, sockopt::TcpNoDelay, &on),
-        SockOpt::RecvTimeout(d) => {
-            nix_socket::setsockopt(sock, sockopt::ReceiveTimeout, &timeval(d))
-        }
-        SockOpt::SendTimeout(d) => nix_socket::setsockopt(sock, sockopt::SendTimeout, &timeval(d)),
+    let args = || {
+        vec![
+            Arg::fd(sock.fd()),
+            Arg::shown("level", level),
+            Arg::shown("optname", name).blamed(),
+            // The value and its length, as strace prints them: `[1], 4`.
+            Arg::shown("optval", value.clone()).blamed(),
+        ]
     };
-    narrate::syscall(
+    let note = match opt {
+        SockOpt::ReuseAddr(on) => Note::ReuseAddr { on },
+        SockOpt::NoDelay(_) => Note::NoDelay,
+        SockOpt::RecvTimeout(d) | SockOpt::SendTimeout(d) => Note::Timeout { after: d },
+    };
+    call(
         "setsockopt",
-        || format!("{sock}, {level}, {name}, {value}"),
-        &result.map(|()| 0),
+        args,
         || match opt {
-            SockOpt::ReuseAddr(on) => Note::ReuseAddr { on },
-            SockOpt::NoDelay(_) => Note::NoDelay,
-            SockOpt::RecvTimeout(d) | SockOpt::SendTimeout(d) => Note::Timeout { after: d },
+            SockOpt::ReuseAddr(on) => nix_socket::setsockopt(sock, sockopt::ReuseAddr, &on),
+            SockOpt::NoDelay(on) => nix_socket::setsockopt(sock, sockopt::TcpNoDelay, &on),
+            SockOpt::RecvTimeout(d) => {
+                nix_socket::setsockopt(sock, sockopt::ReceiveTimeout, &timeval(d))
+            }
+            SockOpt::SendTimeout(d) => {
+                nix_socket::setsockopt(sock, sockopt::SendTimeout, &timeval(d))
+            }
         },
-    );
-    named(result, "setsockopt", || format!("{sock}, {name}, {value}"))
+        |()| Told::new(0, note),
+    )
 }
 
 /// `bind(2)`: bind a name to a socket.
@@ -170,17 +215,22 @@ pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
 /// strace: `bind(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("0.0.0.0")}, 16) = 0`
 /// (<https://man7.org/linux/man-pages/man2/bind.2.html>)
 pub fn bind(sock: &Socket, addr: &SocketAddr) -> Result<()> {
-    narrate::before("bind", || {
-        format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr))
-    });
-    let result = with_sockaddr(addr, |sockaddr| nix_socket::bind(sock.fd(), sockaddr));
-    narrate::syscall(
+    call(
         "bind",
-        || format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr)),
-        &result.map(|()| 0),
-        || Note::Bind { addr: *addr },
-    );
-    named(result, "bind", || addr.to_string())
+        || addr_args(sock, addr),
+        || with_sockaddr(addr, |sockaddr| nix_socket::bind(sock.fd(), sockaddr)),
+        |()| Told::new(0, Note::Bind { addr: *addr }),
+    )
+}
+
+/// The arguments of `bind` and `connect`: `3, {sa_family=AF_INET, ...}, 16`; an error names
+/// the address only.
+fn addr_args(sock: &Socket, addr: &SocketAddr) -> Vec<Arg> {
+    vec![
+        Arg::int("fd", sock.fd()),
+        Arg::addr("addr", addr),
+        Arg::int("addrlen", sockaddr_len(addr) as i64),
+    ]
 }
 
 /// `listen(2)`: listen for connections on a socket.
@@ -192,18 +242,15 @@ pub fn bind(sock: &Socket, addr: &SocketAddr) -> Result<()> {
 /// strace: `listen(3, 1) = 0`
 /// (<https://man7.org/linux/man-pages/man2/listen.2.html>)
 pub fn listen(sock: &Socket, backlog: i32) -> Result<()> {
-    narrate::before("listen", || format!("{sock}, {backlog}"));
-    let result = Backlog::new(backlog).and_then(|backlog| nix_socket::listen(sock, backlog));
-    narrate::syscall(
+    call(
         "listen",
-        || format!("{sock}, {backlog}"),
-        &result.map(|()| 0),
-        || Note::Listen { backlog },
-    );
-    if result.is_ok() {
-        show_state(sock.fd(), StateCheck::After);
-    }
-    named(result, "listen", || format!("{sock}, {backlog}"))
+        || vec![Arg::fd(sock.fd()), Arg::int("backlog", backlog).blamed()],
+        || Backlog::new(backlog).and_then(|backlog| nix_socket::listen(sock, backlog)),
+        |()| Told::new(0, Note::Listen { backlog }),
+    )?;
+    sock.kind.set(Kind::Listening);
+    show_state(sock.fd(), StateCheck::After);
+    Ok(())
 }
 
 /// `accept(2)`: accept a connection on a socket.
@@ -218,18 +265,21 @@ pub fn listen(sock: &Socket, backlog: i32) -> Result<()> {
 /// [`getpeername`] who the client is.
 /// (<https://man7.org/linux/man-pages/man2/accept.2.html>)
 pub fn accept(listen_sock: &Socket) -> Result<Socket> {
-    narrate::before("accept", || format!("{listen_sock}, NULL, NULL"));
-    let result = nix_socket::accept(listen_sock.fd());
-    narrate::syscall(
+    let args = || {
+        vec![
+            Arg::fd(listen_sock.fd()),
+            Arg::shown("addr", "NULL"),
+            Arg::shown("addrlen", "NULL"),
+        ]
+    };
+    let conn_fd = call(
         "accept",
-        || format!("{listen_sock}, NULL, NULL"),
-        &result,
-        || Note::Accept,
-    );
-    if let Ok(conn_fd) = result {
-        show_state(conn_fd, StateCheck::After);
-    }
-    named(result, "accept", || listen_sock.to_string()).map(Socket::owning)
+        args,
+        || nix_socket::accept(listen_sock.fd()),
+        |&conn_fd| Told::new(conn_fd, Note::Accept),
+    )?;
+    show_state(conn_fd, StateCheck::After);
+    Ok(Socket::owning(conn_fd, Kind::Stream))
 }
 
 /// `connect(2)`: initiate a connection on a socket.
@@ -241,20 +291,14 @@ pub fn accept(listen_sock: &Socket) -> Result<Socket> {
 /// strace: `connect(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("127.0.0.1")}, 16) = 0`
 /// (<https://man7.org/linux/man-pages/man2/connect.2.html>)
 pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
-    narrate::before("connect", || {
-        format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr))
-    });
-    let result = with_sockaddr(addr, |sockaddr| nix_socket::connect(sock.fd(), sockaddr));
-    narrate::syscall(
+    call(
         "connect",
-        || format!("{sock}, {}, {}", strace_sockaddr(addr), sockaddr_len(addr)),
-        &result.map(|()| 0),
-        || Note::Connect { addr: *addr },
-    );
-    if result.is_ok() {
-        show_state(sock.fd(), StateCheck::After);
-    }
-    named(result, "connect", || addr.to_string())
+        || addr_args(sock, addr),
+        || with_sockaddr(addr, |sockaddr| nix_socket::connect(sock.fd(), sockaddr)),
+        |()| Told::new(0, Note::Connect { addr: *addr }),
+    )?;
+    show_state(sock.fd(), StateCheck::After);
+    Ok(())
 }
 
 /// `shutdown(2)` with `SHUT_WR`: shut down the sending half of a full-duplex connection.
@@ -266,18 +310,7 @@ pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
 /// strace: `shutdown(3, SHUT_WR) = 0`
 /// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
 pub fn shutdown_write(sock: &Socket) -> Result<()> {
-    narrate::before("shutdown", || format!("{sock}, SHUT_WR"));
-    let result = nix_socket::shutdown(sock.fd(), nix_socket::Shutdown::Write);
-    narrate::syscall(
-        "shutdown",
-        || format!("{sock}, SHUT_WR"),
-        &result.map(|()| 0),
-        || Note::ShutdownWrite,
-    );
-    if result.is_ok() {
-        show_state(sock.fd(), StateCheck::After);
-    }
-    named(result, "shutdown", || format!("{sock}, SHUT_WR"))
+    shutdown(sock.fd(), nix_socket::Shutdown::Write)
 }
 
 /// `shutdown(2)` with `SHUT_RDWR`: shut down both halves of a full-duplex connection.
@@ -290,18 +323,24 @@ pub fn shutdown_write(sock: &Socket) -> Result<()> {
 /// strace: `shutdown(5, SHUT_RDWR) = 0`
 /// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
 pub fn shutdown_both(fd: RawFd) -> Result<()> {
-    narrate::before("shutdown", || format!("{fd}, SHUT_RDWR"));
-    let result = nix_socket::shutdown(fd, nix_socket::Shutdown::Both);
-    narrate::syscall(
+    shutdown(fd, nix_socket::Shutdown::Both)
+}
+
+/// The one place `shutdown()` is called.
+fn shutdown(fd: RawFd, how: nix_socket::Shutdown) -> Result<()> {
+    let (how_name, note) = match how {
+        nix_socket::Shutdown::Write => ("SHUT_WR", Note::ShutdownWrite),
+        nix_socket::Shutdown::Read => ("SHUT_RD", Note::ShutdownBoth),
+        nix_socket::Shutdown::Both => ("SHUT_RDWR", Note::ShutdownBoth),
+    };
+    call(
         "shutdown",
-        || format!("{fd}, SHUT_RDWR"),
-        &result.map(|()| 0),
-        || Note::ShutdownBoth,
-    );
-    if result.is_ok() {
-        show_state(fd, StateCheck::After);
-    }
-    named(result, "shutdown", || format!("{fd}, SHUT_RDWR"))
+        || vec![Arg::fd(fd), Arg::shown("how", how_name).blamed()],
+        || nix_socket::shutdown(fd, how),
+        |()| Told::new(0, note),
+    )?;
+    show_state(fd, StateCheck::After);
+    Ok(())
 }
 
 /// `close(2)`: close a file descriptor.
@@ -315,15 +354,29 @@ pub fn shutdown_both(fd: RawFd) -> Result<()> {
 pub fn close(sock: Socket) -> Result<()> {
     // ManuallyDrop: the descriptor is closed here, so the Socket's Drop must not close it again.
     let sock = std::mem::ManuallyDrop::new(sock);
-    close_fd(sock.fd)
+    close_fd(sock.fd, sock.kind())
 }
 
 /// `close()` of a socket's descriptor.
-fn close_fd(fd: RawFd) -> Result<()> {
-    // After close() the descriptor is gone and nothing can be asked about it: ask before, and
-    // let the narration say what close() will do from that state.
-    show_state(fd, StateCheck::BeforeClose);
-    close_raw(fd)
+fn close_fd(fd: RawFd, kind: Kind) -> Result<()> {
+    if kind.is_tcp() {
+        // After close() the descriptor is gone and nothing can be asked about it: ask before,
+        // and let the narration say what close() will do from that state.
+        show_state(fd, StateCheck::BeforeClose);
+    }
+    let note = match kind {
+        Kind::Stream => Note::Close,
+        Kind::Listening => Note::CloseListener,
+        Kind::Datagram => Note::CloseDatagram,
+        Kind::Epoll => Note::CloseEpoll,
+    };
+    // Even a failed close() releases the descriptor on Linux: never retry it.
+    call(
+        "close",
+        || vec![Arg::fd(fd)],
+        || nix::unistd::close(fd),
+        |()| Told::new(0, note),
+    )
 }
 
 /// `close(2)` of an epoll instance's descriptor, at the end of the mio model.
@@ -338,21 +391,7 @@ fn close_fd(fd: RawFd) -> Result<()> {
 pub fn close_epoll(poll: mio::Poll) -> Result<()> {
     let epoll_fd = poll.as_raw_fd();
     std::mem::forget(poll);
-    close_raw(epoll_fd)
-}
-
-/// The one place `close()` is called.
-fn close_raw(fd: RawFd) -> Result<()> {
-    narrate::before("close", || fd.to_string());
-    let result = nix::unistd::close(fd);
-    narrate::syscall(
-        "close",
-        || fd.to_string(),
-        &result.map(|()| 0),
-        || Note::Close,
-    );
-    // Even a failed close() releases the descriptor on Linux: never retry it.
-    named(result, "close", || fd.to_string())
+    close(Socket::owning(epoll_fd, Kind::Epoll))
 }
 
 /// Why the TCP state is asked: after a call that moves it, or just before `close()`.
@@ -364,18 +403,13 @@ fn close_raw(fd: RawFd) -> Result<()> {
 /// strace: `getsockname(3, {sa_family=AF_INET, sin_port=htons(40123), ...}, [128 => 16]) = 0`
 /// (<https://man7.org/linux/man-pages/man2/getsockname.2.html>)
 pub fn getsockname(sock: &Socket) -> Result<SocketAddr> {
-    narrate::before("getsockname", || format!("{sock}, ..., [128]"));
+    let entered = Entered::enter("getsockname", || name_args(sock, None));
     let result = nix_socket::getsockname::<SockaddrStorage>(sock.fd()).and_then(to_std);
-    narrate::syscall(
-        "getsockname",
-        || name_args(sock, &result),
-        &result.map(|_| 0),
-        || match result {
-            Ok(addr) => Note::LocalAddr { addr },
-            Err(errno) => Note::Failed { errno },
-        },
-    );
-    named(result, "getsockname", || sock.to_string())
+    entered.exit(
+        result,
+        |result| name_args(sock, Some(result)),
+        |&addr| Told::new(0, Note::LocalAddr { addr }),
+    )
 }
 
 /// `getpeername(2)`: get the address of the peer connected to a socket.
@@ -386,30 +420,38 @@ pub fn getsockname(sock: &Socket) -> Result<SocketAddr> {
 /// strace: `getpeername(4, {sa_family=AF_INET, sin_port=htons(53422), ...}, [128 => 16]) = 0`
 /// (<https://man7.org/linux/man-pages/man2/getpeername.2.html>)
 pub fn getpeername(sock: &Socket) -> Result<SocketAddr> {
-    narrate::before("getpeername", || format!("{sock}, ..., [128]"));
+    let entered = Entered::enter("getpeername", || name_args(sock, None));
     let result = nix_socket::getpeername::<SockaddrStorage>(sock.fd()).and_then(to_std);
-    narrate::syscall(
-        "getpeername",
-        || name_args(sock, &result),
-        &result.map(|_| 0),
-        || match result {
-            Ok(addr) => Note::PeerAddr { addr },
-            Err(errno) => Note::Failed { errno },
-        },
-    );
-    named(result, "getpeername", || sock.to_string())
+    entered.exit(
+        result,
+        |result| name_args(sock, Some(result)),
+        |&addr| Told::new(0, Note::PeerAddr { addr }),
+    )
 }
 
 /// strace's arguments of getsockname and getpeername: the address and `[128 => 16]`.
-fn name_args(sock: &Socket, result: &nix::Result<SocketAddr>) -> String {
+fn name_args(sock: &Socket, result: Option<&nix::Result<SocketAddr>>) -> Vec<Arg> {
     let storage_len = std::mem::size_of::<libc::sockaddr_storage>();
     match result {
-        Ok(addr) => format!(
-            "{sock}, {}, [{storage_len} => {}]",
-            strace_sockaddr(addr),
-            narrate::sockaddr_len(addr)
-        ),
-        Err(_) => format!("{sock}, NULL, [{storage_len}]"),
+        // Before the call: the buffer is not filled yet.
+        None => vec![
+            Arg::fd(sock.fd()),
+            Arg::shown("addr", "..."),
+            Arg::shown("addrlen", format!("[{storage_len}]")),
+        ],
+        Some(Ok(addr)) => vec![
+            Arg::fd(sock.fd()),
+            Arg::addr("addr", addr),
+            Arg::shown(
+                "addrlen",
+                format!("[{storage_len} => {}]", sockaddr_len(addr)),
+            ),
+        ],
+        Some(Err(_)) => vec![
+            Arg::fd(sock.fd()),
+            Arg::shown("addr", "NULL"),
+            Arg::shown("addrlen", format!("[{storage_len}]")),
+        ],
     }
 }
 
@@ -448,18 +490,20 @@ pub fn accept4(listen_sock: &Socket, blocking: Blocking) -> Result<Socket> {
         Blocking::Yes => (SockFlag::empty(), "0"),
         Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_NONBLOCK"),
     };
-    narrate::before("accept4", || {
-        format!("{listen_sock}, NULL, NULL, {flag_names}")
-    });
-    let result = nix_socket::accept4(listen_sock.fd(), flags);
-    narrate::syscall(
+    let args = || {
+        vec![
+            Arg::fd(listen_sock.fd()),
+            Arg::shown("addr", "NULL"),
+            Arg::shown("addrlen", "NULL"),
+            Arg::shown("flags", flag_names).blamed(),
+        ]
+    };
+    let conn_fd = call(
         "accept4",
-        || format!("{listen_sock}, NULL, NULL, {flag_names}"),
-        &result,
-        || Note::Accept,
-    );
-    if let Ok(conn_fd) = result {
-        show_state(conn_fd, StateCheck::After);
-    }
-    named(result, "accept4", || format!("{listen_sock}, {flag_names}")).map(Socket::owning)
+        args,
+        || nix_socket::accept4(listen_sock.fd(), flags),
+        |&conn_fd| Told::new(conn_fd, Note::Accept),
+    )?;
+    show_state(conn_fd, StateCheck::After);
+    Ok(Socket::owning(conn_fd, Kind::Stream))
 }

@@ -4,10 +4,11 @@ use std::os::fd::RawFd;
 
 use nix::errno::Errno;
 
-use super::{Result, named};
-use crate::narrate::{self, strace_bytes};
+use super::{Entered, Result};
+use crate::narrate::{self, Arg, Told, strace_bytes};
 use crate::text::{Note, TcpState};
 
+/// Why the TCP state is asked: after a call that moves it, or just before `close()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateCheck {
     After,
@@ -29,6 +30,7 @@ pub fn tcp_state(fd: RawFd, check: StateCheck) -> Result<TcpState> {
     let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
     let asked = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
     let mut len = asked;
+    let entered = Entered::enter("getsockopt", Vec::new);
     // SAFETY: `info` is writable for `len` bytes, and the kernel writes at most that many.
     let rc = unsafe {
         libc::getsockopt(
@@ -40,30 +42,30 @@ pub fn tcp_state(fd: RawFd, check: StateCheck) -> Result<TcpState> {
         )
     };
     let result = Errno::result(rc).map(|_| TcpState::from_kernel(info.tcpi_state));
-    narrate::syscall(
-        "getsockopt",
-        || {
-            // SAFETY: the kernel filled the first `len` bytes of `info`.
-            let filled =
-                unsafe { std::slice::from_raw_parts((&raw const info).cast::<u8>(), len as usize) };
-            let lens = if len == asked {
-                format!("[{len}]")
-            } else {
-                format!("[{asked} => {len}]")
-            };
-            match result {
-                Ok(_) => format!("{fd}, SOL_TCP, TCP_INFO, {}, {lens}", strace_bytes(filled)),
-                Err(_) => format!("{fd}, SOL_TCP, TCP_INFO, {:p}, [{asked}]", &raw const info),
-            }
-        },
-        &result.map(|_| 0),
-        || match (result, check) {
-            (Ok(state), StateCheck::After) => Note::TcpState { state },
-            (Ok(state), StateCheck::BeforeClose) => Note::StateBeforeClose { state },
-            (Err(errno), _) => Note::Failed { errno },
-        },
-    );
-    named(result, "getsockopt", || format!("{fd}, TCP_INFO"))
+    let args = |result: &nix::Result<TcpState>| {
+        // SAFETY: the kernel filled the first `len` bytes of `info`.
+        let filled =
+            unsafe { std::slice::from_raw_parts((&raw const info).cast::<u8>(), len as usize) };
+        let (optval, optlen) = match (result, len == asked) {
+            (Ok(_), true) => (strace_bytes(filled), format!("[{len}]")),
+            (Ok(_), false) => (strace_bytes(filled), format!("[{asked} => {len}]")),
+            (Err(_), _) => (format!("{:p}", &raw const info), format!("[{asked}]")),
+        };
+        vec![
+            Arg::fd(fd),
+            Arg::shown("level", "SOL_TCP"),
+            Arg::shown("optname", "TCP_INFO").blamed(),
+            Arg::shown("optval", optval),
+            Arg::shown("optlen", optlen),
+        ]
+    };
+    entered.exit(result, args, |&state| {
+        let note = match check {
+            StateCheck::After => Note::TcpState { state },
+            StateCheck::BeforeClose => Note::StateBeforeClose { state },
+        };
+        Told::new(0, note).tcp_state(state)
+    })
 }
 
 /// With `--narrate`, shows the TCP state the kernel reports, by a narrated `getsockopt()`: one

@@ -9,8 +9,8 @@ use nix::poll::{PollFd, PollFlags, PollTimeout};
 use nix::sys::select::FdSet;
 use nix::sys::time::{TimeVal, TimeValLike};
 
-use super::{Result, Socket, named};
-use crate::narrate::{self, strace_epoll_events, strace_fd_set, strace_poll_flags};
+use super::{Entered, Result, Socket, call};
+use crate::narrate::{self, Arg, Told, strace_epoll_events, strace_fd_set, strace_poll_flags};
 use crate::text::Note;
 
 /// `select(2)`: wait until some of the given descriptors are ready.
@@ -38,8 +38,8 @@ pub fn select<'fd>(
 ) -> Result<usize> {
     // NULL waits for ever; a timeval is the longest wait (Linux counts it down as it waits).
     let mut timeval = timeout.map(|t| TimeVal::microseconds(t.as_micros() as i64));
-    // The call rewrites the sets: render what was asked before asking, and only when narrating.
-    let asked = narrate::narrating().then(|| {
+    // The call rewrites the sets: render what was asked before asking, and only when watched.
+    let asked = narrate::active().then(|| {
         let wait = match &timeval {
             // pselect6 takes a timespec: glibc turns the microseconds into nanoseconds.
             Some(tv) => format!(
@@ -49,35 +49,39 @@ pub fn select<'fd>(
             ),
             None => "NULL".into(),
         };
-        format!(
-            "{nfds}, {}, {}, NULL, {wait}, NULL",
-            strace_fd_set(readfds, nfds),
-            strace_fd_set(writefds, nfds)
-        )
+        vec![
+            Arg::int("nfds", nfds).blamed(),
+            Arg::shown("readfds", strace_fd_set(readfds, nfds)),
+            Arg::shown("writefds", strace_fd_set(writefds, nfds)),
+            Arg::shown("exceptfds", "NULL"),
+            Arg::shown("timeout", wait),
+            Arg::shown("sigmask", "NULL"),
+        ]
     });
-    narrate::before("select", || asked.clone().unwrap_or_default());
+    let asked = || asked.clone().unwrap_or_default();
+    let entered = Entered::enter("select", asked);
     let result =
         nix::sys::select::select(nfds, &mut *readfds, &mut *writefds, None, timeval.as_mut())
             .map(|n| n as usize);
-    narrate::syscall(
-        "select",
-        || asked.unwrap_or_default(),
-        &result.map(|n| {
-            // strace names only the sets that hold a ready descriptor: `(in [5])`.
-            let ready: Vec<String> = [("in", &*readfds), ("out", &*writefds)]
-                .into_iter()
-                .filter(|(_, set)| set.fds(Some(nfds - 1)).next().is_some())
-                .map(|(name, set)| format!("{name} {}", strace_fd_set(set, nfds)))
-                .collect();
-            if n > 0 {
-                format!("{n} ({})", ready.join(", "))
-            } else {
-                format!("{n} (Timeout)")
-            }
-        }),
-        || Note::Ready,
-    );
-    named(result, "select", || nfds.to_string())
+    let args = |result: &nix::Result<usize>| match result {
+        Ok(_) => asked(),
+        // A failed call is named by its nfds even when nobody watches.
+        Err(_) => vec![Arg::int("nfds", nfds).blamed()],
+    };
+    entered.exit(result, args, |&n| {
+        // strace names only the sets that hold a ready descriptor: `(in [5])`.
+        let ready: Vec<String> = [("in", &*readfds), ("out", &*writefds)]
+            .into_iter()
+            .filter(|(_, set)| set.fds(Some(nfds - 1)).next().is_some())
+            .map(|(name, set)| format!("{name} {}", strace_fd_set(set, nfds)))
+            .collect();
+        let shown = if n > 0 {
+            format!("{n} ({})", ready.join(", "))
+        } else {
+            format!("{n} (Timeout)")
+        };
+        Told::new(n as i64, Note::Ready).shown(shown)
+    })
 }
 
 /// `poll(2)`: wait for some event on a set of file descriptors.
@@ -94,52 +98,58 @@ pub fn select<'fd>(
 /// (<https://man7.org/linux/man-pages/man2/poll.2.html>)
 pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<usize> {
     let millis = timeout.map_or(-1, wait_millis);
-    narrate::before("poll", || {
-        format!("[... {} descriptors], {}, {millis}", fds.len(), fds.len())
+    let count = fds.len();
+    let entered = Entered::enter("poll", || {
+        poll_args(format!("[... {count} descriptors]"), count, millis)
     });
     let result = nix::poll::poll(
         fds,
         PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
     )
     .map(|n| n as usize);
-    narrate::syscall(
-        "poll",
-        || {
-            let asked: Vec<String> = fds
-                .iter()
-                .map(|p| {
+    let args = |_: &_| {
+        let asked: Vec<String> = fds
+            .iter()
+            .map(|p| {
+                format!(
+                    "{{fd={}, events={}}}",
+                    p.as_fd().as_raw_fd(),
+                    strace_poll_flags(p.events())
+                )
+            })
+            .collect();
+        poll_args(format!("[{}]", asked.join(", ")), count, millis)
+    };
+    entered.exit(result, args, |&n| {
+        let answered: Vec<String> = fds
+            .iter()
+            .filter_map(|p| {
+                let revents = p.revents().unwrap_or(PollFlags::empty());
+                (!revents.is_empty()).then(|| {
                     format!(
-                        "{{fd={}, events={}}}",
+                        "{{fd={}, revents={}}}",
                         p.as_fd().as_raw_fd(),
-                        strace_poll_flags(p.events())
+                        strace_poll_flags(revents)
                     )
                 })
-                .collect();
-            format!("[{}], {}, {millis}", asked.join(", "), fds.len())
-        },
-        &result.map(|n| {
-            let answered: Vec<String> = fds
-                .iter()
-                .filter_map(|p| {
-                    let revents = p.revents().unwrap_or(PollFlags::empty());
-                    (!revents.is_empty()).then(|| {
-                        format!(
-                            "{{fd={}, revents={}}}",
-                            p.as_fd().as_raw_fd(),
-                            strace_poll_flags(revents)
-                        )
-                    })
-                })
-                .collect();
-            if n > 0 {
-                format!("{n} ([{}])", answered.join(", "))
-            } else {
-                n.to_string()
-            }
-        }),
-        || Note::Ready,
-    );
-    named(result, "poll", || format!("{} fds", fds.len()))
+            })
+            .collect();
+        let told = Told::new(n as i64, Note::Ready);
+        if n > 0 {
+            told.shown(format!("{n} ([{}])", answered.join(", ")))
+        } else {
+            told
+        }
+    })
+}
+
+/// poll's arguments: the array, its length (an error names it), the bound in milliseconds.
+fn poll_args(array: String, count: usize, millis: i32) -> Vec<Arg> {
+    vec![
+        Arg::shown("fds", array),
+        Arg::int("nfds", count as i64).blamed_as(format!("{count} fds")),
+        Arg::int("timeout", millis),
+    ]
 }
 
 /// A wait's bound in whole milliseconds, rounded up so that a bound of 0.4 ms does not become
@@ -158,14 +168,12 @@ fn wait_millis(timeout: Duration) -> i32 {
 /// strace: `epoll_create1(EPOLL_CLOEXEC) = 3`
 /// (<https://man7.org/linux/man-pages/man2/epoll_create1.2.html>)
 pub fn epoll_create1() -> Result<mio::Poll> {
-    let result = mio::Poll::new().map_err(io_errno);
-    narrate::syscall(
+    call(
         "epoll_create1",
-        || "EPOLL_CLOEXEC".into(),
-        &result.as_ref().map(|poll| poll.as_raw_fd()).map_err(|e| *e),
-        || Note::EpollCreate,
-    );
-    named(result, "epoll_create1", String::new)
+        || vec![Arg::shown("flags", "EPOLL_CLOEXEC")],
+        || mio::Poll::new().map_err(io_errno),
+        |poll| Told::new(poll.as_raw_fd(), Note::EpollCreate),
+    )
 }
 
 /// `epoll_ctl(2)` with `EPOLL_CTL_ADD`: add a descriptor to an epoll instance's interest list,
@@ -188,36 +196,41 @@ pub fn epoll_ctl_add(
     token: mio::Token,
     interest: mio::Interest,
 ) -> Result<()> {
-    let result = registry
-        .register(&mut mio::unix::SourceFd(&sock.fd()), token, interest)
-        .map_err(io_errno);
-    narrate::syscall(
+    let args = || {
+        let mut events = Vec::new();
+        if interest.is_readable() {
+            events.push("EPOLLIN");
+        }
+        if interest.is_writable() {
+            events.push("EPOLLOUT");
+        }
+        if interest.is_readable() {
+            events.push("EPOLLRDHUP");
+        }
+        events.push("EPOLLET");
+        let event = format!(
+            "{{events={}, data={{u32={}, u64={}}}}}",
+            events.join("|"),
+            token.0 as u32,
+            token.0 as u64
+        );
+        vec![
+            Arg::fd(epoll_fd),
+            Arg::shown("op", "EPOLL_CTL_ADD").blamed(),
+            Arg::int("target_fd", sock.fd()).blamed(),
+            Arg::shown("event", event),
+        ]
+    };
+    call(
         "epoll_ctl",
+        args,
         || {
-            let mut events = Vec::new();
-            if interest.is_readable() {
-                events.push("EPOLLIN");
-            }
-            if interest.is_writable() {
-                events.push("EPOLLOUT");
-            }
-            if interest.is_readable() {
-                events.push("EPOLLRDHUP");
-            }
-            events.push("EPOLLET");
-            format!(
-                "{epoll_fd}, EPOLL_CTL_ADD, {sock}, {{events={}, data={{u32={}, u64={}}}}}",
-                events.join("|"),
-                token.0 as u32,
-                token.0 as u64
-            )
+            registry
+                .register(&mut mio::unix::SourceFd(&sock.fd()), token, interest)
+                .map_err(io_errno)
         },
-        &result.map(|()| 0),
-        || Note::EpollAdd,
-    );
-    named(result, "epoll_ctl", || {
-        format!("{epoll_fd}, EPOLL_CTL_ADD, {sock}")
-    })
+        |()| Told::new(0, Note::EpollAdd),
+    )
 }
 
 /// `epoll_wait(2)`: wait for events on an epoll instance, here inside [`mio::Poll::poll`],
@@ -237,38 +250,38 @@ pub fn epoll_wait(
     events: &mut mio::Events,
     timeout: Option<Duration>,
 ) -> Result<usize> {
-    narrate::before("epoll_wait", || {
-        let millis = timeout.map_or(-1, wait_millis);
-        format!("{}, ..., {}, {millis}", poll.as_raw_fd(), events.capacity())
-    });
-    // mio rounds a bound up to whole milliseconds, as `wait_millis` does.
-    let result = poll.poll(events, timeout).map_err(io_errno);
     let millis = timeout.map_or(-1, wait_millis);
     let epoll_fd = poll.as_raw_fd();
-    narrate::syscall(
-        "epoll_wait",
-        || {
-            let ready: Vec<String> = events
-                .iter()
-                .map(|event| {
-                    format!(
-                        "{{events={}, data={{u32={}, u64={}}}}}",
-                        strace_epoll_events(event),
-                        event.token().0 as u32,
-                        event.token().0 as u64
-                    )
-                })
-                .collect();
-            format!(
-                "{epoll_fd}, [{}], {}, {millis}",
-                ready.join(", "),
-                events.capacity()
-            )
-        },
-        &result.map(|()| events.iter().count()),
-        || Note::Ready,
-    );
-    named(result, "epoll_wait", || epoll_fd.to_string()).map(|()| events.iter().count())
+    let capacity = events.capacity();
+    let args = |ready: String| {
+        vec![
+            Arg::fd(epoll_fd),
+            Arg::shown("events", ready),
+            Arg::int("maxevents", capacity as i64),
+            Arg::int("timeout", millis),
+        ]
+    };
+    let entered = Entered::enter("epoll_wait", || args("...".into()));
+    // mio rounds a bound up to whole milliseconds, as `wait_millis` does.
+    let result = poll
+        .poll(events, timeout)
+        .map(|()| events.iter().count())
+        .map_err(io_errno);
+    let after = |_: &_| {
+        let ready: Vec<String> = events
+            .iter()
+            .map(|event| {
+                format!(
+                    "{{events={}, data={{u32={}, u64={}}}}}",
+                    strace_epoll_events(event),
+                    event.token().0 as u32,
+                    event.token().0 as u64
+                )
+            })
+            .collect();
+        args(format!("[{}]", ready.join(", ")))
+    };
+    entered.exit(result, after, |&n| Told::new(n as i64, Note::Ready))
 }
 
 /// The errno inside an `io::Error` from mio, which makes its calls with libc directly.

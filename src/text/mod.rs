@@ -46,7 +46,21 @@ pub enum Lang {
 
 static LANG: AtomicU8 = AtomicU8::new(0);
 
+thread_local! {
+    /// A language this thread speaks for a moment, whatever the program's: the event record
+    /// words its messages in English.
+    static SPEAKING: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
 impl Lang {
+    /// Runs `f` with this thread speaking `self`.
+    pub fn speaking<T>(self, f: impl FnOnce() -> T) -> T {
+        let before = SPEAKING.with(|s| s.replace(Some(self)));
+        let result = f();
+        SPEAKING.with(|s| s.set(before));
+        result
+    }
+
     /// The language the environment asks for: `LC_ALL`, then `LC_MESSAGES`, then `LANG`, as
     /// `setlocale` reads them; `fr*` gives French, anything else English.
     pub fn from_env() -> Lang {
@@ -67,8 +81,11 @@ impl Lang {
         LANG.store(self as u8, Ordering::Relaxed);
     }
 
-    /// The language of the whole program.
+    /// The language of the whole program (or the one this thread is [`Lang::speaking`]).
     pub fn current() -> Lang {
+        if let Some(lang) = SPEAKING.with(std::cell::Cell::get) {
+            return lang;
+        }
         match LANG.load(Ordering::Relaxed) {
             1 => Lang::Fr,
             _ => Lang::En,

@@ -12,6 +12,7 @@ use nix::unistd::Pid;
 use super::{Bytes, Lang, TcpState, errno_hint};
 
 /// What a call did, said in the narration's bracket after the layer.
+#[derive(Clone, Copy, Debug)]
 pub enum Note {
     Socket,
     ReuseAddr {
@@ -36,7 +37,14 @@ pub enum Note {
         len: usize,
     },
     ShutdownWrite,
+    /// close() of a TCP stream socket.
     Close,
+    /// close() of a listening socket: no connection, so no FIN.
+    CloseListener,
+    /// close() of a UDP socket.
+    CloseDatagram,
+    /// close() of an epoll instance.
+    CloseEpoll,
     LocalAddr {
         addr: SocketAddr,
     },
@@ -200,6 +208,34 @@ impl fmt::Display for Note {
             (Note::Close, Lang::Fr) => {
                 write!(f, "descripteur libéré ; FIN → si c'était le dernier")
             }
+            (Note::CloseListener, Lang::En) => write!(
+                f,
+                "descriptor released; if it was the last, the port stops listening (no FIN: a listening socket has no connection)"
+            ),
+            (Note::CloseListener, Lang::Fr) => write!(
+                f,
+                "descripteur libéré ; si c'était le dernier, le port n'écoute plus (pas de FIN : une socket d'écoute n'a pas de connexion)"
+            ),
+            (Note::CloseDatagram, Lang::En) => {
+                write!(
+                    f,
+                    "descriptor released; UDP has no connection: nothing on the wire"
+                )
+            }
+            (Note::CloseDatagram, Lang::Fr) => {
+                write!(
+                    f,
+                    "descripteur libéré ; UDP n'a pas de connexion : rien sur le fil"
+                )
+            }
+            (Note::CloseEpoll, Lang::En) => write!(
+                f,
+                "descriptor released; if it was the last, the kernel frees the epoll instance (nothing on the wire)"
+            ),
+            (Note::CloseEpoll, Lang::Fr) => write!(
+                f,
+                "descripteur libéré ; si c'était le dernier, le noyau libère l'instance epoll (rien sur le fil)"
+            ),
             (Note::LocalAddr { addr }, Lang::En) => write!(f, "this end is {addr}"),
             (Note::LocalAddr { addr }, Lang::Fr) => write!(f, "ce bout-ci est {addr}"),
             (Note::PeerAddr { addr }, Lang::En) => write!(f, "the other end is {addr}"),
