@@ -17,6 +17,7 @@
 #   --narrate          run server and client with --narrate too: each call's narration line is a
 #                      write(2, ...) right after the call in the trace
 #   --io send-recv|read-write
+#   --events FILE      server and client append their event records to FILE (--events)
 #   --time             timestamps: strace -tt (wall clock, microseconds)
 #   --fds              strace -yy: show what each descriptor is, e.g. 4<TCP:[127.0.0.1:6789->...]>
 #   --strsize N        show N bytes of each buffer (strace -s; default 32)
@@ -52,6 +53,7 @@ out=
 input='bonjour\nça va ?\n'
 narrate=()
 io=()
+events=()
 strace_opts=()
 quiet=no
 raw=no
@@ -65,6 +67,7 @@ while [ $# -gt 0 ]; do
     --input) input=${2?--input needs a text}; shift 2 ;;
     --narrate) narrate=(--narrate); shift ;;
     --io) io=(--io "${2:?--io needs a value}"); shift 2 ;;
+    --events) events=(--events "${2:?--events needs a file}"); shift 2 ;;
     --time) strace_opts+=(-tt); shift ;;
     --fds) strace_opts+=(-yy); shift ;;
     --strsize) strace_opts+=(-s "${2:?--strsize needs a number}"); shift 2 ;;
@@ -130,7 +133,7 @@ without_inherited_fds() {
 }
 without_inherited_fds strace -f -o "$out" "${strace_opts[@]}" -e trace="$FILTER" \
   "$SOCKSTEP" "${narrate[@]}" server --model "$model" --bind 127.0.0.1 --port 0 --once \
-  "${io[@]}" "${server_args[@]}" >"$work/server.out" 2>"$work/server.err" &
+  "${io[@]}" "${events[@]}" "${server_args[@]}" >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 
 # Wait (at most 30 s) for the server's `listening on` line, or for it to die.
@@ -154,7 +157,7 @@ fi
 # The client, under strace too, sends the input and reads every reply.
 client_status=0
 printf "$input" | strace -o "$out.client" "${strace_opts[@]}" -e trace="$FILTER" \
-  "$SOCKSTEP" "${narrate[@]}" client --port "$port" "${io[@]}" \
+  "$SOCKSTEP" "${narrate[@]}" client --port "$port" "${io[@]}" "${events[@]}" \
   >"$work/client.out" 2>"$work/client.err" || client_status=$?
 
 # --once: the server closes its listening socket and exits after this one client.

@@ -13,13 +13,17 @@
 //!
 //! Read the modules in this order; each teaches one idea.
 //!
-//! - [`sys`]: one wrapper per system call, named after it. Each makes exactly that call, narrates
-//!   it, and returns an error that names the call, its arguments and the errno.
+//! - [`sys`]: one wrapper per system call, named after it, in one file per family (`socket`,
+//!   `io`, `wait`, `process`, `signal`...). Each makes exactly that call through `sys::call`, the
+//!   one helper that stops for `--step`, narrates, records and names the error: an error names
+//!   the call, its arguments and the errno. A `Socket` knows its kind (stream, listening,
+//!   datagram, epoll).
 //! - [`layers`]: the one table mapping each call to its Internet-model and OSI layers, what the
 //!   kernel does and what goes on the wire (`sockstep layers` prints it).
 //! - [`narrate`]: the narration (`--narrate`: each call in strace's notation, with its layer),
-//!   `--step`'s stop before each call, and the log of the course's events, each line in one
-//!   `write(2)`.
+//!   `--step`'s stop before each call, the log of the course's events, each line in one
+//!   `write(2)`, and the event record (`--events FILE`: a JSON line per call and event). The
+//!   narration line and the record's line come from one value per call, [`narrate::Call`].
 //! - [`text`]: every sentence said to a person, in English and in French (`--lang`), one file
 //!   per audience: the log (`Msg`), the narration's notes (`Note`, `TcpState`), errors and
 //!   hints (`Problem`, `errno_hint`), the `--step` prompts; the bench's words are in `bench`.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use sockstep::narrate::record::{self, Role};
 use sockstep::narrate::{self, Log};
 use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
 use sockstep::service::Service;
@@ -95,6 +96,9 @@ struct ServerArgs {
     /// parrot prints every message; conn otherwise, as RFC servers log connections only].
     #[arg(long, value_enum)]
     log: Option<Log>,
+    /// Append a record of every call and event to FILE, one JSON object per line.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
 }
 
 /// `echo:7007` → (echo, 7007).
@@ -121,6 +125,9 @@ struct ClientArgs {
     /// What to log on stderr.
     #[arg(long, value_enum, default_value_t = Log::Conn)]
     log: Log,
+    /// Append a record of every call and event to FILE, one JSON object per line.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -206,6 +213,9 @@ fn run(command: Command) -> Result<(), Error> {
 }
 
 fn run_server(args: ServerArgs) -> Result<(), Error> {
+    if let Some(path) = &args.events {
+        record::start(path, Role::Server, Some(args.model.to_string()))?;
+    }
     let listens: Vec<Listen> = if args.listen.is_empty() {
         vec![Listen {
             service: Service::Upper,
@@ -245,6 +255,9 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
 }
 
 fn run_client(args: ClientArgs) -> Result<(), Error> {
+    if let Some(path) = &args.events {
+        record::start(path, Role::Client, None)?;
+    }
     narrate::set_log(args.log);
     client::run(&client::Options {
         host: args.host,

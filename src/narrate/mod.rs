@@ -5,16 +5,21 @@
 //! is even formatted, so the narration costs no system call at all: `strace -c` counts the same
 //! calls as a build without this module would make.
 //!
-//! `--step` adds a stop before each call of the socket story ([`before`]): what is about to
-//! happen, the layer, what to look at now, and a wait for Enter on the terminal.
+//! `--step` adds a stop before each call of the socket story ([`before`], in [`step`]): what
+//! is about to happen, the layer, what to look at now, and a wait for Enter on the terminal.
+//!
+//! `--events FILE` appends a JSON line per call and per logged event ([`record`]). A call's
+//! narration line and its record's line are both rendered from one [`Call`], built once by
+//! `sys::call` when the call returns, so that they cannot disagree. strace's notation for each
+//! kind of argument is in [`strace`].
 //!
 //! Each line goes to stderr in one `write(2, ...)`: it is formatted into a `String` first,
 //! because `eprintln!` may split one line into several writes, which would interleave between
 //! threads and clutter the trace.
 
 pub mod record;
-mod step;
-mod strace;
+pub mod step;
+pub mod strace;
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -27,8 +32,9 @@ use crate::text::{Lang, Msg};
 pub use record::{Arg, Call, Told};
 pub use step::{before, start_stepping, stepping};
 pub use strace::{
-    errno_name, sockaddr_len, strace_bytes, strace_epoll_events, strace_fd_set, strace_poll_flags,
-    strace_sa_flags, strace_sigset, strace_sockaddr, strace_timeval, strace_wait_status, strerror,
+    errno_name, sockaddr_len, strace_bytes, strace_epoll_event, strace_epoll_events, strace_fd_set,
+    strace_poll_flags, strace_pollfd, strace_sa_flags, strace_sigset, strace_sockaddr,
+    strace_timeval, strace_wait_status, strerror,
 };
 
 static NARRATE: AtomicBool = AtomicBool::new(false);

@@ -372,13 +372,29 @@ struct CallLine<'a> {
     call: &'static str,
     syscall: &'static str,
     fd: Option<i64>,
-    args: serde_json::Map<String, Value>,
+    args: Args<'a>,
     ret: Option<i64>,
     errno: Option<String>,
     bytes: Option<Bytes>,
     layer: Layer,
     tcp_state: Option<String>,
     note: String,
+}
+
+/// A call's arguments as a JSON object, in the man page's order. (Written by hand rather than
+/// collected into a map: serde_json's ordered map hashes with a random key, which costs a
+/// `getrandom` system call the first time a thread makes one.)
+struct Args<'a>(&'a [Arg]);
+
+impl Serialize for Args<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for arg in self.0 {
+            map.serialize_entry(arg.name, &arg.value)?;
+        }
+        map.end()
+    }
 }
 
 /// The data a call moved: its length, and its first [`BYTES_KEPT`] bytes in hex.
@@ -433,11 +449,7 @@ pub fn write_call(call: &Call) {
         call: call.name,
         syscall: row.syscall,
         fd: call.fd(),
-        args: call
-            .args
-            .iter()
-            .map(|arg| (arg.name.to_string(), arg.value.clone()))
-            .collect(),
+        args: Args(&call.args),
         ret: match &call.outcome {
             Ok(told) => told.ret,
             Err(_) => Some(-1),

@@ -112,6 +112,21 @@ pub fn strace_fd_set(set: &FdSet<'_>, nfds: RawFd) -> String {
     format!("[{}]", fds.join(" "))
 }
 
+/// One entry of poll's array as strace prints it: `{fd=5, events=POLLIN}` (asked) or
+/// `{fd=5, revents=POLLIN|POLLHUP}` (answered).
+pub fn strace_pollfd(fd: RawFd, field: &str, flags: PollFlags) -> String {
+    format!("{{fd={fd}, {field}={}}}", strace_poll_flags(flags))
+}
+
+/// An epoll event as strace prints it: `{events=EPOLLIN, data={u32=0, u64=0}}`; mio puts its
+/// token in the data.
+pub fn strace_epoll_event(events: &str, token: usize) -> String {
+    format!(
+        "{{events={events}, data={{u32={}, u64={}}}}}",
+        token as u32, token as u64
+    )
+}
+
 /// Poll flags as strace prints them: `POLLIN|POLLOUT`.
 pub fn strace_poll_flags(flags: PollFlags) -> String {
     let names: Vec<&str> = flags.iter_names().map(|(name, _)| name).collect();

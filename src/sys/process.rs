@@ -64,14 +64,13 @@ pub unsafe fn fork() -> Result<ForkResult> {
 pub fn getpid() -> Pid {
     let pid = nix::unistd::getpid();
     narrate::record::know_pid(pid.as_raw());
-    // getpid() cannot fail: the helper only narrates and records the call just made.
-    let _ = call(
-        "getpid",
-        Vec::new,
-        || Ok(pid),
-        |pid| Told::new(pid.as_raw(), Note::Pid),
-    );
-    pid
+    told_id("getpid", pid, Note::Pid)
+}
+
+/// Narrates and records the `getpid()` or `gettid()` just made, which cannot fail.
+fn told_id(name: &'static str, id: Pid, note: Note) -> Pid {
+    let _ = call(name, Vec::new, || Ok(id), |id| Told::new(id.as_raw(), note));
+    id
 }
 
 /// `gettid(2)`: get the thread id.
@@ -85,14 +84,7 @@ pub fn getpid() -> Pid {
 pub fn gettid() -> Pid {
     let tid = nix::unistd::gettid();
     narrate::record::know_tid(tid.as_raw());
-    // gettid() cannot fail: the helper only narrates and records the call just made.
-    let _ = call(
-        "gettid",
-        Vec::new,
-        || Ok(tid),
-        |tid| Told::new(tid.as_raw(), Note::Tid),
-    );
-    tid
+    told_id("gettid", tid, Note::Tid)
 }
 
 /// `waitpid(2)` with `WNOHANG`: collect a child that has exited, without waiting.

@@ -215,22 +215,37 @@ pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
 /// strace: `bind(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("0.0.0.0")}, 16) = 0`
 /// (<https://man7.org/linux/man-pages/man2/bind.2.html>)
 pub fn bind(sock: &Socket, addr: &SocketAddr) -> Result<()> {
-    call(
+    to_addr(
+        sock,
+        addr,
         "bind",
-        || addr_args(sock, addr),
-        || with_sockaddr(addr, |sockaddr| nix_socket::bind(sock.fd(), sockaddr)),
-        |()| Told::new(0, Note::Bind { addr: *addr }),
+        nix_socket::bind,
+        Note::Bind { addr: *addr },
     )
 }
 
-/// The arguments of `bind` and `connect`: `3, {sa_family=AF_INET, ...}, 16`; an error names
-/// the address only.
-fn addr_args(sock: &Socket, addr: &SocketAddr) -> Vec<Arg> {
-    vec![
-        Arg::int("fd", sock.fd()),
-        Arg::addr("addr", addr),
-        Arg::int("addrlen", sockaddr_len(addr) as i64),
-    ]
+/// `bind` or `connect` (`make`) of `sock` to `addr`: strace shows
+/// `3, {sa_family=AF_INET, ...}, 16`; an error names the address only.
+fn to_addr(
+    sock: &Socket,
+    addr: &SocketAddr,
+    name: &'static str,
+    make: fn(RawFd, &dyn SockaddrLike) -> nix::Result<()>,
+    note: Note,
+) -> Result<()> {
+    let args = || {
+        vec![
+            Arg::int("fd", sock.fd()),
+            Arg::addr("addr", addr),
+            Arg::int("addrlen", sockaddr_len(addr) as i64),
+        ]
+    };
+    call(
+        name,
+        args,
+        || with_sockaddr(addr, |sockaddr| make(sock.fd(), sockaddr)),
+        |()| Told::new(0, note),
+    )
 }
 
 /// `listen(2)`: listen for connections on a socket.
@@ -291,12 +306,8 @@ pub fn accept(listen_sock: &Socket) -> Result<Socket> {
 /// strace: `connect(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("127.0.0.1")}, 16) = 0`
 /// (<https://man7.org/linux/man-pages/man2/connect.2.html>)
 pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
-    call(
-        "connect",
-        || addr_args(sock, addr),
-        || with_sockaddr(addr, |sockaddr| nix_socket::connect(sock.fd(), sockaddr)),
-        |()| Told::new(0, Note::Connect { addr: *addr }),
-    )?;
+    let note = Note::Connect { addr: *addr };
+    to_addr(sock, addr, "connect", nix_socket::connect, note)?;
     show_state(sock.fd(), StateCheck::After);
     Ok(())
 }
@@ -403,13 +414,9 @@ pub fn close_epoll(poll: mio::Poll) -> Result<()> {
 /// strace: `getsockname(3, {sa_family=AF_INET, sin_port=htons(40123), ...}, [128 => 16]) = 0`
 /// (<https://man7.org/linux/man-pages/man2/getsockname.2.html>)
 pub fn getsockname(sock: &Socket) -> Result<SocketAddr> {
-    let entered = Entered::enter("getsockname", || name_args(sock, None));
-    let result = nix_socket::getsockname::<SockaddrStorage>(sock.fd()).and_then(to_std);
-    entered.exit(
-        result,
-        |result| name_args(sock, Some(result)),
-        |&addr| Told::new(0, Note::LocalAddr { addr }),
-    )
+    ask_name(sock, "getsockname", nix_socket::getsockname, |addr| {
+        Note::LocalAddr { addr }
+    })
 }
 
 /// `getpeername(2)`: get the address of the peer connected to a socket.
@@ -420,12 +427,25 @@ pub fn getsockname(sock: &Socket) -> Result<SocketAddr> {
 /// strace: `getpeername(4, {sa_family=AF_INET, sin_port=htons(53422), ...}, [128 => 16]) = 0`
 /// (<https://man7.org/linux/man-pages/man2/getpeername.2.html>)
 pub fn getpeername(sock: &Socket) -> Result<SocketAddr> {
-    let entered = Entered::enter("getpeername", || name_args(sock, None));
-    let result = nix_socket::getpeername::<SockaddrStorage>(sock.fd()).and_then(to_std);
+    ask_name(sock, "getpeername", nix_socket::getpeername, |addr| {
+        Note::PeerAddr { addr }
+    })
+}
+
+/// `getsockname` or `getpeername` (`ask`): the kernel fills a `sockaddr_storage`, which holds an
+/// IPv4 or IPv6 address.
+fn ask_name(
+    sock: &Socket,
+    name: &'static str,
+    ask: fn(RawFd) -> nix::Result<SockaddrStorage>,
+    note: fn(SocketAddr) -> Note,
+) -> Result<SocketAddr> {
+    let entered = Entered::enter(name, || name_args(sock, None));
+    let result = ask(sock.fd()).and_then(to_std);
     entered.exit(
         result,
         |result| name_args(sock, Some(result)),
-        |&addr| Told::new(0, Note::PeerAddr { addr }),
+        |&addr| Told::new(0, note(addr)),
     )
 }
 

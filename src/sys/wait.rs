@@ -5,12 +5,14 @@ use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::time::Duration;
 
 use nix::errno::Errno;
-use nix::poll::{PollFd, PollFlags, PollTimeout};
+use nix::poll::{PollFd, PollTimeout};
 use nix::sys::select::FdSet;
 use nix::sys::time::{TimeVal, TimeValLike};
 
 use super::{Entered, Result, Socket, call};
-use crate::narrate::{self, Arg, Told, strace_epoll_events, strace_fd_set, strace_poll_flags};
+use crate::narrate::{
+    self, Arg, Told, strace_epoll_event, strace_epoll_events, strace_fd_set, strace_pollfd,
+};
 use crate::text::Note;
 
 /// `select(2)`: wait until some of the given descriptors are ready.
@@ -110,29 +112,16 @@ pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<usize> 
     let args = |_: &_| {
         let asked: Vec<String> = fds
             .iter()
-            .map(|p| {
-                format!(
-                    "{{fd={}, events={}}}",
-                    p.as_fd().as_raw_fd(),
-                    strace_poll_flags(p.events())
-                )
-            })
+            .map(|p| strace_pollfd(p.as_fd().as_raw_fd(), "events", p.events()))
             .collect();
         poll_args(format!("[{}]", asked.join(", ")), count, millis)
     };
     entered.exit(result, args, |&n| {
+        // strace shows the entries whose revents are not empty.
         let answered: Vec<String> = fds
             .iter()
-            .filter_map(|p| {
-                let revents = p.revents().unwrap_or(PollFlags::empty());
-                (!revents.is_empty()).then(|| {
-                    format!(
-                        "{{fd={}, revents={}}}",
-                        p.as_fd().as_raw_fd(),
-                        strace_poll_flags(revents)
-                    )
-                })
-            })
+            .filter_map(|p| p.revents().filter(|r| !r.is_empty()).map(|r| (p, r)))
+            .map(|(p, revents)| strace_pollfd(p.as_fd().as_raw_fd(), "revents", revents))
             .collect();
         let told = Told::new(n as i64, Note::Ready);
         if n > 0 {
@@ -208,12 +197,7 @@ pub fn epoll_ctl_add(
             events.push("EPOLLRDHUP");
         }
         events.push("EPOLLET");
-        let event = format!(
-            "{{events={}, data={{u32={}, u64={}}}}}",
-            events.join("|"),
-            token.0 as u32,
-            token.0 as u64
-        );
+        let event = strace_epoll_event(&events.join("|"), token.0);
         vec![
             Arg::fd(epoll_fd),
             Arg::shown("op", "EPOLL_CTL_ADD").blamed(),
@@ -270,14 +254,7 @@ pub fn epoll_wait(
     let after = |_: &_| {
         let ready: Vec<String> = events
             .iter()
-            .map(|event| {
-                format!(
-                    "{{events={}, data={{u32={}, u64={}}}}}",
-                    strace_epoll_events(event),
-                    event.token().0 as u32,
-                    event.token().0 as u64
-                )
-            })
+            .map(|event| strace_epoll_event(&strace_epoll_events(event), event.token().0))
             .collect();
         args(format!("[{}]", ready.join(", ")))
     };

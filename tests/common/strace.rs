@@ -216,7 +216,7 @@ fn split_call(pid: u32, text: &str) -> Event {
 
 /// The network calls (strace's `%network` class, as far as sockstep uses it): every one is
 /// about a socket.
-const NETWORK: &[&str] = &[
+pub const NETWORK: &[&str] = &[
     "socket",
     "bind",
     "listen",
@@ -242,9 +242,9 @@ const MAKE_FD: &[&str] = &[
     "epoll_create1",
 ];
 /// Calls that are about a descriptor, kept when it is one of the story's.
-const ON_FD: &[&str] = &["read", "write", "readv", "writev", "close"];
+pub const ON_FD: &[&str] = &["read", "write", "readv", "writev", "close"];
 /// Readiness calls: kept once the story has begun.
-const READINESS: &[&str] = &[
+pub const READINESS: &[&str] = &[
     "epoll_create",
     "epoll_create1",
     "select",
@@ -269,6 +269,12 @@ const PROCESS: &[&str] = &["clone", "clone3", "fork", "vfork"];
 /// Descriptors are followed per descriptor table: a thread shares its creator's (CLONE_FILES),
 /// a forked child starts with a copy.
 pub fn story(events: &[Event]) -> Vec<Event> {
+    drop_idle_wakeups(story_with_every_wait(events))
+}
+
+/// [`story`] with every readiness wait kept, the idle wakeups too: for comparing one run's
+/// trace with the same run's own record (`--events`), where timing changes nothing.
+pub fn story_with_every_wait(events: &[Event]) -> Vec<Event> {
     // Which table each pid uses, the tables, and the children each clone announced.
     let mut table_of: HashMap<u32, usize> = HashMap::new();
     let mut tables: Vec<HashSet<String>> = Vec::new();
@@ -325,7 +331,7 @@ pub fn story(events: &[Event]) -> Vec<Event> {
         }
         kept.push(event.clone());
     }
-    drop_idle_wakeups(kept)
+    kept
 }
 
 /// Drops a readiness wait (select, poll, epoll_wait) that the same thread follows with another
