@@ -225,3 +225,37 @@ fn the_setup_narration_follows_the_options() {
         [socket, bind, "listen(3, 1) = 0", name]
     );
 }
+
+/// A socket knows its kind: closing a connection says FIN may go out; closing the listening
+/// socket or mio's epoll instance says what really happens, and no FIN.
+#[test]
+fn close_is_narrated_by_what_is_closed() {
+    let mut server = Server::loopback(&["--model", "mio", "--narrate", "--once"]);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    drop(client);
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let closes: Vec<String> = server
+        .stderr
+        .all()
+        .into_iter()
+        .filter(|line| line.contains("] close("))
+        .collect();
+    let notes: Vec<&str> = closes
+        .iter()
+        .map(|line| {
+            let bracket = line.split_once("   [").map_or("", |(_, bracket)| bracket);
+            bracket.split_once(": ").map_or("", |(_, note)| note)
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "descriptor released; FIN → if it was the last]",
+            "descriptor released; if it was the last, the port stops listening (no FIN: a listening socket has no connection)]",
+            "descriptor released; if it was the last, the kernel frees the epoll instance (nothing on the wire)]",
+        ],
+        "{closes:#?}"
+    );
+}

@@ -50,8 +50,8 @@ pub use memory::mmap_shared;
 pub use process::{exit, fork, getpid, gettid, waitpid_any_nohang};
 pub use signal::{MaskHow, kill, pthread_sigmask, sigaction, sigtimedwait};
 pub use socket::{
-    Blocking, SockOpt, Socket, accept, accept4, bind, close, close_epoll, connect, getpeername,
-    getsockname, listen, setsockopt, shutdown_both, shutdown_write, socket,
+    Blocking, Kind, SockOpt, Socket, accept, accept4, bind, close, close_epoll, connect,
+    getpeername, getsockname, listen, setsockopt, shutdown_both, shutdown_write, socket,
 };
 pub use tcp_info::{StateCheck, tcp_state};
 pub use wait::{epoll_create1, epoll_ctl_add, epoll_wait, poll, select};
