@@ -40,12 +40,16 @@
 //! - [`signals`]: SIGINT and SIGTERM (shutdown) and SIGCHLD (a forked child left), each
 //!   handler a store to an atomic, installed without SA_RESTART so blocked calls return EINTR.
 //! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe.
+//! - [`diagram`]: `sockstep diagram`, UNP's figure 2.5 drawn from a run: the calls of the event
+//!   record on the process lines, the segments of a capture (or those the calls imply) between
+//!   the two TCPs, as SVG or Mermaid.
 //! - [`bench`]: `sockstep bench`, the server models measured side by side (bench code, not
 //!   course code: its load generator is a plain mio client that narrates nothing).
 
 pub mod bench;
 pub mod client;
 pub mod dialogue;
+pub mod diagram;
 pub mod layers;
 pub mod narrate;
 pub mod server;

@@ -14,7 +14,7 @@ use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
 use sockstep::service::Service;
 use sockstep::stream::Io;
 use sockstep::text::{self, Lang, Problem};
-use sockstep::{Error, bench, client, layers};
+use sockstep::{Error, bench, client, diagram, layers};
 
 /// TCP/IP socket programming, one system call at a time.
 #[derive(Parser)]
@@ -52,6 +52,9 @@ enum Command {
     Layers(LayersArgs),
     /// Compare the server models under the same load: a table, a CSV and an SVG plot.
     Bench(BenchArgs),
+    /// Draw a run as a sequence diagram (UNP figure 2.5): the calls of each --events record and
+    /// the segments of a capture between the two TCPs.
+    Diagram(DiagramArgs),
 }
 
 #[derive(Args)]
@@ -175,6 +178,23 @@ struct BenchArgs {
     max_clients: Option<usize>,
 }
 
+#[derive(Args)]
+struct DiagramArgs {
+    /// An event record (written with --events), the server's or a client's; repeat it.
+    #[arg(long, value_name = "FILE", required = true)]
+    events: Vec<PathBuf>,
+    /// A capture of the dialogue (tcpdump -i lo -w FILE); without it the segments drawn are
+    /// those the calls imply, marked as inferred.
+    #[arg(long, value_name = "FILE")]
+    pcap: Option<PathBuf>,
+    /// Where to write the drawing.
+    #[arg(short, long, value_name = "FILE")]
+    out: PathBuf,
+    /// SVG, or a Mermaid sequence diagram.
+    #[arg(long, value_enum, default_value_t = diagram::Format::Svg)]
+    format: diagram::Format,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli.common.lang.unwrap_or_else(Lang::from_env).set();
@@ -200,6 +220,12 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Server(args) => run_server(args),
         Command::Client(args) => run_client(args),
         Command::Bench(args) => run_bench(args),
+        Command::Diagram(args) => Ok(diagram::run(&diagram::Options {
+            events: args.events,
+            pcap: args.pcap,
+            out: args.out,
+            format: args.format,
+        })?),
         Command::Layers(args) => {
             let lang = Lang::current();
             if args.markdown {

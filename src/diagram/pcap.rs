@@ -1,0 +1,118 @@
+//! Reading a packet capture: the TCP segments of a `tcpdump -w` file.
+//!
+//! The file is read with `pcap-file` and each frame taken apart with `etherparse`, two
+//! well-kept readers, rather than with a parser of our own. `tcpdump -i lo -w` on Linux writes
+//! classic pcap with link type EN10MB (an Ethernet header of zeros before each IP packet);
+//! `tcpdump -i any` writes LINUX_SLL (or LINUX_SLL2 with recent libpcap); a capture made on BSD's
+//! loopback has NULL (a 4-byte address family). All of them are read; frames that are not TCP
+//! over IPv4 or IPv6 are skipped.
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use pcap_file::DataLink;
+use pcap_file::pcap::PcapReader;
+
+use super::words::Trouble;
+
+/// One TCP segment as the capture saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// When the capture stamped it: CLOCK_REALTIME in nanoseconds.
+    pub t: u64,
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub psh: bool,
+    /// Absolute sequence and acknowledgment numbers (the timeline makes them relative).
+    pub seq: u32,
+    pub ack_no: u32,
+    /// Bytes of data the segment carries.
+    pub len: usize,
+}
+
+impl Segment {
+    /// Its flags as tcpdump's users name them: `SYN`, `SYN, ACK`, `PSH, ACK`, `FIN, ACK`.
+    pub fn flags(&self) -> String {
+        let named = [
+            (self.syn, "SYN"),
+            (self.fin, "FIN"),
+            (self.rst, "RST"),
+            (self.psh, "PSH"),
+            (self.ack, "ACK"),
+        ];
+        let names: Vec<&str> = named.iter().filter(|f| f.0).map(|f| f.1).collect();
+        names.join(", ")
+    }
+}
+
+/// The IP packet inside one captured frame, as etherparse slices it for this link type.
+fn slice(link: DataLink, frame: &[u8]) -> Option<SlicedPacket<'_>> {
+    match link {
+        DataLink::ETHERNET => SlicedPacket::from_ethernet(frame).ok(),
+        DataLink::LINUX_SLL => SlicedPacket::from_linux_sll(frame).ok(),
+        // LINUX_SLL2's header is 20 bytes; NULL and LOOP's, a 4-byte address family.
+        DataLink::LINUX_SLL2 => SlicedPacket::from_ip(frame.get(20..)?).ok(),
+        DataLink::NULL | DataLink::LOOP => SlicedPacket::from_ip(frame.get(4..)?).ok(),
+        DataLink::RAW | DataLink::IPV4 | DataLink::IPV6 => SlicedPacket::from_ip(frame).ok(),
+        _ => None,
+    }
+}
+
+/// The TCP segment in one frame, if it holds one.
+fn segment(link: DataLink, t: u64, frame: &[u8]) -> Option<Segment> {
+    let packet = slice(link, frame)?;
+    let (src_ip, dst_ip) = match packet.net? {
+        NetSlice::Ipv4(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        NetSlice::Ipv6(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        NetSlice::Arp(_) => return None,
+    };
+    let Some(TransportSlice::Tcp(tcp)) = packet.transport else {
+        return None;
+    };
+    Some(Segment {
+        t,
+        src: SocketAddr::new(src_ip, tcp.source_port()),
+        dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+        syn: tcp.syn(),
+        ack: tcp.ack(),
+        fin: tcp.fin(),
+        rst: tcp.rst(),
+        psh: tcp.psh(),
+        seq: tcp.sequence_number(),
+        ack_no: tcp.acknowledgment_number(),
+        len: tcp.payload().len(),
+    })
+}
+
+/// Every TCP segment of a capture, in the capture's order.
+pub fn read(path: &Path) -> Result<Vec<Segment>, Trouble> {
+    let failed = |why: String| Trouble::Capture {
+        path: path.display().to_string(),
+        why,
+    };
+    let file = File::open(path).map_err(|e| Trouble::Read {
+        path: path.display().to_string(),
+        why: e.to_string(),
+    })?;
+    let mut reader = PcapReader::new(file).map_err(|e| failed(e.to_string()))?;
+    let link = reader.header().datalink;
+    let mut segments = Vec::new();
+    while let Some(packet) = reader.next_packet() {
+        let packet = packet.map_err(|e| failed(e.to_string()))?;
+        let t = u64::try_from(packet.timestamp.as_nanos()).unwrap_or(u64::MAX);
+        segments.extend(segment(link, t, &packet.data));
+    }
+    Ok(segments)
+}
