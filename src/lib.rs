@@ -48,8 +48,8 @@
 
 pub mod bench;
 pub mod client;
-pub mod dialogue;
 pub mod diagram;
+pub mod dialogue;
 pub mod layers;
 pub mod narrate;
 pub mod server;

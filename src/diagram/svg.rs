@@ -15,15 +15,17 @@ use std::fmt::Write as _;
 use super::timeline::{self, Arrow, CallMark, Gap, Item, Side, Timeline};
 
 /// The figure's width, and where its four lifelines stand.
-const WIDTH: f64 = 1120.0;
-const X_CLIENT: f64 = 360.0;
-const X_CLIENT_TCP: f64 = 480.0;
-const X_SERVER_TCP: f64 = 740.0;
-const X_SERVER: f64 = 860.0;
+const WIDTH: f64 = 1200.0;
+const X_CLIENT: f64 = 420.0;
+const X_CLIENT_TCP: f64 = 540.0;
+const X_SERVER_TCP: f64 = 800.0;
+const X_SERVER: f64 = 920.0;
 /// Where the first moment is drawn.
 const TOP: f64 = 118.0;
 /// The drop of a segment's arrow from one TCP line to the other.
 const SLANT: f64 = 14.0;
+/// How far apart the lanes of a side's processes are.
+const LANE: f64 = 11.0;
 /// The least vertical step between two moments, so that time order stays visible.
 const MIN_STEP: f64 = 3.0;
 /// The colours of the layers, in the legend's order; a failed call is drawn in [`FAILED`].
@@ -134,6 +136,8 @@ fn layout(line: &Timeline) -> Layout {
                     let low = bottom.iter().fold(y_prev, |a, &b| a.max(b));
                     out.cuts.push((low + 16.0, dt));
                     bottom = [low + 32.0; 4];
+                    // The cut's own label is in the axis column, up to about low + 21.
+                    bottom[Column::Axis as usize] = low + 24.0;
                     low + 36.0
                 }
             },
@@ -148,7 +152,7 @@ fn layout(line: &Timeline) -> Layout {
             Mark::Arrow(i) => out.enter_y[i] = y,
         }
         // The time, on the axis, for each entry and segment that leaves room for it.
-        if !matches!(mark, Mark::Exit(_)) && y >= bottom[Column::Axis as usize] + 10.0 {
+        if !matches!(mark, Mark::Exit(_)) && y >= bottom[Column::Axis as usize] + 12.0 {
             let ms = t.saturating_sub(line.t0) as f64 / 1e6;
             out.ticks.push((y, format!("{ms:.3} ms")));
             bottom[Column::Axis as usize] = y + 2.0;
@@ -169,10 +173,14 @@ fn colour(line: &Timeline, layer: &str) -> &'static str {
 
 /// A call: its bar on its process line and its label beside it.
 fn draw_call(s: &mut String, line: &Timeline, call: &CallMark, y0: f64, y1: f64, split: bool) {
-    let (x, anchor, dx) = match call.side {
-        Side::Client => (X_CLIENT, "end", -12.0),
-        Side::Server => (X_SERVER, "start", 12.0),
+    // The label outside the line; each process of a side has its own lane for its bars, inward,
+    // so that bars that overlap in time stay apart.
+    let (x, anchor, outward) = match call.side {
+        Side::Client => (X_CLIENT, "end", -1.0),
+        Side::Server => (X_SERVER, "start", 1.0),
     };
+    let dx = 12.0 * outward;
+    let bar_x = x - 4.0 - outward * LANE * call.lane as f64;
     let class = if call.failed { "call failed" } else { "call" };
     let _ = writeln!(
         s,
@@ -186,8 +194,7 @@ fn draw_call(s: &mut String, line: &Timeline, call: &CallMark, y0: f64, y1: f64,
     let stroke = if call.failed { FAILED } else { "#333333" };
     let _ = writeln!(
         s,
-        r#"<rect x="{:.1}" y="{y0:.1}" width="8" height="{:.1}" fill="{}" stroke="{stroke}"/>"#,
-        x - 4.0,
+        r#"<rect x="{bar_x:.1}" y="{y0:.1}" width="8" height="{:.1}" fill="{}" stroke="{stroke}"/>"#,
         (y1 - y0).max(5.0),
         colour(line, &call.layer)
     );
@@ -203,12 +210,17 @@ fn draw_call(s: &mut String, line: &Timeline, call: &CallMark, y0: f64, y1: f64,
         esc(&text)
     );
     if split {
+        // With several processes on a side, the return names its call as strace -f does.
+        let result = match call.who.is_empty() {
+            true => call.result.clone(),
+            false => format!("{}<... {} resumed> {}", call.who, call.name, call.result),
+        };
         let _ = writeln!(
             s,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
             x + dx,
             y1 + 4.0,
-            esc(&call.result)
+            esc(&result)
         );
     }
     s.push_str("</g>\n");
@@ -233,7 +245,11 @@ fn draw_arrow(s: &mut String, arrow: &Arrow, y: f64) {
         arrow.t,
         esc(&arrow.flags)
     );
-    let marker = if arrow.rst { "url(#head-rst)" } else { "url(#head)" };
+    let marker = if arrow.rst {
+        "url(#head-rst)"
+    } else {
+        "url(#head)"
+    };
     let _ = writeln!(
         s,
         r#"<line x1="{x0:.1}" y1="{y:.1}" x2="{x1:.1}" y2="{:.1}" marker-end="{marker}"/>"#,
@@ -290,7 +306,9 @@ fn title(line: &Timeline) -> (String, String) {
         false => format!("sockstep: client and {server} on port {}", ports.join(", ")),
     };
     let sub = match line.inferred {
-        true => "segments inferred from the calls, not captured: run with --pcap to see the real ones",
+        true => {
+            "segments inferred from the calls, not captured: run with --pcap to see the real ones"
+        }
         false => "segments captured by tcpdump, joined to the calls by their timestamps and ports",
     };
     (head, sub.into())
@@ -300,7 +318,11 @@ fn title(line: &Timeline) -> (String, String) {
 fn draw_legend(s: &mut String, line: &Timeline, y: f64) -> f64 {
     let _ = writeln!(s, r#"<g class="legend">"#);
     let mut x = 20.0;
-    let _ = writeln!(s, r#"<text x="{x}" y="{:.1}">call acts on:</text>"#, y + 9.0);
+    let _ = writeln!(
+        s,
+        r#"<text x="{x}" y="{:.1}">call acts on:</text>"#,
+        y + 9.0
+    );
     x += 100.0;
     let mut entries: Vec<(String, &str)> = line
         .layers
@@ -324,7 +346,11 @@ fn draw_legend(s: &mut String, line: &Timeline, y: f64) -> f64 {
         true => "dashed arrow: a segment the calls imply (inferred, not captured)",
         false => "arrow: a segment captured on the wire; seq/ack relative to each side's SYN",
     };
-    let class = if line.inferred { " class=\"inferred\"" } else { "" };
+    let class = if line.inferred {
+        " class=\"inferred\""
+    } else {
+        ""
+    };
     let _ = writeln!(
         s,
         r##"<g class="segment-sample"><line{class} x1="20" y1="{:.1}" x2="60" y2="{:.1}" marker-end="url(#head)"/></g><text x="70" y="{:.1}">{segment}; a bar is the time a call took (long: it blocked)</text>"##,
@@ -420,7 +446,7 @@ pub fn render(line: &Timeline) -> String {
         ".inferred text { fill: #777777; }\n",
         ".rst line { stroke: #d62728; }\n",
         ".rst text.flags { fill: #d62728; }\n",
-        ".failed text { fill: #d62728; font-weight: bold; }\n",
+        ".failed text { fill: #d62728; }\n",
         ".cut path { stroke: #555555; stroke-width: 1.5; fill: none; }\n",
         ".cut text { fill: #555555; font-style: italic; }\n",
         ".warn { fill: #b05000; font-style: italic; font-family: DejaVu Sans, sans-serif; }\n",

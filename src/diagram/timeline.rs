@@ -9,7 +9,7 @@
 //! port. Sequence and acknowledgment numbers are shown relative to each direction's first
 //! sequence number (its SYN), as Wireshark shows them.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use super::events::{Event, Kind, Role};
 use super::pcap::Segment;
@@ -45,8 +45,13 @@ pub struct CallMark {
     pub side: Side,
     pub t_enter: u64,
     pub t_exit: u64,
-    /// `[pid 1234] ` when a side has several processes (the fork model, several clients).
+    /// `[pid 1234] ` when a side has several processes (the fork model, several clients), as
+    /// `strace -f` prefixes their lines.
     pub who: String,
+    /// Which of its side's processes made it (0 for the first): each has its own bar's lane.
+    pub lane: usize,
+    /// strace's name of the call: `connect`.
+    pub name: String,
     /// The call as strace names it, with what tells it apart: `connect(3, 127.0.0.1:6789)`.
     pub call: String,
     /// Its result: `= 0`, `= -1 ECONNRESET`.
@@ -167,7 +172,13 @@ fn call_label(event: &Event) -> String {
     if let Some(fd) = event.fd {
         parts.push(fd.to_string());
     }
-    let arg = |name: &str| event.args.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let arg = |name: &str| {
+        event
+            .args
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     match event.call() {
         "connect" | "bind" => parts.extend(event.addr()),
         "shutdown" => parts.extend(arg("how")),
@@ -195,7 +206,10 @@ fn result_label(event: &Event) -> String {
 /// The ports the server listens on, as the records name them.
 fn server_ports(events: &[Event]) -> Vec<u16> {
     let mut ports = BTreeSet::new();
-    for event in events.iter().filter(|e| e.kind == Kind::Call && !e.failed()) {
+    for event in events
+        .iter()
+        .filter(|e| e.kind == Kind::Call && !e.failed())
+    {
         let port = event.addr_port().filter(|&p| p != 0);
         match (event.role, event.call()) {
             (Role::Server, "getsockname" | "bind") | (Role::Client, "connect") => {
@@ -209,11 +223,20 @@ fn server_ports(events: &[Event]) -> Vec<u16> {
 
 /// The calls, each on its side; several processes on a side are told apart by pid.
 fn calls(events: &[Event]) -> Vec<CallMark> {
-    let mut pids: HashMap<Role, HashSet<Option<i32>>> = HashMap::new();
-    for event in events {
-        pids.entry(event.role).or_default().insert(event.pid);
+    // Each side's processes, in the order they first appear.
+    let mut pids: HashMap<Role, Vec<Option<i32>>> = HashMap::new();
+    for event in events.iter().filter(|e| e.kind == Kind::Call) {
+        let seen = pids.entry(event.role).or_default();
+        if !seen.contains(&event.pid) {
+            seen.push(event.pid);
+        }
     }
     let several = |role: Role| pids.get(&role).is_some_and(|p| p.len() > 1);
+    let lane = |role: Role, pid: Option<i32>| {
+        pids.get(&role)
+            .and_then(|p| p.iter().position(|&q| q == pid))
+            .unwrap_or(0)
+    };
     events
         .iter()
         .filter(|e| e.kind == Kind::Call)
@@ -225,6 +248,8 @@ fn calls(events: &[Event]) -> Vec<CallMark> {
                 (true, Some(pid)) => format!("[pid {pid}] "),
                 _ => String::new(),
             },
+            lane: lane(event.role, event.pid),
+            name: event.syscall().to_string(),
             call: call_label(event),
             result: result_label(event),
             layer: event
@@ -319,7 +344,12 @@ fn inferred(events: &[Event]) -> Vec<Arrow> {
         match (event.call(), event.errno.as_deref()) {
             ("connect", None) => {
                 arrows.push(arrow(t0, side, "SYN", String::new()));
-                arrows.push(arrow(t0 + (t1 - t0) / 2, side.other(), "SYN, ACK", String::new()));
+                arrows.push(arrow(
+                    t0 + (t1 - t0) / 2,
+                    side.other(),
+                    "SYN, ACK",
+                    String::new(),
+                ));
                 arrows.push(arrow(t1, side, "ACK", String::new()));
                 connected.insert(key, false);
             }

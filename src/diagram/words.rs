@@ -51,7 +51,10 @@ impl fmt::Display for Trouble {
                 write!(f, "{path}: not a pcap capture sockstep can read: {why}")
             }
             (Trouble::Capture { path, why }, Lang::Fr) => {
-                write!(f, "{path} : pas une capture pcap que sockstep sait lire : {why}")
+                write!(
+                    f,
+                    "{path} : pas une capture pcap que sockstep sait lire : {why}"
+                )
             }
             (Trouble::Write { path, why }, Lang::En) => write!(f, "writing {path}: {why}"),
             (Trouble::Write { path, why }, Lang::Fr) => write!(f, "écriture de {path} : {why}"),

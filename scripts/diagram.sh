@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# One scenario run for real, drawn as UNP's figure 2.5: the server and its clients write their
+# event records (--events), tcpdump captures the segments on the loopback device, and
+# `sockstep diagram` draws both on one time axis.
+#
+#   scripts/diagram.sh --scenario dialogue|rst|time-wait [--out FILE.svg] [--keep DIR]
+#
+# dialogue (default): the course's dialogue: connect, two lines (bonjour, ça va ?), each
+#   answered in upper case, the client's half-close (shutdown SHUT_WR) at the end of its input,
+#   the server's close.
+# rst: the iterative server with --once serves a first client while a second one connects and
+#   sends `salut`, queued, its bytes unread. When the first client leaves, the server closes its
+#   listening socket: a close that leaves unread data is answered with RST, not FIN, and the
+#   second client's recv() fails with ECONNRESET.
+# time-wait: the daytime service (RFC 867) sends the date and closes first: the side that closes
+#   first is the one that keeps TIME_WAIT, here the server. `ss` shows it after the run, and the
+#   script writes what it showed beside the figure (FILE.ss.txt).
+#
+# --out: the SVG (default: docs/src/diagrams/SCENARIO.svg); the Mermaid text goes beside it
+# (FILE.mmd). --keep DIR: keep the event records and the capture there.
+# Capturing needs tcpdump and root or CAP_NET_RAW; without them the script says so and draws
+# the segments the calls imply, marked "inferred, not captured". Loopback only, on a free port;
+# every process it started is ended when it stops, whatever failed.
+set -euo pipefail
+
+die() {
+  echo "diagram.sh: $*" >&2
+  exit 1
+}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+scenario=dialogue
+out=
+keep=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scenario) scenario=${2:?--scenario needs dialogue, rst or time-wait}; shift 2 ;;
+    --out) out=${2:?--out needs a file}; shift 2 ;;
+    --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+case "$scenario" in dialogue|rst|time-wait) ;; *) die "unknown scenario $scenario (dialogue, rst or time-wait)" ;; esac
+[ -n "$out" ] || out=$root/docs/src/diagrams/$scenario.svg
+
+if [ -z "${SOCKSTEP:-}" ]; then
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  SOCKSTEP=$root/target/release/sockstep
+fi
+[ -x "$SOCKSTEP" ] || die "no sockstep binary at $SOCKSTEP"
+"$SOCKSTEP" server --help | grep -q -- --events || die "$SOCKSTEP has no --events: it cannot record a run"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  exec 7>&- 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits (at most 10 s) until the shell condition "$1" holds.
+wait_for() {
+  for _ in $(seq 200); do
+    if eval "$1"; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# The server, on a free port; its `listening on` line gives the port.
+case "$scenario" in
+  time-wait) serve=(--listen daytime:0) ;;
+  *) serve=(--port 0) ;;
+esac
+"$SOCKSTEP" server --bind 127.0.0.1 "${serve[@]}" --once --log quiet --events "$work/server.jsonl" \
+  >"$work/server.out" 2>"$work/server.err" &
+pids+=($!)
+server_pid=$!
+wait_for 'grep -q "^listening on" "$work/server.out"' ||
+  { cat "$work/server.err" >&2; die "the server did not start"; }
+port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\).*/\1/p' "$work/server.out")
+
+# tcpdump on lo, this port only, written as it comes (-U); it says `listening on` once it
+# captures. Without it, or without the right to capture, the drawing is inferred.
+captured=
+if ! command -v tcpdump >/dev/null 2>&1; then
+  echo "diagram.sh: tcpdump is not installed (apt-get install tcpdump): the segments will be inferred, not captured" >&2
+else
+  tcpdump -i lo -n -U -w "$work/wire.pcap" "tcp port $port" 2>"$work/tcpdump.err" &
+  pids+=($!)
+  tcpdump_pid=$!
+  if wait_for 'grep -q "listening on" "$work/tcpdump.err" || ! kill -0 $tcpdump_pid 2>/dev/null' &&
+    kill -0 "$tcpdump_pid" 2>/dev/null; then
+    captured=yes
+  else
+    echo "diagram.sh: tcpdump could not capture (it needs root or CAP_NET_RAW): $(head -n 1 "$work/tcpdump.err")" >&2
+    echo "diagram.sh: the segments will be inferred from the calls, not captured" >&2
+  fi
+fi
+
+client() { # NAME INPUT: a client reading INPUT, recording its calls, in the background
+  "$SOCKSTEP" client --port "$port" --log quiet --events "$work/$1.jsonl" \
+    <"$2" >"$work/$1.out" 2>"$work/$1.err" 7>&- &
+  pids+=($!)
+}
+
+case "$scenario" in
+  dialogue)
+    printf 'bonjour\nça va ?\n' >"$work/input"
+    client client "$work/input"
+    wait "$!" || die "the client failed: $(cat "$work/client.err")"
+    wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+    ;;
+  rst)
+    # The first client reads a fifo kept open here: it stays connected, served, until fd 7
+    # closes. The second connects and sends while the first is served: queued, unread.
+    mkfifo "$work/fifo"
+    client client1 "$work/fifo"
+    exec 7>"$work/fifo"
+    printf 'bonjour\n' >&7
+    wait_for 'grep -q BONJOUR "$work/client1.out"' || die "the first client was not served"
+    printf 'salut\n' >"$work/input2"
+    client client2 "$work/input2"
+    client2_pid=$!
+    # The second client's bytes are in the server's queue once its send() has returned.
+    wait_for 'grep -q "\"call\":\"send\"" "$work/client2.jsonl" 2>/dev/null' ||
+      die "the second client did not send"
+    exec 7>&-
+    wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+    wait "$client2_pid" || true # it fails, with ECONNRESET: that is the point
+    ;;
+  time-wait)
+    # The client's input stays open until the server has closed: the server closes first.
+    mkfifo "$work/fifo"
+    client client "$work/fifo"
+    client_pid=$!
+    exec 7>"$work/fifo"
+    wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+    exec 7>&-
+    wait "$client_pid" || die "the client failed: $(cat "$work/client.err")"
+    ss -tan state time-wait "( sport = :$port or dport = :$port )" >"$work/ss.txt"
+    ;;
+esac
+
+pcap=()
+if [ -n "$captured" ]; then
+  # The last segment is an ACK (or the RST): give it the time to be written, then stop.
+  wait_for '[ "$(stat -c %s "$work/wire.pcap")" -gt 24 ]' || true
+  kill -INT "$tcpdump_pid" 2>/dev/null || true
+  wait "$tcpdump_pid" 2>/dev/null || true
+  pcap=(--pcap "$work/wire.pcap")
+fi
+
+records=("$work/server.jsonl")
+for record in "$work"/client*.jsonl; do records+=("$record"); done
+events=()
+for record in "${records[@]}"; do events+=(--events "$record"); done
+mkdir -p "$(dirname "$out")"
+"$SOCKSTEP" diagram "${events[@]}" "${pcap[@]}" -o "$out"
+"$SOCKSTEP" diagram "${events[@]}" "${pcap[@]}" --format mermaid -o "${out%.svg}.mmd"
+if [ "$scenario" = time-wait ]; then
+  sed "s/:$port\b/:PORT/g" "$work/ss.txt" >"${out%.svg}.ss.txt"
+  echo "diagram.sh: in TIME_WAIT after the run (ss -tan state time-wait):" >&2
+  cat "$work/ss.txt" >&2
+fi
+if [ -n "$keep" ]; then
+  mkdir -p "$keep"
+  cp "${records[@]}" "$keep"/
+  [ -z "$captured" ] || cp "$work/wire.pcap" "$keep/$scenario.pcap"
+fi
+echo "diagram.sh: $out ($([ -n "$captured" ] && echo captured || echo inferred, not captured))" >&2
