@@ -161,7 +161,12 @@ mkdir -p "$(dirname "$out")"
 "$SOCKSTEP" diagram "${events[@]}" "${pcap[@]}" -o "$out"
 "$SOCKSTEP" diagram "${events[@]}" "${pcap[@]}" --format mermaid -o "${out%.svg}.mmd"
 if [ "$scenario" = time-wait ]; then
-  sed "s/:$port\b/:PORT/g" "$work/ss.txt" >"${out%.svg}.ss.txt"
+  # Between mdbook's anchors, for the book to quote.
+  {
+    echo "ANCHOR: ss"
+    sed "s/:$port\b/:PORT/g; s/ *$//" "$work/ss.txt"
+    echo "ANCHOR_END: ss"
+  } >"${out%.svg}.ss.txt"
   echo "diagram.sh: in TIME_WAIT after the run (ss -tan state time-wait):" >&2
   cat "$work/ss.txt" >&2
 fi
