@@ -3,9 +3,9 @@
 //! The file is read with `pcap-file` and each frame taken apart with `etherparse`, two
 //! well-kept readers, rather than with a parser of our own. `tcpdump -i lo -w` on Linux writes
 //! classic pcap with link type EN10MB (an Ethernet header of zeros before each IP packet);
-//! `tcpdump -i any` writes LINUX_SLL (or LINUX_SLL2 with recent libpcap); a capture made on BSD's
-//! loopback has NULL (a 4-byte address family). All of them are read; frames that are not TCP
-//! over IPv4 or IPv6 are skipped.
+//! `tcpdump -i any` writes LINUX_SLL2 (LINUX_SLL with a libpcap older than 1.10); a capture made
+//! on BSD's loopback has NULL (a 4-byte address family). All of them are read; frames that are
+//! not TCP over IPv4 or IPv6 are skipped.
 
 use std::fs::File;
 use std::net::SocketAddr;
@@ -55,11 +55,24 @@ impl Segment {
 fn slice(link: DataLink, frame: &[u8]) -> Option<SlicedPacket<'_>> {
     match link {
         DataLink::ETHERNET => SlicedPacket::from_ethernet(frame).ok(),
-        DataLink::LINUX_SLL => SlicedPacket::from_linux_sll(frame).ok(),
-        // LINUX_SLL2's header is 20 bytes; NULL and LOOP's, a 4-byte address family.
-        DataLink::LINUX_SLL2 => SlicedPacket::from_ip(frame.get(20..)?).ok(),
+        // etherparse's LINUX_SLL reader refuses the hardware type of `lo` (ARPHRD_LOOPBACK), so
+        // the cooked headers are stepped over here: 16 bytes ending with the protocol for SLL,
+        // 20 bytes starting with it for SLL2; an IP packet follows when it says IPv4 or IPv6.
+        DataLink::LINUX_SLL => ip_after(frame, 14, 16),
+        DataLink::LINUX_SLL2 => ip_after(frame, 0, 20),
+        // NULL and LOOP's header is a 4-byte address family.
         DataLink::NULL | DataLink::LOOP => SlicedPacket::from_ip(frame.get(4..)?).ok(),
         DataLink::RAW | DataLink::IPV4 | DataLink::IPV6 => SlicedPacket::from_ip(frame).ok(),
+        _ => None,
+    }
+}
+
+/// The IP packet after a cooked header of `len` bytes whose protocol (an EtherType) is at
+/// `protocol`.
+fn ip_after(frame: &[u8], protocol: usize, len: usize) -> Option<SlicedPacket<'_>> {
+    let ether_type = u16::from_be_bytes(frame.get(protocol..protocol + 2)?.try_into().ok()?);
+    match ether_type {
+        0x0800 | 0x86dd => SlicedPacket::from_ip(frame.get(len..)?).ok(),
         _ => None,
     }
 }
@@ -115,4 +128,55 @@ pub fn read(path: &Path) -> Result<Vec<Segment>, Trouble> {
         segments.extend(segment(link, t, &packet.data));
     }
     Ok(segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first frame of the committed capture: EN10MB, as `tcpdump -i lo -w` writes, holding
+    /// the client's SYN.
+    fn first_frame() -> (DataLink, Vec<u8>) {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagram/dialogue/dialogue.pcap");
+        let mut reader = PcapReader::new(File::open(path).unwrap()).unwrap();
+        let link = reader.header().datalink;
+        let frame = reader.next_packet().unwrap().unwrap().data.into_owned();
+        (link, frame)
+    }
+
+    /// The same IP packet under each link type tcpdump may write on Linux or BSD loopback is read
+    /// as the same segment.
+    #[test]
+    fn every_loopback_link_type_gives_the_same_segment() {
+        let (link, frame) = first_frame();
+        assert_eq!(link, DataLink::ETHERNET);
+        let expected = segment(link, 1, &frame).expect("the first frame is a TCP segment");
+        assert!(expected.syn && !expected.ack);
+        assert_eq!(expected.flags(), "SYN");
+        let ip = &frame[14..];
+        // NULL: the address family in host order (AF_INET = 2).
+        let null = [&2u32.to_ne_bytes()[..], ip].concat();
+        // LINUX_SLL: 16 bytes, the protocol (0x0800, IPv4) in the last two.
+        let mut sll = vec![0u8; 16];
+        sll[14..].copy_from_slice(&0x0800u16.to_be_bytes());
+        sll[2..4].copy_from_slice(&772u16.to_be_bytes()); // ARPHRD_LOOPBACK
+        sll.extend_from_slice(ip);
+        // LINUX_SLL2: 20 bytes, the protocol first.
+        let mut sll2 = vec![0u8; 20];
+        sll2[..2].copy_from_slice(&0x0800u16.to_be_bytes());
+        sll2.extend_from_slice(ip);
+        for (link, frame) in [
+            (DataLink::NULL, null),
+            (DataLink::LINUX_SLL, sll),
+            (DataLink::LINUX_SLL2, sll2),
+            (DataLink::RAW, ip.to_vec()),
+        ] {
+            assert_eq!(
+                segment(link, 1, &frame).as_ref(),
+                Some(&expected),
+                "{link:?}"
+            );
+        }
+    }
 }

@@ -365,6 +365,8 @@ fn inferred(events: &[Event]) -> Vec<Arrow> {
             }
             ("recv" | "read", Some("ECONNRESET")) => {
                 arrows.push(arrow(t1, side.other(), "RST", String::new()));
+                // A reset connection is gone: its close() sends nothing.
+                connected.remove(&key);
             }
             ("shutdown" | "close", None) if connected.get(&key) == Some(&false) => {
                 let how = event.args.get("how").and_then(|v| v.as_str());
@@ -435,5 +437,46 @@ mod tests {
     fn data_is_quoted_and_cut() {
         assert_eq!(quoted(b"bonjour\n", 8), r#""bonjour\n""#);
         assert_eq!(quoted(b"a long line of text", 19), r#""a long line "..."#);
+    }
+
+    /// A client line of the record: `call` on fd 3 at time `t`, its result.
+    fn client_call(call: &str, t: u64, ret: i64, errno: Option<&str>) -> String {
+        let errno = errno.map_or("null".into(), |e| format!("\"{e}\""));
+        format!(
+            r#"{{"v":1,"kind":"call","t_enter":{t},"t_exit":{},"pid":7,"tid":7,"role":"client","call":"{call}","syscall":"{call}","fd":3,"args":{{"fd":3}},"ret":{ret},"errno":{errno}}}"#,
+            t + 5
+        )
+    }
+
+    /// Without a capture: the handshake inside connect(), RST before a recv() that fails with
+    /// ECONNRESET, and no FIN from the close() of the connection the RST ended.
+    #[test]
+    fn a_reset_connection_sends_no_fin() {
+        let lines = [
+            client_call("connect", 10, 0, None),
+            client_call("recv", 20, -1, Some("ECONNRESET")),
+            client_call("close", 30, 0, None),
+        ];
+        let events =
+            super::super::events::parse(std::path::Path::new("c"), &lines.join("\n")).unwrap();
+        let line = build(&events, None);
+        let flags: Vec<(Side, String)> = line
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Arrow(arrow) => Some((arrow.from, arrow.flags.clone())),
+                Item::Call(_) => None,
+            })
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                (Side::Client, "SYN".to_string()),
+                (Side::Server, "SYN, ACK".to_string()),
+                (Side::Client, "ACK".to_string()),
+                (Side::Server, "RST".to_string()),
+            ]
+        );
+        assert!(line.inferred);
     }
 }
