@@ -146,8 +146,13 @@ esac
 
 pcap=()
 if [ -n "$captured" ]; then
-  # The last segment is an ACK (or the RST): give it the time to be written, then stop.
-  wait_for '[ "$(stat -c %s "$work/wire.pcap")" -gt 24 ]' || true
+  # Stop once the last segment is written (-U writes each as it comes): the RST, or the ACK
+  # of the second FIN.
+  wire() { tcpdump -n -r "$work/wire.pcap" 2>/dev/null; }
+  case "$scenario" in
+    rst) wait_for 'wire | grep -q "Flags \[R"' || true ;;
+    *) wait_for '[ "$(wire | grep -c "Flags \[F")" -ge 2 ] && wire | tail -n 1 | grep -q "Flags \[\.\]"' || true ;;
+  esac
   kill -INT "$tcpdump_pid" 2>/dev/null || true
   wait "$tcpdump_pid" 2>/dev/null || true
   pcap=(--pcap "$work/wire.pcap")
