@@ -43,13 +43,20 @@
 //! - [`diagram`]: `sockstep diagram`, UNP's figure 2.5 drawn from a run: the calls of the event
 //!   record on the process lines, the segments of a capture (or those the calls imply) between
 //!   the two TCPs, as SVG or Mermaid.
+//! - [`kata`]: `sockstep kata`, exercises broken on purpose under `exercises/`, graded by their
+//!   behaviour over loopback and by their calls, read back from the event record.
 //! - [`bench`]: `sockstep bench`, the server models measured side by side (bench code, not
 //!   course code: its load generator is a plain mio client that narrates nothing).
+
+// The katas' solutions are files written as a student writes them, against `sockstep::...`;
+// compiled inside this crate too, they need the crate to answer to its own name.
+extern crate self as sockstep;
 
 pub mod bench;
 pub mod client;
 pub mod diagram;
 pub mod dialogue;
+pub mod kata;
 pub mod layers;
 pub mod narrate;
 pub mod server;

@@ -55,6 +55,11 @@ enum Command {
     /// Draw a run as a sequence diagram (UNP figure 2.5): the calls of each --events record and
     /// the segments of a capture between the two TCPs.
     Diagram(DiagramArgs),
+    /// Exercises broken on purpose, graded by their behaviour and their system calls.
+    Kata {
+        #[command(subcommand)]
+        action: sockstep::kata::Action,
+    },
 }
 
 #[derive(Args)]
@@ -197,6 +202,13 @@ struct DiagramArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A kata's outcome is its exit status: a failed check is not an error of sockstep's.
+    if let Command::Kata { action } = cli.command {
+        return sockstep::kata::run(action).unwrap_or_else(|error| {
+            eprintln!("sockstep: {}{error}", text::error_prefix());
+            ExitCode::FAILURE
+        });
+    }
     cli.common.lang.unwrap_or_else(Lang::from_env).set();
     narrate::set_narrate(cli.common.narrate || cli.common.step);
     // Without a terminal, --step could never be answered: a setup error.
@@ -226,6 +238,7 @@ fn run(command: Command) -> Result<(), Error> {
             out: args.out,
             format: args.format,
         })?),
+        Command::Kata { .. } => Ok(()),
         Command::Layers(args) => {
             let lang = Lang::current();
             if args.markdown {

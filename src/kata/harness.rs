@@ -1,0 +1,129 @@
+//! What runs around a kata's code: its command line and its event record.
+//!
+//! A kata's program is one file under `exercises/`, built as an example of this crate. Its
+//! `main` hands the student's function to [`server`] or [`client`], which read the command line
+//! that `sockstep kata check` gives (`--port N`, `--peer IP:PORT`, `--events FILE`), turn the
+//! event record on, run the function, and turn its error into an exit status. Everything the
+//! student's code calls goes through [`crate::sys`], so it is narrated and recorded.
+
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::Error;
+use crate::narrate::record::{self, Role};
+use crate::sys::{self, Blocking, SockOpt, Socket};
+
+/// What a kata's code is given.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    /// Where a server kata listens: 127.0.0.1, on `--port` (0 unless told: any free port).
+    pub addr: SocketAddr,
+    /// Where a client kata connects: `--peer`, the scenario's server.
+    pub peer: SocketAddr,
+}
+
+/// Runs a server kata's `run`.
+pub fn server(run: fn(&Ctx) -> Result<(), Error>) -> ExitCode {
+    main(Role::Server, run)
+}
+
+/// Runs a client kata's `run`.
+pub fn client(run: fn(&Ctx) -> Result<(), Error>) -> ExitCode {
+    main(Role::Client, run)
+}
+
+fn main(role: Role, run: fn(&Ctx) -> Result<(), Error>) -> ExitCode {
+    let (ctx, events) = parse(std::env::args().skip(1));
+    let result = match &events {
+        Some(path) => record::start(path, role, None).map_err(Error::from),
+        None => Ok(()),
+    }
+    .and_then(|()| run(&ctx));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kata: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--port N`, `--peer IP:PORT`, `--events FILE`; anything else is skipped (the solutions run
+/// as `sockstep kata solved NAME ...`).
+fn parse(mut args: impl Iterator<Item = String>) -> (Ctx, Option<PathBuf>) {
+    let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    let mut ctx = Ctx {
+        addr: SocketAddr::new(localhost, 0),
+        peer: SocketAddr::new(localhost, crate::server::DEFAULT_PORT),
+    };
+    let mut events = None;
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--port" | "--peer" | "--events" => args.next().unwrap_or_default(),
+            _ => continue,
+        };
+        match arg.as_str() {
+            "--port" => ctx.addr.set_port(value.parse().unwrap_or(0)),
+            "--peer" => ctx.peer = value.parse().unwrap_or(ctx.peer),
+            _ => events = Some(PathBuf::from(value)),
+        }
+    }
+    (ctx, events)
+}
+
+/// The server setup the katas share, once its own kata has taught it: `socket`,
+/// `setsockopt(SO_REUSEADDR)`, `bind` to `ctx.addr`, `listen`, `getsockname`, and the
+/// `listening on` line.
+pub fn listener(ctx: &Ctx) -> sys::Result<Socket> {
+    let listen_fd = sys::socket(&ctx.addr, Blocking::Yes)?;
+    sys::setsockopt(&listen_fd, SockOpt::ReuseAddr(true))?;
+    sys::bind(&listen_fd, &ctx.addr)?;
+    sys::listen(&listen_fd, BACKLOG)?;
+    listening_on(sys::getsockname(&listen_fd)?);
+    Ok(listen_fd)
+}
+
+/// The katas' backlog: room for the scenario's few clients.
+pub const BACKLOG: i32 = 8;
+
+/// The course's buffer size.
+pub const BUF_SIZE: usize = 1024;
+
+/// Prints the `listening on IP:PORT` line that the scenario waits for, in one write.
+pub fn listening_on(addr: SocketAddr) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {addr}");
+    let _ = out.flush();
+}
+
+/// Prints what a client kata received, in one write.
+pub fn print(data: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(data);
+    let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_scenario_s_flags_and_skips_the_rest() {
+        let args = [
+            "solved",
+            "x",
+            "--port",
+            "7000",
+            "--events",
+            "e.jsonl",
+            "--peer",
+            "127.0.0.1:9",
+        ];
+        let (ctx, events) = parse(args.iter().map(|s| s.to_string()));
+        assert_eq!(ctx.addr, "127.0.0.1:7000".parse().unwrap());
+        assert_eq!(ctx.peer, "127.0.0.1:9".parse().unwrap());
+        assert_eq!(events, Some(PathBuf::from("e.jsonl")));
+    }
+}

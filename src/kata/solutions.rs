@@ -1,0 +1,51 @@
+//! The katas' solutions, compiled into sockstep so that `sockstep kata verify` can run them
+//! (as `sockstep kata solved NAME`) without building them apart. Each is its exercise's file
+//! with the fix, under `exercises/solutions/`; the student reads it with `sockstep kata
+//! solution NAME` once the kata is done.
+
+use std::process::ExitCode;
+
+#[path = "../../exercises/solutions/10_epipe.rs"]
+mod epipe;
+#[path = "../../exercises/solutions/12_fork_close.rs"]
+mod fork_close;
+#[path = "../../exercises/solutions/07_framing.rs"]
+mod framing;
+#[path = "../../exercises/solutions/04_half_close.rs"]
+mod half_close;
+#[path = "../../exercises/solutions/03_one_recv.rs"]
+mod one_recv;
+#[path = "../../exercises/solutions/01_port_zero.rs"]
+mod port_zero;
+#[path = "../../exercises/solutions/05_recv_timeout.rs"]
+mod recv_timeout;
+#[path = "../../exercises/solutions/06_recv_zero.rs"]
+mod recv_zero;
+#[path = "../../exercises/solutions/02_reuseaddr.rs"]
+mod reuseaddr;
+#[path = "../../exercises/solutions/08_short_send.rs"]
+mod short_send;
+#[path = "../../exercises/solutions/11_silent_client.rs"]
+mod silent_client;
+#[path = "../../exercises/solutions/09_utf8_cut.rs"]
+mod utf8_cut;
+
+/// The `main` of the solution of kata `name`.
+pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
+    let main: fn() -> ExitCode = match name {
+        "port_zero" => port_zero::main,
+        "reuseaddr" => reuseaddr::main,
+        "one_recv" => one_recv::main,
+        "half_close" => half_close::main,
+        "recv_timeout" => recv_timeout::main,
+        "recv_zero" => recv_zero::main,
+        "framing" => framing::main,
+        "short_send" => short_send::main,
+        "utf8_cut" => utf8_cut::main,
+        "epipe" => epipe::main,
+        "silent_client" => silent_client::main,
+        "fork_close" => fork_close::main,
+        _ => return None,
+    };
+    Some(main)
+}
