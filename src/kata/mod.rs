@@ -189,7 +189,8 @@ pub enum Action {
     },
     /// A kata's solution, once it is done.
     Solution { name: String },
-    /// For teachers and CI: every kata fails as shipped and passes solved.
+    /// For teachers and CI: every kata fails as shipped and passes solved, and the wrong fixes
+    /// under exercises/wrong/ fail.
     Verify,
     /// Run a kata's solution as its program (what verify runs).
     #[command(hide = true)]
@@ -504,6 +505,29 @@ impl Repo {
                 kata.name,
                 started.elapsed().as_millis()
             );
+            let wrong = solutions::WRONG.iter().map(|(name, _)| *name);
+            for name in wrong.filter(|w| {
+                w.strip_prefix(kata.name)
+                    .is_some_and(|how| how.starts_with('_'))
+            }) {
+                let started = Instant::now();
+                let program = Program {
+                    exe: me.clone(),
+                    args: vec!["kata".into(), "solved".into(), name.into()],
+                };
+                let (told, result) = self.scenario(kata, program)?;
+                let line = match result {
+                    Err(fail) => format!("ok    wrong fix fails ({})", first_line(&fail.got)),
+                    Ok(()) => {
+                        ok = false;
+                        format!("WRONG wrong fix passes:\n{told}")
+                    }
+                };
+                println!(
+                    "  {name:<24} {:>5} ms  {line}",
+                    started.elapsed().as_millis()
+                );
+            }
         }
         Ok(ok)
     }

@@ -33,7 +33,10 @@ fn start_server(scene: &mut Scene, args: &[&str]) -> Result<(usize, SocketAddr),
 /// A client connects.
 fn client(scene: &mut Scene, addr: SocketAddr, who: &str) -> Result<TcpStream, Fail> {
     scene.step(format!("{who} connects to {addr}"));
-    connect(addr).map_err(|e| io_fail(scene, "connect", e))
+    connect(addr).map_err(|e| match scene.ended() {
+        Some(ended) => scene.fail(format!("connect: {e}: {ended}")),
+        None => io_fail(scene, "connect", e),
+    })
 }
 
 /// `who` sends `data`.
@@ -53,10 +56,8 @@ fn expect(scene: &mut Scene, stream: &mut TcpStream, want: &[u8], within: Durati
         return Ok(());
     }
     let why = match end {
-        End::Eof => ", then the end of the stream".to_string(),
         End::Timeout => format!(", and nothing more within {} ms", within.as_millis()),
-        End::Error(e) => format!(", then {e}"),
-        End::Enough => String::new(),
+        end => end.to_string(),
     };
     Err(scene.fail(format!("got {}{why}", show(&got))))
 }
@@ -413,7 +414,7 @@ pub fn short_send(scene: &mut Scene) -> Step {
     ));
     let (got, end) = read_some(&mut a, LEN + 1, Duration::from_secs(5), |_| false);
     if got.len() != LEN || end != End::Eof {
-        return Err(scene.fail(format!("got {} bytes, then {end:?}", got.len())));
+        return Err(scene.fail(format!("got {} bytes{end}", got.len())));
     }
     if got != pattern(0, LEN) {
         return Err(scene.fail("8 MiB came, but not in order: some bytes were sent twice or lost"));
@@ -479,7 +480,7 @@ pub fn epipe(scene: &mut Scene) -> Step {
     scene.step("expect 2 blocks of 64 KiB, then the end of the stream");
     let (got, end) = read_some(&mut b, 2 * 65536 + 1, PATIENCE, |_| false);
     if got.len() != 2 * 65536 || end != End::Eof {
-        return Err(scene.fail(format!("got {} bytes, then {end:?}", got.len())));
+        return Err(scene.fail(format!("got {} bytes{end}", got.len())));
     }
     scene.step("check the calls: no send() on a connection after one failed there");
     let calls = scene.calls();

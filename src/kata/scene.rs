@@ -40,7 +40,10 @@ pub struct Scene {
     /// What has been told so far.
     pub told: String,
     step: usize,
-    /// CLOCK_REALTIME (the record's clock) when the current step began.
+    /// CLOCK_REALTIME (the record's clock) when the previous step began: a failed step quotes
+    /// the calls of the step before it too, where what it expected was done.
+    prev_t: u64,
+    /// When the current step began.
     step_t: u64,
     procs: Vec<Proc>,
 }
@@ -63,6 +66,7 @@ impl Scene {
             events,
             told: String::new(),
             step: 0,
+            prev_t: now(),
             step_t: now(),
             procs: Vec::new(),
         }
@@ -72,12 +76,14 @@ impl Scene {
     pub fn step(&mut self, what: impl fmt::Display) {
         let _ = writeln!(self.told, "  {}. {what}", self.step);
         self.step += 1;
+        self.prev_t = self.step_t;
         self.step_t = now();
     }
 
-    /// The step failed: `got` came instead; the calls of the step are quoted.
+    /// The step failed: `got` came instead; the calls of this step and the one before are
+    /// quoted.
     pub fn fail(&self, got: impl Into<String>) -> Fail {
-        let since = self.step_t;
+        let since = self.prev_t;
         let calls = self.calls();
         let calls: Vec<&Ev> = calls.iter().filter(|ev| ev.t_exit() >= since).collect();
         Fail {
@@ -146,6 +152,16 @@ impl Scene {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// A run that has ended, said with its status and its last words on stderr.
+    pub fn ended(&mut self) -> Option<String> {
+        let ended = (0..self.procs.len()).find(|&p| self.try_exit(p).is_some())?;
+        let status = self.procs[ended].exited?;
+        Some(format!(
+            "the program has ended ({status}): {}",
+            self.stderr(ended)
+        ))
     }
 
     /// Has run `p` ended?
@@ -351,13 +367,10 @@ impl Ev {
         let shown: Vec<String> = args
             .iter()
             .map(|(name, value)| match (name.as_str(), value) {
-                ("buf", _) if self.0["bytes"].is_object() => {
-                    let mut s = strace_bytes(&self.bytes());
-                    if self.0["bytes"]["len"].as_u64().unwrap_or(0) > 64 {
-                        s.push_str("...");
-                    }
-                    s
-                }
+                // strace_bytes shows the first 32 bytes, then `...`, as strace does.
+                ("buf", _) if self.0["bytes"].is_object() => strace_bytes(&self.bytes()),
+                // A failed call moved nothing, and the record kept no bytes.
+                ("buf", _) => "...".into(),
                 (_, Value::Object(addr)) => {
                     let ip = addr.get("ip").and_then(Value::as_str).unwrap_or("");
                     let port = addr.get("port").and_then(Value::as_u64).unwrap_or(0);
@@ -423,6 +436,8 @@ pub enum End {
     Eof,
     /// Nothing more came in time.
     Timeout,
+    /// What came already differs from what was expected.
+    Differs,
     /// The connection failed.
     Error(String),
 }
@@ -442,7 +457,10 @@ pub fn read_some(
         if got.len() >= want {
             return (got, End::Enough);
         }
-        if Instant::now() > deadline || stop(&got) {
+        if stop(&got) {
+            return (got, End::Differs);
+        }
+        if Instant::now() > deadline {
             return (got, End::Timeout);
         }
         match stream.read(&mut chunk) {
@@ -454,6 +472,17 @@ pub fn read_some(
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) => {}
             Err(e) => return (got, End::Error(e.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            End::Enough | End::Differs => Ok(()),
+            End::Eof => f.write_str(", then the end of the stream"),
+            End::Timeout => f.write_str(", and nothing more in time"),
+            End::Error(e) => write!(f, ", then {e}"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The katas' solutions, compiled into sockstep so that `sockstep kata verify` can run them
 //! (as `sockstep kata solved NAME`) without building them apart. Each is its exercise's file
 //! with the fix, under `exercises/solutions/`; the student reads it with `sockstep kata
-//! solution NAME` once the kata is done.
+//! solution NAME` once the kata is done. Beside them, under `exercises/wrong/`, fixes that look
+//! right and are not, which verify runs too.
 
 use std::process::ExitCode;
 
@@ -30,7 +31,32 @@ mod silent_client;
 #[path = "../../exercises/solutions/09_utf8_cut.rs"]
 mod utf8_cut;
 
-/// The `main` of the solution of kata `name`.
+// Wrong fixes, each kept because a student may well try it: verify checks that its kata's
+// scenario rejects it.
+#[path = "../../exercises/wrong/10_epipe_ignore.rs"]
+mod epipe_ignore;
+#[path = "../../exercises/wrong/07_framing_split.rs"]
+mod framing_split;
+#[path = "../../exercises/wrong/03_one_recv_bigger_buffer.rs"]
+mod one_recv_bigger_buffer;
+#[path = "../../exercises/wrong/06_recv_zero_return.rs"]
+mod recv_zero_return;
+#[path = "../../exercises/wrong/08_short_send_no_timeout.rs"]
+mod short_send_no_timeout;
+#[path = "../../exercises/wrong/11_silent_client_timeout.rs"]
+mod silent_client_timeout;
+
+/// The wrong fixes, by name: the kata's name, then how the fix goes wrong.
+pub const WRONG: &[(&str, fn() -> ExitCode)] = &[
+    ("one_recv_bigger_buffer", one_recv_bigger_buffer::main),
+    ("recv_zero_return", recv_zero_return::main),
+    ("framing_split", framing_split::main),
+    ("short_send_no_timeout", short_send_no_timeout::main),
+    ("epipe_ignore", epipe_ignore::main),
+    ("silent_client_timeout", silent_client_timeout::main),
+];
+
+/// The `main` of the solution of kata `name`, or of the wrong fix `name`.
 pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
     let main: fn() -> ExitCode = match name {
         "port_zero" => port_zero::main,
@@ -45,7 +71,12 @@ pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
         "epipe" => epipe::main,
         "silent_client" => silent_client::main,
         "fork_close" => fork_close::main,
-        _ => return None,
+        _ => {
+            return WRONG
+                .iter()
+                .find(|(wrong, _)| *wrong == name)
+                .map(|(_, main)| *main);
+        }
     };
     Some(main)
 }
