@@ -46,8 +46,11 @@ mod short_send_no_timeout;
 #[path = "../../exercises/wrong/11_silent_client_timeout.rs"]
 mod silent_client_timeout;
 
+/// A kata program's `main`.
+pub type Main = fn() -> ExitCode;
+
 /// The wrong fixes, by name: the kata's name, then how the fix goes wrong.
-pub const WRONG: &[(&str, fn() -> ExitCode)] = &[
+pub const WRONG: &[(&str, Main)] = &[
     ("one_recv_bigger_buffer", one_recv_bigger_buffer::main),
     ("recv_zero_return", recv_zero_return::main),
     ("framing_split", framing_split::main),
