@@ -566,3 +566,63 @@ pub fn fork_close(scene: &mut Scene) -> Step {
         )),
     }
 }
+
+/// The state letter of process `pid` (`Z` for a zombie), or `None` once it is gone.
+fn proc_state(pid: i64) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `PID (COMM) STATE ...`: the command may hold spaces, the state follows its last ')'.
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+pub fn zombies(scene: &mut Scene) -> Step {
+    let (_, addr) = start_server(scene, &[])?;
+    let mut a = client(scene, addr, "client A")?;
+    send(scene, &mut a, "client A", b"bonjour\n")?;
+    expect(scene, &mut a, b"BONJOUR\n", PATIENCE)?;
+    scene.step("client A shuts its side down (FIN →)");
+    a.shutdown(Shutdown::Write)
+        .map_err(|e| io_fail(scene, "shutdown", e))?;
+    expect_eof(scene, &mut a, PATIENCE)?;
+    scene.step("wait until A's child has exited: a zombie (Z in /proc/PID/stat) until collected");
+    let forks = |calls: &[Ev]| -> Vec<i64> {
+        calls
+            .iter()
+            .filter(|e| e.call() == "fork")
+            .filter_map(Ev::ret)
+            .collect()
+    };
+    let Some(&child_a) = forks(&scene.calls()).first() else {
+        return Err(scene.fail("no fork() in the record"));
+    };
+    let exited = || matches!(proc_state(child_a), Some('Z') | None);
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !exited() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if !exited() {
+        return Err(scene.fail(format!("child {child_a} still runs after 2 s")));
+    }
+    let mut b = client(scene, addr, "client B")?;
+    send(scene, &mut b, "client B", b"salut\n")?;
+    expect(scene, &mut b, b"SALUT\n", PATIENCE)?;
+    scene.step(format!(
+        "expect A's child, process {child_a}, to be collected: gone from /proc"
+    ));
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    while proc_state(child_a).is_some() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if let Some(state) = proc_state(child_a) {
+        return Err(scene.fail(format!(
+            "process {child_a} is still there, state {state}: a zombie its parent never collected"
+        )));
+    }
+    scene.step(format!("check the calls: a waitpid() returned {child_a}"));
+    let calls = scene.calls();
+    let waits: Vec<&Ev> = calls.iter().filter(|e| e.call() == "waitpid").collect();
+    if waits.iter().any(|e| e.ret() == Some(child_a)) {
+        Ok(())
+    } else {
+        Err(scene.fail_calls(format!("no waitpid() returned {child_a}"), &waits))
+    }
+}

@@ -30,6 +30,8 @@ mod short_send;
 mod silent_client;
 #[path = "../../exercises/solutions/09_utf8_cut.rs"]
 mod utf8_cut;
+#[path = "../../exercises/solutions/13_zombies.rs"]
+mod zombies;
 
 // Wrong fixes, each kept because a student may well try it: verify checks that its kata's
 // scenario rejects it.
@@ -74,6 +76,7 @@ pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
         "epipe" => epipe::main,
         "silent_client" => silent_client::main,
         "fork_close" => fork_close::main,
+        "zombies" => zombies::main,
         _ => {
             return WRONG
                 .iter()
