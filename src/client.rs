@@ -17,6 +17,8 @@
 //! Run it:    `sockstep client --port 6789` (after `sockstep server`)
 //! Watch it:  `strace -e trace=network,close sockstep client`
 
+pub mod udp;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
@@ -161,6 +163,15 @@ fn wait_for_room(io: Io, sock: &Socket, replies: &mut Replies) -> Result<(), Err
     }
 }
 
+/// Writes a reply to stdout at once.
+fn write_out(data: &[u8]) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(data)
+        .and_then(|()| stdout.flush())
+        .map_err(|why| Error::Problem(Problem::Output { why: &why }.to_string()))
+}
+
 /// Writes the prompt on stderr. Unlike `eprint!`, which panics when stderr cannot be written
 /// (a closed pipe), a prompt nobody can see is no reason to stop.
 fn prompt(text: &str) {
@@ -251,11 +262,7 @@ impl Replies {
         };
         let answered = buf[..n].iter().filter(|&&b| b == b'\n').count();
         self.owed = self.owed.saturating_sub(answered);
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(&buf[..n])
-            .and_then(|()| stdout.flush())
-            .map_err(|why| Error::Problem(Problem::Output { why: &why }.to_string()))?;
+        write_out(&buf[..n])?;
         Ok(n)
     }
 }

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use sockstep::narrate::record::{self, Role};
 use sockstep::narrate::{self, Log};
-use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, Listen, Model};
+use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, DEFAULT_UDP_BIND, Listen, Model, Proto};
 use sockstep::service::Service;
 use sockstep::stream::Io;
 use sockstep::text::{self, Lang, Problem};
@@ -67,17 +67,22 @@ struct ServerArgs {
     /// How clients are served.
     #[arg(long, value_enum, default_value_t = Model::Iterative)]
     model: Model,
-    /// Local address to bind (the course's '' is 0.0.0.0: every local IPv4 address).
-    #[arg(long, default_value_t = DEFAULT_BIND)]
-    bind: IpAddr,
+    /// Local address to bind [default: 0.0.0.0 for TCP, the course's '' (every local IPv4
+    /// address); 127.0.0.1 for UDP, which answers only a unicast address].
+    #[arg(long)]
+    bind: Option<IpAddr>,
     /// Port of the parrot, the one listener when no --listen is given (0: any free port,
     /// shown in the `listening on` line). The same as --listen upper:PORT.
     #[arg(long, default_value_t = DEFAULT_PORT, conflicts_with = "listen")]
     port: u16,
-    /// A service on a port, as SERVICE:PORT (upper, echo, discard, daytime); repeat it for
-    /// several services at once (select, poll and mio) [default: upper:6789].
-    #[arg(long, value_name = "SERVICE:PORT", value_parser = parse_listen)]
-    listen: Vec<(Service, u16)>,
+    /// A service on a port, as SERVICE:PORT (upper, echo, discard, daytime), PORT/udp for UDP
+    /// as /etc/services writes it (/tcp is the default); repeat it for several services at
+    /// once (select, poll and mio) [default: upper:6789].
+    #[arg(long, value_name = "SERVICE:PORT[/udp]", value_parser = parse_listen)]
+    listen: Vec<(Service, u16, Proto)>,
+    /// Serve the parrot over UDP on --port: the same as --listen upper:PORT/udp.
+    #[arg(long, conflicts_with = "listen")]
+    udp: bool,
     /// Length of the queue of connections waiting for accept() [default: the course's
     /// listen(1) for iterative, SOMAXCONN for the models that serve clients side by side].
     #[arg(long)]
@@ -109,12 +114,17 @@ struct ServerArgs {
     events: Option<PathBuf>,
 }
 
-/// `echo:7007` → (echo, 7007).
-fn parse_listen(arg: &str) -> Result<(Service, u16), String> {
+/// `echo:7007` → (echo, 7007, TCP); `upper:6789/udp` → (upper, 6789, UDP).
+fn parse_listen(arg: &str) -> Result<(Service, u16, Proto), String> {
     use clap::ValueEnum;
     arg.split_once(':')
         .and_then(|(service, port)| {
-            Some((Service::from_str(service, true).ok()?, port.parse().ok()?))
+            let (port, proto) = match port.split_once('/') {
+                None | Some((_, "tcp")) => (port.trim_end_matches("/tcp"), Proto::Tcp),
+                Some((port, "udp")) => (port, Proto::Udp),
+                Some(_) => return None,
+            };
+            Some((Service::from_str(service, true).ok()?, port.parse().ok()?, proto))
         })
         .ok_or_else(|| text::Problem::BadListen { arg }.to_string())
 }
@@ -136,6 +146,16 @@ struct ClientArgs {
     /// Append a record of every call and event to FILE, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
+    /// Talk UDP: each line in one datagram (sendto), each reply one datagram (recvfrom).
+    #[arg(long)]
+    udp: bool,
+    /// With --udp: connect() the socket first, then send and recv; a connected UDP socket
+    /// hears ECONNREFUSED when nobody listens (ICMP port unreachable).
+    #[arg(long, requires = "udp")]
+    connect: bool,
+    /// With --udp: how long to wait for each reply (SO_RCVTIMEO), in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0, requires = "udp")]
+    timeout: f64,
 }
 
 #[derive(Args)]
@@ -255,17 +275,26 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
     if let Some(path) = &args.events {
         record::start(path, Role::Server, Some(args.model.to_string()))?;
     }
+    // TCP binds the course's '' by default; UDP the loopback address (see server::datagram).
+    let bind = |proto| match (args.bind, proto) {
+        (Some(ip), _) => ip,
+        (None, Proto::Tcp) => DEFAULT_BIND,
+        (None, Proto::Udp) => DEFAULT_UDP_BIND,
+    };
     let listens: Vec<Listen> = if args.listen.is_empty() {
+        let proto = if args.udp { Proto::Udp } else { Proto::Tcp };
         vec![Listen {
             service: Service::Upper,
-            addr: SocketAddr::new(args.bind, args.port),
+            addr: SocketAddr::new(bind(proto), args.port),
+            proto,
         }]
     } else {
         args.listen
             .iter()
-            .map(|&(service, port)| Listen {
+            .map(|&(service, port, proto)| Listen {
                 service,
-                addr: SocketAddr::new(args.bind, port),
+                addr: SocketAddr::new(bind(proto), port),
+                proto,
             })
             .collect()
     };
@@ -298,6 +327,18 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
         record::start(path, Role::Client, None)?;
     }
     narrate::set_log(args.log);
+    if args.udp {
+        let timeout = Duration::try_from_secs_f64(args.timeout)
+            .ok()
+            .filter(|t| !t.is_zero())
+            .ok_or_else(|| Error::Problem(Problem::BadTimeout { secs: args.timeout }.to_string()))?;
+        return client::udp::run(&client::udp::Options {
+            host: args.host,
+            port: args.port,
+            connect: args.connect,
+            timeout,
+        });
+    }
     client::run(&client::Options {
         host: args.host,
         port: args.port,

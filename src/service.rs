@@ -119,6 +119,36 @@ impl Session {
     }
 }
 
+/// A reply to a datagram is never more than this many times the datagram's length: a UDP
+/// server answers whoever the source address says, and that address can be forged, so a reply
+/// bigger than the request would make the server an amplifier for an attack (CERT CA-1996-01).
+/// Upper-casing never needs more: the longest growth in Unicode's case tables is a 2-byte
+/// character that becomes three 2-byte ones (`ΐ` → `Ϊ́`), 3 times.
+pub const DATAGRAM_REPLY_FACTOR: usize = 3;
+
+impl Service {
+    /// Appends to `reply` the answer to one whole datagram: one datagram in, one reply out,
+    /// with no state carried from one datagram to the next (each may come from a different
+    /// client). A UTF-8 character cannot be cut across datagrams, so bytes that are not UTF-8,
+    /// even at the end, go back unchanged. The reply is cut to [`DATAGRAM_REPLY_FACTOR`] times
+    /// the datagram; returns its length before the cut if it was cut.
+    pub fn answer_datagram(self, datagram: &[u8], reply: &mut Vec<u8>) -> Option<usize> {
+        reply.clear();
+        let mut session = Session::new(self);
+        if let Opening::SayAndClose(line) = session.open() {
+            reply.extend_from_slice(&line);
+        }
+        session.respond(datagram, reply);
+        session.finish(reply);
+        let cap = datagram.len() * DATAGRAM_REPLY_FACTOR;
+        let len = reply.len();
+        (len > cap).then(|| {
+            reply.truncate(cap);
+            len
+        })
+    }
+}
+
 /// The daytime line for `now`, in the local time zone, in RFC 867's own example's format:
 /// `Tuesday, February 22, 1982 17:37:43-PST`, ended by CR LF as Internet text lines are.
 ///
@@ -251,5 +281,40 @@ mod tests {
         let mut reply = Vec::new();
         session.respond(b"abc\xff\n", &mut reply);
         assert_eq!(reply, b"abc\xff\n");
+    }
+
+    #[test]
+    fn a_datagram_gets_one_whole_reply() {
+        let mut reply = Vec::new();
+        assert_eq!(Service::Upper.answer_datagram(b"ab\xffc\xc3", &mut reply), None);
+        assert_eq!(reply, b"AB\xffC\xc3", "no carry between datagrams");
+        assert_eq!(Service::Echo.answer_datagram(b"x\n", &mut reply), None);
+        assert_eq!(reply, b"x\n");
+        assert_eq!(Service::Discard.answer_datagram(b"x\n", &mut reply), None);
+        assert_eq!(reply, b"");
+    }
+
+    #[test]
+    fn upper_case_grows_at_most_three_times() {
+        // U+0390 (2 bytes) upper-cases to U+0399 U+0308 U+0301 (6 bytes): the worst case.
+        let mut reply = Vec::new();
+        let datagram = "ΐ".repeat(10);
+        assert_eq!(Service::Upper.answer_datagram(datagram.as_bytes(), &mut reply), None);
+        assert_eq!(reply.len(), datagram.len() * DATAGRAM_REPLY_FACTOR);
+        // No character of the Basic Multilingual Plane grows more than 3 times.
+        for c in (0..0x1_0000u32).filter_map(char::from_u32) {
+            let input = c.to_string();
+            let grown = input.to_uppercase().len();
+            assert!(grown <= input.len() * DATAGRAM_REPLY_FACTOR, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn a_reply_past_the_factor_is_cut() {
+        // Daytime says about 40 bytes to any datagram: to a 2-byte one, 6 bytes at most.
+        let mut reply = Vec::new();
+        let before = Service::Daytime.answer_datagram(b"?\n", &mut reply);
+        assert!(before.is_some_and(|len| len > 6), "{before:?}");
+        assert_eq!(reply.len(), 6);
     }
 }

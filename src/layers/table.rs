@@ -194,6 +194,42 @@ pub static TABLE: &[Row] = &[
         look: LOOK_SEND,
     },
     Row {
+        call: "recvfrom",
+        syscall: "recvfrom",
+        internet: t!("application ↔ transport (UDP)", "application ↔ transport (UDP)"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "takes one whole datagram off the socket's receive queue, with the address it came from; a datagram longer than the buffer is cut (MSG_TRUNC says its real length); blocks while the queue is empty",
+            "prend un datagramme entier dans la file de réception, avec l'adresse d'où il vient ; un datagramme plus long que le tampon est coupé (MSG_TRUNC donne sa vraie longueur) ; bloque tant que la file est vide"
+        ),
+        wire: t!(
+            "nothing: UDP sends no acknowledgement",
+            "rien : UDP n'envoie pas d'acquittement"
+        ),
+        look: t!(
+            "`ss -uan`: datagrams that arrived wait in Recv-Q; a full queue drops the next ones silently (`nstat -az UdpRcvbufErrors`)",
+            "`ss -uan` : les datagrammes arrivés attendent dans Recv-Q ; une file pleine jette les suivants sans rien dire (`nstat -az UdpRcvbufErrors`)"
+        ),
+    },
+    Row {
+        call: "sendto",
+        syscall: "sendto",
+        internet: t!("application ↔ transport (UDP)", "application ↔ transport (UDP)"),
+        osi: "7 ↔ 4",
+        kernel: t!(
+            "puts the bytes, whole, in one UDP datagram (8-byte header: ports, length, checksum) for the given address; IP routes it; nothing confirms it arrived",
+            "met les octets, entiers, dans un datagramme UDP (en-tête de 8 octets : ports, longueur, somme de contrôle) pour l'adresse donnée ; IP le route ; rien ne confirme qu'il est arrivé"
+        ),
+        wire: t!(
+            "one UDP datagram →",
+            "un datagramme UDP →"
+        ),
+        look: t!(
+            "`tcpdump -i lo -n udp`: one line per datagram, its length as sent; a closed port answers ICMP port unreachable",
+            "`tcpdump -i lo -n udp` : une ligne par datagramme, de la longueur envoyée ; un port fermé répond ICMP port unreachable"
+        ),
+    },
+    Row {
         call: "shutdown",
         syscall: "shutdown",
         internet: t!("transport", "transport"),

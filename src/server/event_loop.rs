@@ -6,7 +6,8 @@
 //!     the shutdown flag         (close the listening sockets, bound the wait by the grace)
 //!     wait                      select(), poll() or epoll_wait(): the one place the loop sleeps
 //!     the connections it names  read, answer, send as far as the kernel lets us (readiness.rs)
-//!     the listeners it names    accept until EAGAIN, each new connection opened and watched
+//!     the listeners it names    accept until EAGAIN, each new connection opened and watched;
+//!                               a UDP socket: recvfrom/sendto until EAGAIN
 //!     what closed               a free descriptor: the listeners EMFILE set aside are back
 //! ```
 //!
@@ -19,7 +20,10 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 
 use super::readiness::{Conn, Conns, Opened, READ_BUF_SIZE, Readiness};
-use super::{AcceptError, Config, log_accept_error, open_listener, sort_accept_error, summary};
+use super::datagram::{self, Parrot};
+use super::{
+    AcceptError, Config, Proto, log_accept_error, open_listener, sort_accept_error, summary,
+};
 use crate::Error;
 use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
@@ -120,7 +124,14 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
             event_loop.on_ready(slot, readiness, &mut buf, &mut reply);
         }
         for &index in &ready.listeners {
-            accept_all(&mut listeners[index], |conn_fd, service| {
+            let listener = &mut listeners[index];
+            // A UDP socket is one more socket to watch: ready means datagrams wait.
+            if let Some(parrot) = &mut listener.parrot {
+                parrot.drain(&listener.sock)?;
+                event_loop.tally += parrot.take_tally();
+                continue;
+            }
+            accept_all(listener, |conn_fd, service| {
                 event_loop.admit(conn_fd, service);
             })?;
         }
@@ -205,16 +216,25 @@ impl<W: Waiter> EventLoop<W> {
     // ANCHOR_END: admit
 }
 
-/// Opens every listening socket of `config`, non-blocking, for the event-loop models.
-fn open_listeners(config: &Config) -> sys::Result<Vec<Listener>> {
+/// Opens every listening socket of `config`, non-blocking, for the event-loop models: a TCP
+/// listening socket, or a bound UDP socket.
+fn open_listeners(config: &Config) -> Result<Vec<Listener>, Error> {
     config
         .listens
         .iter()
         .map(|listen| {
+            let (sock, parrot) = match listen.proto {
+                Proto::Tcp => (open_listener(listen, config, Blocking::No)?, None),
+                Proto::Udp => (
+                    datagram::open(listen, Blocking::No)?,
+                    Some(Parrot::new(listen.service)),
+                ),
+            };
             Ok(Listener {
-                sock: open_listener(listen, config, Blocking::No)?,
+                sock,
                 service: listen.service,
                 starved: false,
+                parrot,
             })
         })
         .collect()
@@ -239,6 +259,10 @@ pub struct Listener {
     /// socket is not watched, or a level-triggered wait would report it ready again at once
     /// and the loop would spin.
     pub starved: bool,
+    /// A UDP socket's parrot; `None` for a TCP listening socket. A UDP socket is watched as
+    /// a listening socket is (readable: something waits), but what waits is datagrams, read
+    /// and answered in place, not connections to accept.
+    pub parrot: Option<Parrot>,
 }
 
 // ANCHOR: accept_all

@@ -16,15 +16,22 @@
 //! Compare:     the fork and thread models, which serve clients side by side.
 
 use super::accept_loop::{AcceptLoop, Clients, OneAtATime, one_listener, stop_accepting};
-use super::{Config, open_listener, summary};
+use super::datagram::{self, Parrot};
+use super::{Config, Listen, Proto, log_shutting_down, open_listener, summary};
 use crate::Error;
 use crate::dialogue::{self, Tally};
 use crate::signals;
-use crate::sys::Blocking;
+use crate::narrate::{self, Log};
+use crate::sys::{self, Blocking};
+use crate::text::Msg;
+use nix::errno::Errno;
 
 // ANCHOR: run
 pub fn run(config: &Config) -> Result<(), Error> {
     let listen = one_listener(config)?;
+    if listen.proto == Proto::Udp {
+        return run_udp(&listen, config);
+    }
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
     // Before the first accept(): from here on, Ctrl-C interrupts it.
     signals::handle_shutdown(config.grace)?;
@@ -41,3 +48,34 @@ pub fn run(config: &Config) -> Result<(), Error> {
     Ok(())
 }
 // ANCHOR_END: run
+
+// ANCHOR: run_udp
+/// The iterative model over UDP: `socket(SOCK_DGRAM)`, `bind`, then `recvfrom` and `sendto`
+/// per datagram, in the only thread. No `listen()` and no `accept()`: UDP has no connection,
+/// so there is no queue of clients, and serving one client at a time means one datagram at a
+/// time: the next waits in the socket's receive queue (`ss -uan`: Recv-Q).
+fn run_udp(listen: &Listen, config: &Config) -> Result<(), Error> {
+    let sock = datagram::open(listen, Blocking::Yes)?;
+    // Before the first recvfrom(): from here on, Ctrl-C interrupts it (EINTR).
+    signals::handle_shutdown(config.grace)?;
+    let mut parrot = Parrot::new(listen.service);
+    while signals::shutdown_signal().is_none() {
+        match parrot.serve_one(&sock) {
+            // --once: one datagram answered, as the TCP server serves one client.
+            Ok(true) if config.once => break,
+            Ok(_) => {}
+            // A signal's handler ran: the loop's condition sees the shutdown.
+            Err(e) if e.errno == Errno::EINTR => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(signal) = signals::shutdown_signal() {
+        // No client is connected to a UDP socket: nobody to give a grace period to.
+        log_shutting_down(signal, 0);
+    }
+    narrate::log(Log::Conn, None, Msg::UnpluggingDatagram);
+    sys::close(sock)?;
+    summary(parrot.take_tally());
+    Ok(())
+}
+// ANCHOR_END: run_udp

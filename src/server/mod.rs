@@ -22,6 +22,7 @@
 //! a [`summary`] on stderr, and exits 0.
 
 pub mod accept_loop;
+pub mod datagram;
 pub mod event_loop;
 pub mod fork;
 pub mod iterative;
@@ -43,12 +44,15 @@ use crate::service::Service;
 use crate::signals;
 use crate::stream::Io;
 use crate::sys::{self, Blocking, SockOpt, Socket};
-use crate::text::Msg;
+use crate::text::{Msg, Problem};
 
 /// The course's port: « supérieur à 1000, ici 6789 ».
 pub const DEFAULT_PORT: u16 = 6789;
 /// The course's `''`: every local IPv4 address.
 pub const DEFAULT_BIND: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+/// A UDP listener's address when `--bind` does not say: the loopback address, so that a
+/// parrot started to learn answers no datagram from the network (see [`datagram`]).
+pub const DEFAULT_UDP_BIND: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// The course's `listen(1)`.
 pub const BACKLOG: i32 = 1;
 
@@ -112,11 +116,23 @@ impl fmt::Display for Model {
     }
 }
 
-/// A listening socket to open: which service, on which address and port.
+/// The transport a listener serves, as `/etc/services` writes it after the port: `6789/tcp`,
+/// `6789/udp`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Proto {
+    /// A TCP listening socket: `listen`, then `accept` a connection per client.
+    #[default]
+    Tcp,
+    /// A UDP socket: no connection, one `recvfrom` and one `sendto` per datagram.
+    Udp,
+}
+
+/// A listening socket to open: which service, on which address and port, over TCP or UDP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Listen {
     pub service: Service,
     pub addr: SocketAddr,
+    pub proto: Proto,
 }
 
 /// Everything a server model needs to know.
@@ -138,6 +154,7 @@ pub struct Config {
 /// Runs the server until it is done (`--once`, SIGINT, SIGTERM) or fails to set up.
 pub fn run(config: &Config) -> Result<(), Error> {
     narrate::set_tag(config.model.to_string());
+    check_udp(config)?;
     match config.model {
         Model::Iterative => iterative::run(config),
         Model::Fork => fork::run(config),
@@ -146,6 +163,33 @@ pub fn run(config: &Config) -> Result<(), Error> {
         Model::Poll => poll::run(config),
         Model::Mio => mio_loop::run(config),
     }
+}
+
+/// Refuses what cannot be served over UDP, before any socket is made: the fork and thread
+/// models (they hand each accepted connection to a process or a thread, and UDP has none), and
+/// daytime (an amplifier: it answers any datagram with a whole line).
+fn check_udp(config: &Config) -> Result<(), Error> {
+    let udp: Vec<&Listen> = config
+        .listens
+        .iter()
+        .filter(|l| l.proto == Proto::Udp)
+        .collect();
+    if udp.is_empty() {
+        return Ok(());
+    }
+    if matches!(config.model, Model::Fork | Model::Threads) {
+        let model = config.model.to_string();
+        return Err(Error::Problem(
+            Problem::UdpNotForModel { model: &model }.to_string(),
+        ));
+    }
+    if udp.iter().any(|l| l.service == Service::Daytime) {
+        return Err(Error::Problem(Problem::NoDaytimeOverUdp.to_string()));
+    }
+    for listen in udp {
+        datagram::check_bind(&listen.addr)?;
+    }
+    Ok(())
 }
 
 /// The first line of a shutdown: which signal came, how many clients are still connected, and

@@ -21,6 +21,7 @@
 //!   `getsockname`, `getpeername`), and holds the [`Socket`] type;
 //! - [`tcp_info`] asks for the TCP state the narration shows (`getsockopt(TCP_INFO)`);
 //! - [`io`] moves bytes (`recv`, `send`, `read`, `write`);
+//! - [`datagram`] moves UDP datagrams with their addresses (`recvfrom`, `sendto`);
 //! - [`wait`] waits for readiness (`select`, `poll`, `epoll_create1`, `epoll_ctl`,
 //!   `epoll_wait`);
 //! - [`process`] makes and ends processes (`fork`, `getpid`, `gettid`, `waitpid`, `_exit`);
@@ -28,6 +29,7 @@
 //! - [`memory`] maps memory (`mmap`);
 //! - [`limits`] reads and sets resource limits (`getrlimit`, `setrlimit`).
 
+pub mod datagram;
 pub mod io;
 pub mod limits;
 pub mod memory;
@@ -44,6 +46,7 @@ use nix::errno::Errno;
 use crate::narrate::{self, Arg, Call, Told, record};
 use crate::text;
 
+pub use datagram::{Datagram, recvfrom, sendto};
 pub use io::{read, recv, send, write};
 pub use limits::{getrlimit_nofile, setrlimit_nofile};
 pub use memory::mmap_shared;
@@ -52,6 +55,7 @@ pub use signal::{MaskHow, kill, pthread_sigmask, sigaction, sigtimedwait};
 pub use socket::{
     Blocking, Kind, SockOpt, Socket, accept, accept4, bind, close, close_epoll, connect,
     getpeername, getsockname, listen, setsockopt, shutdown_both, shutdown_write, socket,
+    socket_dgram,
 };
 pub use tcp_info::{StateCheck, tcp_state};
 pub use wait::{epoll_create1, epoll_ctl_add, epoll_wait, poll, select};

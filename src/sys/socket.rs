@@ -113,29 +113,51 @@ pub enum Blocking {
 /// strace: `socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3`
 /// (<https://man7.org/linux/man-pages/man2/socket.2.html>)
 pub fn socket(for_addr: &SocketAddr, blocking: Blocking) -> Result<Socket> {
+    make_socket(for_addr, Kind::Stream, blocking)
+}
+
+/// `socket(2)` with `SOCK_DGRAM`: a UDP endpoint.
+///
+/// Layer: transport (OSI 4). The kernel makes a UDP endpoint: a receive queue of whole
+/// datagrams and no connection, so no state, no handshake, nothing to `listen()` on or
+/// `accept()`. Nothing goes on the wire.
+///
+/// strace: `socket(AF_INET, SOCK_DGRAM, IPPROTO_IP) = 3`
+/// (<https://man7.org/linux/man-pages/man2/socket.2.html>)
+pub fn socket_dgram(for_addr: &SocketAddr, blocking: Blocking) -> Result<Socket> {
+    make_socket(for_addr, Kind::Datagram, blocking)
+}
+
+/// The one place `socket()` is called: a stream (TCP) or a datagram (UDP) socket.
+fn make_socket(for_addr: &SocketAddr, kind: Kind, blocking: Blocking) -> Result<Socket> {
     let (family, family_name) = match for_addr {
         SocketAddr::V4(_) => (AddressFamily::Inet, "AF_INET"),
         SocketAddr::V6(_) => (AddressFamily::Inet6, "AF_INET6"),
     };
+    let (sock_type, type_name, note) = match kind {
+        Kind::Datagram => (SockType::Datagram, "SOCK_DGRAM", Note::SocketDatagram),
+        _ => (SockType::Stream, "SOCK_STREAM", Note::Socket),
+    };
     let (flags, type_name) = match blocking {
-        Blocking::Yes => (SockFlag::empty(), "SOCK_STREAM"),
-        Blocking::No => (SockFlag::SOCK_NONBLOCK, "SOCK_STREAM|SOCK_NONBLOCK"),
+        Blocking::Yes => (SockFlag::empty(), type_name.to_string()),
+        Blocking::No => (SockFlag::SOCK_NONBLOCK, format!("{type_name}|SOCK_NONBLOCK")),
     };
     let args = || {
         vec![
             Arg::shown("domain", family_name).blamed(),
-            Arg::shown("type", type_name).blamed(),
-            // Protocol 0 lets the kernel pick TCP for a stream socket; strace names it IPPROTO_IP.
+            Arg::shown("type", type_name.clone()).blamed(),
+            // Protocol 0 lets the kernel pick TCP for a stream socket, UDP for a datagram
+            // socket; strace names it IPPROTO_IP.
             Arg::shown("protocol", "IPPROTO_IP"),
         ]
     };
     call(
         "socket",
         args,
-        || nix_socket::socket(family, SockType::Stream, flags, None),
-        |fd| Told::new(fd.as_raw_fd(), Note::Socket),
+        || nix_socket::socket(family, sock_type, flags, None),
+        |fd| Told::new(fd.as_raw_fd(), note),
     )
-    .map(|fd| Socket::owning(fd.into_raw_fd(), Kind::Stream))
+    .map(|fd| Socket::owning(fd.into_raw_fd(), kind))
 }
 
 /// The socket options sockstep sets.
@@ -220,7 +242,10 @@ pub fn bind(sock: &Socket, addr: &SocketAddr) -> Result<()> {
         addr,
         "bind",
         nix_socket::bind,
-        Note::Bind { addr: *addr },
+        match sock.kind() {
+            Kind::Datagram => Note::BindDatagram { addr: *addr },
+            _ => Note::Bind { addr: *addr },
+        },
     )
 }
 
@@ -485,7 +510,7 @@ fn with_sockaddr<T>(addr: &SocketAddr, f: impl FnOnce(&dyn SockaddrLike) -> T) -
 }
 
 /// An IPv4 or IPv6 address out of a sockaddr_storage; anything else is not ours.
-fn to_std(storage: SockaddrStorage) -> nix::Result<SocketAddr> {
+pub(crate) fn to_std(storage: SockaddrStorage) -> nix::Result<SocketAddr> {
     if let Some(v4) = storage.as_sockaddr_in() {
         Ok(SocketAddr::from(*v4))
     } else if let Some(v6) = storage.as_sockaddr_in6() {

@@ -80,6 +80,16 @@ pub enum Problem<'a> {
     OneListenerOnly { model: &'a str },
     /// A `--listen` argument that is not `SERVICE:PORT`.
     BadListen { arg: &'a str },
+    /// The fork and thread models have no connection to hand to a process or a thread.
+    UdpNotForModel { model: &'a str },
+    /// A UDP listener may not bind an address that receives broadcast or multicast.
+    UdpUnsafeBind { addr: std::net::SocketAddr },
+    /// Daytime over UDP would answer more than the bounded factor of what it received.
+    NoDaytimeOverUdp,
+    /// `--timeout` is not a positive number of seconds.
+    BadTimeout { secs: f64 },
+    /// Some of the UDP client's lines got no reply.
+    RepliesLost { lost: usize, sent: usize },
 }
 
 impl fmt::Display for Problem<'_> {
@@ -144,6 +154,48 @@ impl fmt::Display for Problem<'_> {
             (Problem::BadListen { arg }, Lang::Fr) => write!(
                 f,
                 "{arg:?} n'est pas SERVICE:PORT, avec SERVICE parmi upper, echo, discard, daytime et PORT un nombre jusqu'à 65535 (0 : un port libre), comme echo:7007"
+            ),
+            (Problem::UdpNotForModel { model }, Lang::En) => write!(
+                f,
+                "the {model} model cannot serve UDP: it hands each accepted connection to a {what}, and a UDP socket has no connection to accept (no listen(), no accept()): every datagram of every client arrives on the one bound socket. Use --model iterative (recvfrom and sendto in a loop), or select, poll or mio (UDP and TCP side by side in one loop)",
+                what = if *model == "fork" { "new process" } else { "new thread" }
+            ),
+            (Problem::UdpNotForModel { model }, Lang::Fr) => write!(
+                f,
+                "le modèle {model} ne peut pas servir UDP : il confie chaque connexion acceptée à {what}, et une socket UDP n'a pas de connexion à accepter (ni listen(), ni accept()) : tous les datagrammes de tous les clients arrivent sur l'unique socket liée. Utiliser --model iterative (recvfrom et sendto en boucle), ou select, poll ou mio (UDP et TCP côte à côte dans une boucle)",
+                what = if *model == "fork" { "un nouveau processus" } else { "un nouveau thread" }
+            ),
+            (Problem::UdpUnsafeBind { addr }, Lang::En) => write!(
+                f,
+                "a UDP listener will not bind {addr}: a socket bound to a wildcard, broadcast or multicast address receives datagrams sent to a broadcast or multicast address, and recvfrom() cannot tell them apart, so one forged datagram could make every parrot of the network answer its victim; bind one unicast address (--bind 127.0.0.1, the default, or one interface's address)"
+            ),
+            (Problem::UdpUnsafeBind { addr }, Lang::Fr) => write!(
+                f,
+                "un écouteur UDP ne se liera pas à {addr} : une socket liée à une adresse joker, de diffusion ou de multidiffusion reçoit les datagrammes envoyés en diffusion ou en multidiffusion, et recvfrom() ne peut pas les distinguer, si bien qu'un seul datagramme forgé pourrait faire répondre chaque perroquet du réseau à sa victime ; lier une adresse unicast (--bind 127.0.0.1, le défaut, ou l'adresse d'une interface)"
+            ),
+            (Problem::NoDaytimeOverUdp, Lang::En) => write!(
+                f,
+                "daytime is not served over UDP: it answers any datagram, even an empty one, with a line of about 40 bytes, more than 3 times what it received, which makes it an amplifier (a UDP reply is never more than 3 times the datagram)"
+            ),
+            (Problem::NoDaytimeOverUdp, Lang::Fr) => write!(
+                f,
+                "daytime n'est pas servi en UDP : il répond à tout datagramme, même vide, par une ligne d'environ 40 octets, plus de 3 fois ce qu'il a reçu, ce qui en fait un amplificateur (une réponse UDP ne dépasse jamais 3 fois le datagramme)"
+            ),
+            (Problem::RepliesLost { lost, sent }, Lang::En) => write!(
+                f,
+                "{lost} of {sent} datagrams got no reply"
+            ),
+            (Problem::RepliesLost { lost, sent }, Lang::Fr) => write!(
+                f,
+                "{lost} datagrammes sur {sent} sont restés sans réponse"
+            ),
+            (Problem::BadTimeout { secs }, Lang::En) => write!(
+                f,
+                "--timeout {secs}: the wait for a reply must be a positive number of seconds (0 would mean wait for ever to SO_RCVTIMEO)"
+            ),
+            (Problem::BadTimeout { secs }, Lang::Fr) => write!(
+                f,
+                "--timeout {secs} : l'attente d'une réponse doit être un nombre positif de secondes (0 voudrait dire attendre toujours pour SO_RCVTIMEO)"
             ),
         }
     }

@@ -88,6 +88,30 @@ pub enum Msg<'a> {
     ClosingRest { clients: usize },
     /// A client's thread panicked; the server goes on.
     ThreadPanicked,
+    /// recvfrom() gave a datagram (the UDP parrot, and the UDP client).
+    DatagramIn { from: SocketAddr, data: &'a [u8] },
+    /// About to send a datagram.
+    DatagramOut { to: SocketAddr, data: &'a [u8] },
+    /// The UDP server closes its socket and stops.
+    UnpluggingDatagram,
+    /// A datagram longer than the buffer was cut (MSG_TRUNC).
+    DatagramCut {
+        from: SocketAddr,
+        len: usize,
+        kept: usize,
+    },
+    /// A datagram from a source port below 1024 is not answered (logged once per source).
+    LowPortRefused { from: SocketAddr },
+    /// The set of refused sources is full: later refusals are not logged.
+    RefusedUnlogged { cap: usize },
+    /// The reply was cut to its bound (a bounded factor of the datagram received).
+    ReplyCapped { len: usize, cap: usize },
+    /// The UDP client's destination, and whether its socket is connected.
+    DatagramsTo { addr: SocketAddr, connected: bool },
+    /// The UDP client waited `--timeout` for a reply in vain.
+    NoReply { after: Duration },
+    /// The UDP client got a datagram from someone other than the server.
+    ForeignDatagram { from: SocketAddr },
     /// The last line of a server: what it did.
     Summary {
         clients: u64,
@@ -134,6 +158,8 @@ impl fmt::Display for Msg<'_> {
             (Msg::Closing, Lang::Fr) => write!(f, "Fermeture de la connexion avec le client."),
             (Msg::Unplugging, Lang::En) => write!(f, "unplugging: closing the listening socket."),
             (Msg::Unplugging, Lang::Fr) => write!(f, "On se débranche"),
+            (Msg::UnpluggingDatagram, Lang::En) => write!(f, "unplugging: closing the UDP socket."),
+            (Msg::UnpluggingDatagram, Lang::Fr) => write!(f, "On se débranche (socket UDP)"),
             (Msg::AcceptFailed { error }, Lang::En) => {
                 write!(f, "{error}; the server goes on")
             }
@@ -415,6 +441,94 @@ impl fmt::Display for Msg<'_> {
                 count(*bytes_in, "octet reçu", "octets reçus"),
                 count(*bytes_out, "octet envoyé", "octets envoyés")
             ),
+            (Msg::DatagramIn { from, data }, Lang::En) => write!(
+                f,
+                "datagram of {} from {from}: {}",
+                Bytes(data.len()),
+                Quoted(data)
+            ),
+            (Msg::DatagramIn { from, data }, Lang::Fr) => {
+                write!(f, "Réception d'un datagramme de {from} : {}", Quoted(data))
+            }
+            (Msg::DatagramOut { to, data }, Lang::En) => write!(
+                f,
+                "sending a datagram of {} to {to}: {}",
+                Bytes(data.len()),
+                Quoted(data)
+            ),
+            (Msg::DatagramOut { to, data }, Lang::Fr) => {
+                write!(f, "Envoi d'un datagramme vers {to} : {}", Quoted(data))
+            }
+            (Msg::DatagramCut { from, len, kept }, Lang::En) => write!(
+                f,
+                "the datagram from {from} had {}, more than the buffer: recvfrom() kept {} (MSG_TRUNC), the other {} are lost; the reply answers what was kept",
+                Bytes(*len),
+                Bytes(*kept),
+                len - kept
+            ),
+            (Msg::DatagramCut { from, len, kept }, Lang::Fr) => write!(
+                f,
+                "le datagramme venu de {from} avait {}, plus que le tampon : recvfrom() en a gardé {} (MSG_TRUNC), les {} autres sont perdus ; la réponse répond à ce qui a été gardé",
+                Bytes(*len),
+                Bytes(*kept),
+                len - kept
+            ),
+            (Msg::LowPortRefused { from }, Lang::En) => write!(
+                f,
+                "not answered: {from} has a source port below 1024, a system service's port (a forged datagram could make two such services answer each other for ever, CERT CA-1996-01); its datagrams get no reply, and this is said once"
+            ),
+            (Msg::LowPortRefused { from }, Lang::Fr) => write!(
+                f,
+                "pas de réponse : {from} a un port source inférieur à 1024, le port d'un service système (un datagramme forgé pourrait faire se répondre deux tels services sans fin, CERT CA-1996-01) ; ses datagrammes n'auront pas de réponse, et cela n'est dit qu'une fois"
+            ),
+            (Msg::RefusedUnlogged { cap }, Lang::En) => write!(
+                f,
+                "{cap} sources refused already: further refusals are no longer logged"
+            ),
+            (Msg::RefusedUnlogged { cap }, Lang::Fr) => write!(
+                f,
+                "{cap} sources déjà refusées : les refus suivants ne sont plus notés"
+            ),
+            (Msg::ReplyCapped { len, cap }, Lang::En) => write!(
+                f,
+                "the reply of {} is cut to {cap} bytes: never more than 3 times the datagram received",
+                Bytes(*len)
+            ),
+            (Msg::ReplyCapped { len, cap }, Lang::Fr) => write!(
+                f,
+                "la réponse de {} est coupée à {cap} octets : jamais plus de 3 fois le datagramme reçu",
+                Bytes(*len)
+            ),
+            (Msg::DatagramsTo { addr, connected: false }, Lang::En) => write!(
+                f,
+                "UDP to {addr}: no connection, each line goes in one datagram addressed by sendto()"
+            ),
+            (Msg::DatagramsTo { addr, connected: false }, Lang::Fr) => write!(
+                f,
+                "UDP vers {addr} : pas de connexion, chaque ligne part dans un datagramme adressé par sendto()"
+            ),
+            (Msg::DatagramsTo { addr, connected: true }, Lang::En) => write!(
+                f,
+                "UDP connected to {addr}: nothing was sent, the kernel only remembers the address (and will report ICMP errors)"
+            ),
+            (Msg::DatagramsTo { addr, connected: true }, Lang::Fr) => write!(
+                f,
+                "UDP connecté à {addr} : rien n'a été envoyé, le noyau retient seulement l'adresse (et signalera les erreurs ICMP)"
+            ),
+            (Msg::NoReply { after }, Lang::En) => write!(
+                f,
+                "no reply within {after:?}: the datagram or its reply was lost, or nobody answers on that port; UDP never sends a datagram again, so this line goes unanswered"
+            ),
+            (Msg::NoReply { after }, Lang::Fr) => write!(
+                f,
+                "pas de réponse en {after:?} : le datagramme ou sa réponse s'est perdu, ou personne ne répond sur ce port ; UDP ne renvoie jamais un datagramme, cette ligne reste donc sans réponse"
+            ),
+            (Msg::ForeignDatagram { from }, Lang::En) => {
+                write!(f, "ignored a datagram from {from}: it is not the server")
+            }
+            (Msg::ForeignDatagram { from }, Lang::Fr) => {
+                write!(f, "datagramme de {from} ignoré : ce n'est pas le serveur")
+            }
         }
     }
 }

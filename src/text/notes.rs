@@ -15,6 +15,23 @@ use super::{Bytes, Lang, TcpState, errno_hint};
 #[derive(Clone, Copy, Debug)]
 pub enum Note {
     Socket,
+    /// socket() of a UDP socket.
+    SocketDatagram,
+    /// bind() of a UDP socket.
+    BindDatagram {
+        addr: SocketAddr,
+    },
+    /// recvfrom() took one datagram: `kept` bytes of its `len`.
+    ReceivedFrom {
+        kept: usize,
+        len: usize,
+        from: SocketAddr,
+    },
+    /// sendto() sent one datagram.
+    SentTo {
+        n: usize,
+        to: SocketAddr,
+    },
     ReuseAddr {
         on: bool,
     },
@@ -115,6 +132,38 @@ impl fmt::Display for Note {
         match (self, lang) {
             (Note::Socket, Lang::En) => write!(f, "a new TCP endpoint, state CLOSED"),
             (Note::Socket, Lang::Fr) => write!(f, "une nouvelle extrémité TCP, état CLOSED"),
+            (Note::SocketDatagram, Lang::En) => {
+                write!(f, "a new UDP endpoint: no connection, no state")
+            }
+            (Note::SocketDatagram, Lang::Fr) => {
+                write!(f, "une nouvelle extrémité UDP : ni connexion, ni état")
+            }
+            (Note::ReceivedFrom { kept, len, from }, Lang::En) if len > kept => write!(
+                f,
+                "one datagram of {} from {from}, cut to {}: MSG_TRUNC, the rest is lost",
+                Bytes(*len),
+                Bytes(*kept)
+            ),
+            (Note::ReceivedFrom { kept, len, from }, Lang::Fr) if len > kept => write!(
+                f,
+                "un datagramme de {} venu de {from}, coupé à {} : MSG_TRUNC, le reste est perdu",
+                Bytes(*len),
+                Bytes(*kept)
+            ),
+            (Note::ReceivedFrom { len, from, .. }, Lang::En) => {
+                write!(f, "one whole datagram of {} from {from}", Bytes(*len))
+            }
+            (Note::ReceivedFrom { len, from, .. }, Lang::Fr) => {
+                write!(f, "un datagramme entier de {} venu de {from}", Bytes(*len))
+            }
+            (Note::SentTo { n, to }, Lang::En) => {
+                write!(f, "one datagram of {} to {to}, UDP header added", Bytes(*n))
+            }
+            (Note::SentTo { n, to }, Lang::Fr) => write!(
+                f,
+                "un datagramme de {} vers {to}, en-tête UDP ajouté",
+                Bytes(*n)
+            ),
             (Note::ReuseAddr { on: true }, Lang::En) => {
                 write!(
                     f,
@@ -149,6 +198,18 @@ impl fmt::Display for Note {
             (Note::Bind { addr }, Lang::Fr) => write!(
                 f,
                 "réserve le port TCP {} sur {}",
+                addr.port(),
+                where_bound(addr, lang)
+            ),
+            (Note::BindDatagram { addr }, Lang::En) => write!(
+                f,
+                "reserves UDP port {} on {}: datagrams for it come to this socket",
+                addr.port(),
+                where_bound(addr, lang)
+            ),
+            (Note::BindDatagram { addr }, Lang::Fr) => write!(
+                f,
+                "réserve le port UDP {} sur {} : les datagrammes pour lui viennent à cette socket",
                 addr.port(),
                 where_bound(addr, lang)
             ),

@@ -1,0 +1,227 @@
+//! The UDP parrot, written once for the iterative model and the event loops: one datagram in,
+//! one datagram out.
+//!
+//! What it demonstrates: a server with no connection. `socket(SOCK_DGRAM)` and `bind()`, and
+//! that is all the setup: UDP has no handshake, so there is no queue of connections to
+//! `listen()` on and none to `accept()`. Every datagram of every client arrives on the one
+//! bound socket, each with its sender's address, which `recvfrom()` returns and `sendto()`
+//! answers. One `recvfrom()` is one whole datagram: UDP keeps message boundaries, which TCP
+//! does not (compare the stream parrot, which must survive a UTF-8 character cut between two
+//! `recv()`s: here a character cannot be cut across datagrams).
+//!
+//! What it guards against, because a UDP server answers whatever address a datagram claims to
+//! come from, and that address can be forged (the echo and chargen storms of CERT CA-1996-01):
+//! - a source port below 1024 is a system service's (echo is 7, chargen 19): never answered,
+//!   or one forged datagram could make two services answer each other for ever;
+//! - a datagram sent to a broadcast or multicast address would make every listener of the
+//!   network answer the victim at once: the UDP listener binds one unicast address only
+//!   ([`check_bind`]), and such a socket never receives those; SO_BROADCAST stays off;
+//! - a reply is never more than [`DATAGRAM_REPLY_FACTOR`] times the datagram: no
+//!   amplification.
+//!
+//! Each refusal is logged once per source, in a set of at most [`REFUSED_LOGGED`] sources, so
+//! that a flood cannot fill the log nor the memory.
+//!
+//! Run it:      `sockstep server --udp` (iterative) or
+//!              `sockstep server --model poll --listen upper:6789 --listen upper:6789/udp`
+//! Talk to it:  `sockstep client --udp`, or `nc -u 127.0.0.1 6789`
+//! Watch it:    `strace -e trace=network sockstep server --udp`
+//! Compare:     the iterative model's TCP loop: `listen`, `accept`, a dialogue, `close`.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+
+use nix::errno::Errno;
+
+use super::Listen;
+use crate::Error;
+use crate::dialogue::{BUF_SIZE, Tally};
+use crate::narrate::{self, Log};
+use crate::service::{DATAGRAM_REPLY_FACTOR, Service};
+use crate::sys::{self, Blocking, Socket};
+use crate::text::{Msg, Problem};
+
+/// How many refused sources are remembered (and logged) at most.
+pub const REFUSED_LOGGED: usize = 64;
+
+/// The lowest source port the parrot answers: below it are the system services' ports.
+pub const LOWEST_ANSWERED_PORT: u16 = 1024;
+
+// ANCHOR: open
+/// The UDP server's setup: `socket(SOCK_DGRAM)`, `bind`, then `getsockname` for the real port
+/// and the `listening on IP:PORT/udp SERVICE` line. No `setsockopt(SO_REUSEADDR)`: UDP has no
+/// TIME_WAIT to wait out, and on Linux the option would let a second UDP socket bind the same
+/// port and take its datagrams. No `listen()`: there are no connections to queue.
+pub fn open(listen: &Listen, blocking: Blocking) -> Result<Socket, Error> {
+    check_bind(&listen.addr)?;
+    let sock = sys::socket_dgram(&listen.addr, blocking)?;
+    sys::bind(&sock, &listen.addr)?;
+    let server_addr = sys::getsockname(&sock)?;
+    let _ = writeln!(
+        std::io::stdout(),
+        "listening on {server_addr}/udp {}",
+        listen.service.name()
+    );
+    Ok(sock)
+}
+// ANCHOR_END: open
+
+/// Refuses the addresses whose socket would receive broadcast or multicast datagrams: the
+/// wildcard (0.0.0.0 or ::, which receives every datagram for the port, broadcasts included),
+/// the limited broadcast 255.255.255.255, and multicast groups. A socket bound to one unicast
+/// address receives only datagrams sent to that address. (A subnet's broadcast address, such
+/// as 192.168.1.255 on a /24, looks like any other address without the netmask: bind a host's
+/// address.)
+pub fn check_bind(addr: &SocketAddr) -> Result<(), Error> {
+    let unsafe_ip = match addr.ip() {
+        IpAddr::V4(ip) => ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast(),
+        IpAddr::V6(ip) => ip.is_unspecified() || ip.is_multicast(),
+    };
+    if unsafe_ip {
+        return Err(Error::Problem(
+            Problem::UdpUnsafeBind { addr: *addr }.to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// A UDP listener's service, its buffers, and the sources it refused.
+#[derive(Debug)]
+pub struct Parrot {
+    service: Service,
+    buf: Vec<u8>,
+    reply: Vec<u8>,
+    refused: Refused,
+    tally: Tally,
+}
+
+impl Parrot {
+    pub fn new(service: Service) -> Parrot {
+        Parrot {
+            service,
+            // The course's buffer: a datagram longer than 1024 bytes is cut, and the
+            // narration and the log say so.
+            buf: vec![0u8; BUF_SIZE],
+            reply: Vec::new(),
+            refused: Refused::default(),
+            tally: Tally::default(),
+        }
+    }
+
+    /// What was moved since the last call.
+    pub fn take_tally(&mut self) -> Tally {
+        std::mem::take(&mut self.tally)
+    }
+
+    // ANCHOR: serve_one
+    /// One `recvfrom()`, and one `sendto()` to answer it. Returns whether a reply went out.
+    /// Fails with recvfrom's error (EAGAIN when nothing waits on a non-blocking socket, EINTR
+    /// when a signal's handler ran); a failed `sendto()` concerns one datagram only: it is
+    /// logged, and the datagram is lost, as UDP loses datagrams.
+    pub fn serve_one(&mut self, sock: &Socket) -> sys::Result<bool> {
+        let fd = Some(sock.fd());
+        let datagram = sys::recvfrom(sock, &mut self.buf)?;
+        let data = &self.buf[..datagram.kept];
+        let from = datagram.from;
+        self.tally.bytes_in += data.len() as u64;
+        narrate::log(Log::Data, fd, Msg::DatagramIn { from, data });
+        if datagram.truncated() {
+            let (len, kept) = (datagram.len, datagram.kept);
+            narrate::log(Log::Conn, fd, Msg::DatagramCut { from, len, kept });
+        }
+        if from.port() < LOWEST_ANSWERED_PORT {
+            self.refused.log_once(fd, from);
+            return Ok(false);
+        }
+        if let Some(len) = self.service.answer_datagram(data, &mut self.reply) {
+            let cap = data.len() * DATAGRAM_REPLY_FACTOR;
+            narrate::log(Log::Conn, fd, Msg::ReplyCapped { len, cap });
+        }
+        if self.service == Service::Discard {
+            return Ok(false);
+        }
+        let reply = &self.reply;
+        narrate::log(Log::Data, fd, Msg::DatagramOut { to: from, data: reply });
+        // One reply, one datagram: sendto() sends it whole or not at all.
+        match sys::sendto(sock, reply, &from) {
+            Ok(n) => {
+                self.tally.bytes_out += n as u64;
+                Ok(true)
+            }
+            Err(error) => {
+                narrate::error(fd, Msg::ConnectionLost { error: &error });
+                Ok(false)
+            }
+        }
+    }
+    // ANCHOR_END: serve_one
+
+    // ANCHOR: drain
+    /// An event loop's turn on a ready UDP socket: every datagram waiting, each answered,
+    /// until EAGAIN. The edge-triggered wait (mio) reports the socket once, when datagrams
+    /// arrive: stopping before EAGAIN would leave the others unread until the next datagram
+    /// comes. Fails only when the socket itself is broken.
+    pub fn drain(&mut self, sock: &Socket) -> sys::Result<()> {
+        loop {
+            match self.serve_one(sock) {
+                Ok(_) => {}
+                // A signal's handler ran: nothing was received, read again.
+                Err(e) if e.errno == Errno::EINTR => {}
+                // The receive queue is empty.
+                Err(e) if e.errno == Errno::EAGAIN => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    // ANCHOR_END: drain
+}
+
+/// The sources refused so far, remembered so that each is logged once, and at most
+/// [`REFUSED_LOGGED`] of them.
+#[derive(Debug, Default)]
+struct Refused {
+    sources: HashSet<SocketAddr>,
+    full: bool,
+}
+
+impl Refused {
+    fn log_once(&mut self, fd: Option<i32>, from: SocketAddr) {
+        if self.sources.contains(&from) || self.full {
+            return;
+        }
+        if self.sources.len() == REFUSED_LOGGED {
+            self.full = true;
+            let cap = REFUSED_LOGGED;
+            narrate::log(Log::Quiet, fd, Msg::RefusedUnlogged { cap });
+            return;
+        }
+        self.sources.insert(from);
+        narrate::log(Log::Quiet, fd, Msg::LowPortRefused { from });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unicast_binds() {
+        for addr in ["0.0.0.0:1", "255.255.255.255:1", "224.0.0.1:1", "[::]:1", "[ff02::1]:1"] {
+            assert!(check_bind(&addr.parse().unwrap()).is_err(), "{addr}");
+        }
+        for addr in ["127.0.0.1:1", "[::1]:1", "192.168.1.10:1"] {
+            assert!(check_bind(&addr.parse().unwrap()).is_ok(), "{addr}");
+        }
+    }
+
+    #[test]
+    fn refusals_are_remembered_within_a_bound() {
+        let mut refused = Refused::default();
+        for port in 0..1000u16 {
+            refused.log_once(None, SocketAddr::from(([127, 0, 0, 1], port % 200)));
+        }
+        assert_eq!(refused.sources.len(), REFUSED_LOGGED);
+        assert!(refused.full);
+    }
+}
