@@ -124,7 +124,11 @@ fn parse_listen(arg: &str) -> Result<(Service, u16, Proto), String> {
                 Some((port, "udp")) => (port, Proto::Udp),
                 Some(_) => return None,
             };
-            Some((Service::from_str(service, true).ok()?, port.parse().ok()?, proto))
+            Some((
+                Service::from_str(service, true).ok()?,
+                port.parse().ok()?,
+                proto,
+            ))
         })
         .ok_or_else(|| text::Problem::BadListen { arg }.to_string())
 }
@@ -331,7 +335,9 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
         let timeout = Duration::try_from_secs_f64(args.timeout)
             .ok()
             .filter(|t| !t.is_zero())
-            .ok_or_else(|| Error::Problem(Problem::BadTimeout { secs: args.timeout }.to_string()))?;
+            .ok_or_else(|| {
+                Error::Problem(Problem::BadTimeout { secs: args.timeout }.to_string())
+            })?;
         return client::udp::run(&client::udp::Options {
             host: args.host,
             port: args.port,

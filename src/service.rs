@@ -286,7 +286,10 @@ mod tests {
     #[test]
     fn a_datagram_gets_one_whole_reply() {
         let mut reply = Vec::new();
-        assert_eq!(Service::Upper.answer_datagram(b"ab\xffc\xc3", &mut reply), None);
+        assert_eq!(
+            Service::Upper.answer_datagram(b"ab\xffc\xc3", &mut reply),
+            None
+        );
         assert_eq!(reply, b"AB\xffC\xc3", "no carry between datagrams");
         assert_eq!(Service::Echo.answer_datagram(b"x\n", &mut reply), None);
         assert_eq!(reply, b"x\n");
@@ -299,7 +302,10 @@ mod tests {
         // U+0390 (2 bytes) upper-cases to U+0399 U+0308 U+0301 (6 bytes): the worst case.
         let mut reply = Vec::new();
         let datagram = "ΐ".repeat(10);
-        assert_eq!(Service::Upper.answer_datagram(datagram.as_bytes(), &mut reply), None);
+        assert_eq!(
+            Service::Upper.answer_datagram(datagram.as_bytes(), &mut reply),
+            None
+        );
         assert_eq!(reply.len(), datagram.len() * DATAGRAM_REPLY_FACTOR);
         // No character of the Basic Multilingual Plane grows more than 3 times.
         for c in (0..0x1_0000u32).filter_map(char::from_u32) {

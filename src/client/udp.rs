@@ -27,9 +27,9 @@ use nix::errno::Errno;
 
 use super::{PROMPT, prompt, resolve};
 use crate::Error;
+use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
 use crate::service::DATAGRAM_REPLY_FACTOR;
-use crate::dialogue::BUF_SIZE;
 use crate::sys::{self, Blocking, SockOpt, Socket};
 use crate::text::{Msg, Problem};
 
@@ -65,7 +65,14 @@ pub fn run(options: &Options) -> Result<(), Error> {
         sys::connect(&sock, &server_addr)?;
     }
     let connected = options.connect;
-    narrate::log(Log::Conn, None, Msg::DatagramsTo { addr: server_addr, connected });
+    narrate::log(
+        Log::Conn,
+        None,
+        Msg::DatagramsTo {
+            addr: server_addr,
+            connected,
+        },
+    );
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut input = stdin.lock();
@@ -98,7 +105,9 @@ pub fn run(options: &Options) -> Result<(), Error> {
     narrate::log(Log::Conn, None, Msg::Disconnecting);
     sys::close(sock)?;
     if lost > 0 {
-        return Err(Error::Problem(Problem::RepliesLost { lost, sent }.to_string()));
+        return Err(Error::Problem(
+            Problem::RepliesLost { lost, sent }.to_string(),
+        ));
     }
     Ok(())
 }

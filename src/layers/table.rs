@@ -196,7 +196,10 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "recvfrom",
         syscall: "recvfrom",
-        internet: t!("application ↔ transport (UDP)", "application ↔ transport (UDP)"),
+        internet: t!(
+            "application ↔ transport (UDP)",
+            "application ↔ transport (UDP)"
+        ),
         osi: "7 ↔ 4",
         kernel: t!(
             "takes one whole datagram off the socket's receive queue, with the address it came from; a datagram longer than the buffer is cut (MSG_TRUNC says its real length); blocks while the queue is empty",
@@ -214,16 +217,16 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "sendto",
         syscall: "sendto",
-        internet: t!("application ↔ transport (UDP)", "application ↔ transport (UDP)"),
+        internet: t!(
+            "application ↔ transport (UDP)",
+            "application ↔ transport (UDP)"
+        ),
         osi: "7 ↔ 4",
         kernel: t!(
             "puts the bytes, whole, in one UDP datagram (8-byte header: ports, length, checksum) for the given address; IP routes it; nothing confirms it arrived",
             "met les octets, entiers, dans un datagramme UDP (en-tête de 8 octets : ports, longueur, somme de contrôle) pour l'adresse donnée ; IP le route ; rien ne confirme qu'il est arrivé"
         ),
-        wire: t!(
-            "one UDP datagram →",
-            "un datagramme UDP →"
-        ),
+        wire: t!("one UDP datagram →", "un datagramme UDP →"),
         look: t!(
             "`tcpdump -i lo -n udp`: one line per datagram, its length as sent; a closed port answers ICMP port unreachable",
             "`tcpdump -i lo -n udp` : une ligne par datagramme, de la longueur envoyée ; un port fermé répond ICMP port unreachable"

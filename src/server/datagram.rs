@@ -142,7 +142,14 @@ impl Parrot {
             return Ok(false);
         }
         let reply = &self.reply;
-        narrate::log(Log::Data, fd, Msg::DatagramOut { to: from, data: reply });
+        narrate::log(
+            Log::Data,
+            fd,
+            Msg::DatagramOut {
+                to: from,
+                data: reply,
+            },
+        );
         // One reply, one datagram: sendto() sends it whole or not at all.
         match sys::sendto(sock, reply, &from) {
             Ok(n) => {
@@ -207,7 +214,13 @@ mod tests {
 
     #[test]
     fn only_unicast_binds() {
-        for addr in ["0.0.0.0:1", "255.255.255.255:1", "224.0.0.1:1", "[::]:1", "[ff02::1]:1"] {
+        for addr in [
+            "0.0.0.0:1",
+            "255.255.255.255:1",
+            "224.0.0.1:1",
+            "[::]:1",
+            "[ff02::1]:1",
+        ] {
             assert!(check_bind(&addr.parse().unwrap()).is_err(), "{addr}");
         }
         for addr in ["127.0.0.1:1", "[::1]:1", "192.168.1.10:1"] {

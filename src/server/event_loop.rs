@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
-use super::readiness::{Conn, Conns, Opened, READ_BUF_SIZE, Readiness};
 use super::datagram::{self, Parrot};
+use super::readiness::{Conn, Conns, Opened, READ_BUF_SIZE, Readiness};
 use super::{
     AcceptError, Config, Proto, log_accept_error, open_listener, sort_accept_error, summary,
 };

@@ -50,7 +50,13 @@ pub fn recvfrom(sock: &Socket, buf: &mut [u8]) -> Result<Datagram> {
     let result = receive(sock, buf);
     entered.exit(
         result,
-        |result| recvfrom_args(sock, Some(result.as_ref().map(|d| (&buf[..d.kept], d))), len),
+        |result| {
+            recvfrom_args(
+                sock,
+                Some(result.as_ref().map(|d| (&buf[..d.kept], d))),
+                len,
+            )
+        },
         |d| {
             let note = Note::ReceivedFrom {
                 kept: d.kept,
@@ -81,11 +87,9 @@ fn receive(sock: &Socket, buf: &mut [u8]) -> nix::Result<Datagram> {
     };
     let len = usize::try_from(Errno::result(n)?).map_err(|_| Errno::EOVERFLOW)?;
     // SAFETY: the kernel filled `addrlen` bytes of `storage`.
-    let from = unsafe {
-        SockaddrStorage::from_raw((&raw const storage).cast(), Some(addrlen))
-    }
-    .ok_or(Errno::EAFNOSUPPORT)
-    .and_then(to_std)?;
+    let from = unsafe { SockaddrStorage::from_raw((&raw const storage).cast(), Some(addrlen)) }
+        .ok_or(Errno::EAFNOSUPPORT)
+        .and_then(to_std)?;
     Ok(Datagram {
         kept: len.min(buf.len()),
         len,

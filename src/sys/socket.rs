@@ -140,7 +140,10 @@ fn make_socket(for_addr: &SocketAddr, kind: Kind, blocking: Blocking) -> Result<
     };
     let (flags, type_name) = match blocking {
         Blocking::Yes => (SockFlag::empty(), type_name.to_string()),
-        Blocking::No => (SockFlag::SOCK_NONBLOCK, format!("{type_name}|SOCK_NONBLOCK")),
+        Blocking::No => (
+            SockFlag::SOCK_NONBLOCK,
+            format!("{type_name}|SOCK_NONBLOCK"),
+        ),
     };
     let args = || {
         vec![

@@ -23,8 +23,8 @@ pub fn errno_hint(errno: Errno) -> &'static str {
             fr: "les ports sous 1024 sont réservés à root (le cours choisit un port supérieur à 1000)",
         },
         Errno::ECONNREFUSED => Text {
-            en: "the machine answered with RST: no server listens on that port",
-            fr: "la machine a répondu RST : aucun serveur n'écoute sur ce port",
+            en: "the machine answered that no server listens on that port (TCP: a RST; UDP: ICMP port unreachable)",
+            fr: "la machine a répondu qu'aucun serveur n'écoute sur ce port (TCP : un RST ; UDP : ICMP port unreachable)",
         },
         Errno::ECONNRESET => Text {
             en: "the peer reset the connection (RST): it closed with unread data or vanished",
@@ -158,12 +158,20 @@ impl fmt::Display for Problem<'_> {
             (Problem::UdpNotForModel { model }, Lang::En) => write!(
                 f,
                 "the {model} model cannot serve UDP: it hands each accepted connection to a {what}, and a UDP socket has no connection to accept (no listen(), no accept()): every datagram of every client arrives on the one bound socket. Use --model iterative (recvfrom and sendto in a loop), or select, poll or mio (UDP and TCP side by side in one loop)",
-                what = if *model == "fork" { "new process" } else { "new thread" }
+                what = if *model == "fork" {
+                    "new process"
+                } else {
+                    "new thread"
+                }
             ),
             (Problem::UdpNotForModel { model }, Lang::Fr) => write!(
                 f,
                 "le modèle {model} ne peut pas servir UDP : il confie chaque connexion acceptée à {what}, et une socket UDP n'a pas de connexion à accepter (ni listen(), ni accept()) : tous les datagrammes de tous les clients arrivent sur l'unique socket liée. Utiliser --model iterative (recvfrom et sendto en boucle), ou select, poll ou mio (UDP et TCP côte à côte dans une boucle)",
-                what = if *model == "fork" { "un nouveau processus" } else { "un nouveau thread" }
+                what = if *model == "fork" {
+                    "un nouveau processus"
+                } else {
+                    "un nouveau thread"
+                }
             ),
             (Problem::UdpUnsafeBind { addr }, Lang::En) => write!(
                 f,
@@ -181,14 +189,12 @@ impl fmt::Display for Problem<'_> {
                 f,
                 "daytime n'est pas servi en UDP : il répond à tout datagramme, même vide, par une ligne d'environ 40 octets, plus de 3 fois ce qu'il a reçu, ce qui en fait un amplificateur (une réponse UDP ne dépasse jamais 3 fois le datagramme)"
             ),
-            (Problem::RepliesLost { lost, sent }, Lang::En) => write!(
-                f,
-                "{lost} of {sent} datagrams got no reply"
-            ),
-            (Problem::RepliesLost { lost, sent }, Lang::Fr) => write!(
-                f,
-                "{lost} datagrammes sur {sent} sont restés sans réponse"
-            ),
+            (Problem::RepliesLost { lost, sent }, Lang::En) => {
+                write!(f, "{lost} of {sent} datagrams got no reply")
+            }
+            (Problem::RepliesLost { lost, sent }, Lang::Fr) => {
+                write!(f, "{lost} datagrammes sur {sent} sont restés sans réponse")
+            }
             (Problem::BadTimeout { secs }, Lang::En) => write!(
                 f,
                 "--timeout {secs}: the wait for a reply must be a positive number of seconds (0 would mean wait for ever to SO_RCVTIMEO)"

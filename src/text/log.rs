@@ -499,19 +499,43 @@ impl fmt::Display for Msg<'_> {
                 "la réponse de {} est coupée à {cap} octets : jamais plus de 3 fois le datagramme reçu",
                 Bytes(*len)
             ),
-            (Msg::DatagramsTo { addr, connected: false }, Lang::En) => write!(
+            (
+                Msg::DatagramsTo {
+                    addr,
+                    connected: false,
+                },
+                Lang::En,
+            ) => write!(
                 f,
                 "UDP to {addr}: no connection, each line goes in one datagram addressed by sendto()"
             ),
-            (Msg::DatagramsTo { addr, connected: false }, Lang::Fr) => write!(
+            (
+                Msg::DatagramsTo {
+                    addr,
+                    connected: false,
+                },
+                Lang::Fr,
+            ) => write!(
                 f,
                 "UDP vers {addr} : pas de connexion, chaque ligne part dans un datagramme adressé par sendto()"
             ),
-            (Msg::DatagramsTo { addr, connected: true }, Lang::En) => write!(
+            (
+                Msg::DatagramsTo {
+                    addr,
+                    connected: true,
+                },
+                Lang::En,
+            ) => write!(
                 f,
                 "UDP connected to {addr}: nothing was sent, the kernel only remembers the address (and will report ICMP errors)"
             ),
-            (Msg::DatagramsTo { addr, connected: true }, Lang::Fr) => write!(
+            (
+                Msg::DatagramsTo {
+                    addr,
+                    connected: true,
+                },
+                Lang::Fr,
+            ) => write!(
                 f,
                 "UDP connecté à {addr} : rien n'a été envoyé, le noyau retient seulement l'adresse (et signalera les erreurs ICMP)"
             ),

@@ -208,12 +208,15 @@ unsafe extern "C" {
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
 
-/// `listening on 127.0.0.1:40123` (maybe followed by a service name) → the address.
+/// `listening on 127.0.0.1:40123` or `listening on 127.0.0.1:40123/udp` (maybe followed by a
+/// service name) → the address.
 pub fn parse_listening(line: &str) -> SocketAddr {
     let rest = line
         .strip_prefix("listening on ")
         .expect("a listening line");
     let addr = rest.split_whitespace().next().expect("an address");
+    // A UDP listener's line says `127.0.0.1:40123/udp`, as /etc/services writes a port.
+    let addr = addr.strip_suffix("/udp").unwrap_or(addr);
     addr.parse()
         .unwrap_or_else(|e| panic!("bad address in {line:?}: {e}"))
 }
