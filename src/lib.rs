@@ -36,10 +36,12 @@
 //!   the server models, which differ only in how they accept and multiplex clients: the
 //!   blocking models (iterative, fork, threads) around one accept loop, the event loops
 //!   (select, poll, mio) around one turn, each model's file holding only what makes it that
-//!   model.
+//!   model. The UDP parrot (`server::datagram`) is served by the iterative model and the
+//!   event loops: a bound socket, one datagram in and one out, no connection.
 //! - [`signals`]: SIGINT and SIGTERM (shutdown) and SIGCHLD (a forked child left), each
 //!   handler a store to an atomic, installed without SA_RESTART so blocked calls return EINTR.
-//! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe.
+//! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe; and
+//!   `client::udp`, a datagram per line.
 //! - [`diagram`]: `sockstep diagram`, UNP's figure 2.5 drawn from a run: the calls of the event
 //!   record on the process lines, the segments of a capture (or those the calls imply) between
 //!   the two TCPs, as SVG or Mermaid.

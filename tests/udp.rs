@@ -8,7 +8,9 @@ mod common;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::Command;
 
-use common::strace::{Event, cut_strings, line, parse};
+use common::strace::{
+    Event, check_or_bless, check_or_bless_block, cut_strings, line, parse, socket_story, text_block,
+};
 use common::{BIN, LIMIT, Server, narration, require_strace, run_client, scratch_dir, sockstep};
 use pretty_assertions::assert_eq;
 
@@ -420,7 +422,7 @@ fn sigterm_stops_the_udp_server() {
     // Once a datagram is answered, the handlers are in place (they are installed before the
     // first recvfrom()).
     assert_eq!(ask(&test_socket(), server.addr(), b"x"), b"X");
-    server.signal(15);
+    server.signal(nix::sys::signal::Signal::SIGTERM as i32);
     let status = server.wait_exit();
     assert!(status.success());
     server.stderr.wait_closed();
@@ -429,4 +431,83 @@ fn sigterm_stops_the_udp_server() {
         "{}",
         server.stderr.text()
     );
+}
+
+/// Runs `sockstep ARGS` under `strace -f` with `input` on its stdin; returns the run and the
+/// trace's normalised socket story.
+fn traced(args: &[&str], input: &[u8], name: &str) -> (common::ClientRun, String) {
+    let dir = scratch_dir(name);
+    let trace_path = dir.join("trace");
+    let mut command = Command::new("strace");
+    command.args(["-f", "-qq", "-o"]);
+    command.arg(&trace_path).arg(BIN).args(args);
+    let run = common::run_to_end(&mut command, input);
+    let trace = std::fs::read_to_string(&trace_path).unwrap();
+    (run, socket_story(&trace))
+}
+
+/// The book's page on UDP (`docs/src/udp.md`) shows real runs, checked here against drift
+/// (`scripts/gen-docs.sh` rewrites them): the iterative UDP server's and the client's socket
+/// stories for one line and one datagram too long for the buffer (also
+/// `tests/sequences/udp-iterative.txt`); then the client, connected and unconnected, sending
+/// to a port where nothing is bound.
+#[test]
+fn the_book_shows_real_udp_runs() {
+    require_strace();
+    let dir = scratch_dir("udp-book-server");
+    let trace_path = dir.join("server.trace");
+    let mut command = Command::new("strace");
+    command.args(["-f", "-qq", "-o"]);
+    command.arg(&trace_path);
+    command.args([BIN, "server", "--udp", "--port", "0"]);
+    let mut server = Server::start_with(&mut command, 1);
+    let port = server.addr().port().to_string();
+    let mut input = b"bonjour\n".to_vec();
+    input.extend_from_slice(&[b'a'; 1500]);
+    input.push(b'\n');
+    let (run, client) = traced(
+        &["client", "--udp", "--port", &port],
+        &input,
+        "udp-book-client",
+    );
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(&run.stdout[..8], b"BONJOUR\n");
+    assert_eq!(
+        run.stdout.len(),
+        8 + 1024,
+        "the long line's reply is its first 1024 bytes"
+    );
+    // The server is strace's child: SIGTERM goes to it, and strace ends with it.
+    let (pid, _) = common::children_of(server.pid())[0];
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(server.wait_exit().success());
+    let trace = std::fs::read_to_string(&trace_path).unwrap();
+    let server_story = socket_story(&trace);
+    check_or_bless("tests/sequences/udp-iterative.txt", &server_story);
+    check_or_bless_block("docs/src/udp.md", "udp server", &text_block(&server_story));
+    check_or_bless_block("docs/src/udp.md", "udp client", &text_block(&client));
+
+    let closed = closed_udp_port().to_string();
+    for (name, args) in [
+        ("udp connected", &["--connect"][..]),
+        ("udp unconnected", &["--timeout", "0.3"][..]),
+    ] {
+        let mut all = vec!["client", "--udp", "--port", &closed];
+        all.extend_from_slice(args);
+        let (run, story) = traced(&all, b"hello\n", "udp-book-refused");
+        assert!(!run.status.success());
+        // What the client says, without the lines that name the port.
+        let said: String = run
+            .stderr
+            .lines()
+            .filter(|l| !l.contains(&closed))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let block = format!("{story}\n$ # stderr:\n{said}");
+        check_or_bless_block("docs/src/udp.md", name, &text_block(&block));
+    }
 }

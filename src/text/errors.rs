@@ -23,8 +23,8 @@ pub fn errno_hint(errno: Errno) -> &'static str {
             fr: "les ports sous 1024 sont réservés à root (le cours choisit un port supérieur à 1000)",
         },
         Errno::ECONNREFUSED => Text {
-            en: "the machine answered that no server listens on that port (TCP: a RST; UDP: ICMP port unreachable)",
-            fr: "la machine a répondu qu'aucun serveur n'écoute sur ce port (TCP : un RST ; UDP : ICMP port unreachable)",
+            en: "the machine answered that no server listens on that port: a RST for TCP, an ICMP port unreachable for UDP",
+            fr: "la machine a répondu qu'aucun serveur n'écoute sur ce port : un RST pour TCP, un ICMP port unreachable pour UDP",
         },
         Errno::ECONNRESET => Text {
             en: "the peer reset the connection (RST): it closed with unread data or vanished",
