@@ -151,7 +151,7 @@ struct ClientArgs {
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
     /// Talk UDP: each line in one datagram (sendto), each reply one datagram (recvfrom).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "io")]
     udp: bool,
     /// With --udp: connect() the socket first, then send and recv; a connected UDP socket
     /// hears ECONNREFUSED when nobody listens (ICMP port unreachable).

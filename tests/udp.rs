@@ -78,6 +78,23 @@ fn the_udp_parrot_byte_for_byte_on_every_model() {
                 "{model}: the reply to {sent:?}"
             );
         }
+        // A burst: twenty datagrams queued before the server reads any. Each is answered
+        // (mio's edge-triggered event comes once: the server must read until EAGAIN).
+        for i in 0..20 {
+            sock.send_to(format!("burst {i}").as_bytes(), server.addr())
+                .unwrap();
+        }
+        let mut buf = [0u8; 64];
+        let mut replies: Vec<String> = (0..20)
+            .map(|_| {
+                let (n, _) = sock.recv_from(&mut buf).expect("a reply to the burst");
+                String::from_utf8_lossy(&buf[..n]).into_owned()
+            })
+            .collect();
+        replies.sort();
+        let mut expected: Vec<String> = (0..20).map(|i| format!("BURST {i}")).collect();
+        expected.sort();
+        assert_eq!(replies, expected, "{model}");
     }
 }
 

@@ -25,6 +25,8 @@ const STOPS: &[&str] = &[
     "read",
     "send",
     "write",
+    "recvfrom",
+    "sendto",
     "shutdown",
     "close",
     "getsockname",
