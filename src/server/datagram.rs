@@ -193,18 +193,27 @@ struct Refused {
 }
 
 impl Refused {
+    /// Logs the refusal of `from`, the first time only.
     fn log_once(&mut self, fd: Option<i32>, from: SocketAddr) {
-        if self.sources.contains(&from) || self.full {
-            return;
+        if let Some(msg) = self.first_time(from) {
+            narrate::log(Log::Quiet, fd, msg);
+        }
+    }
+
+    /// What to log about refusing `from`: the refusal, the first time; that no more will be
+    /// logged, when the set is full; nothing otherwise.
+    fn first_time(&mut self, from: SocketAddr) -> Option<Msg<'static>> {
+        if self.full || self.sources.contains(&from) {
+            return None;
         }
         if self.sources.len() == REFUSED_LOGGED {
             self.full = true;
-            let cap = REFUSED_LOGGED;
-            narrate::log(Log::Quiet, fd, Msg::RefusedUnlogged { cap });
-            return;
+            return Some(Msg::RefusedUnlogged {
+                cap: REFUSED_LOGGED,
+            });
         }
         self.sources.insert(from);
-        narrate::log(Log::Quiet, fd, Msg::LowPortRefused { from });
+        Some(Msg::LowPortRefused { from })
     }
 }
 
@@ -231,10 +240,18 @@ mod tests {
     #[test]
     fn refusals_are_remembered_within_a_bound() {
         let mut refused = Refused::default();
-        for port in 0..1000u16 {
-            refused.log_once(None, SocketAddr::from(([127, 0, 0, 1], port % 200)));
+        let mut logged = 0;
+        for round in 0..5 {
+            for port in 0..200u16 {
+                let from = SocketAddr::from(([127, 0, 0, 1], port));
+                if refused.first_time(from).is_some() {
+                    logged += 1;
+                }
+            }
+            assert_eq!(refused.sources.len(), REFUSED_LOGGED, "round {round}");
         }
-        assert_eq!(refused.sources.len(), REFUSED_LOGGED);
+        // One line per source remembered, and one to say the rest go unlogged.
+        assert_eq!(logged, REFUSED_LOGGED + 1);
         assert!(refused.full);
     }
 }
