@@ -295,7 +295,7 @@ fn a_lost_reply_is_a_timeout_message() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("2 of 2 datagrams got no reply"),
+        run.stderr.contains("datagrams without a reply: 2 of 2"),
         "{}",
         run.stderr
     );

@@ -190,10 +190,10 @@ impl fmt::Display for Problem<'_> {
                 "daytime n'est pas servi en UDP : il répond à tout datagramme, même vide, par une ligne d'environ 40 octets, plus de 3 fois ce qu'il a reçu, ce qui en fait un amplificateur (une réponse UDP ne dépasse jamais 3 fois le datagramme)"
             ),
             (Problem::RepliesLost { lost, sent }, Lang::En) => {
-                write!(f, "{lost} of {sent} datagrams got no reply")
+                write!(f, "datagrams without a reply: {lost} of {sent}")
             }
             (Problem::RepliesLost { lost, sent }, Lang::Fr) => {
-                write!(f, "{lost} datagrammes sur {sent} sont restés sans réponse")
+                write!(f, "datagrammes restés sans réponse : {lost} sur {sent}")
             }
             (Problem::BadTimeout { secs }, Lang::En) => write!(
                 f,
