@@ -130,6 +130,22 @@ fn the_udp_client_talks_to_the_udp_parrot() {
             "{model}: no connect, no shutdown: {}",
             run.stderr
         );
+        // Connected: connect() once, then send() and recv() (sendto and recvfrom with no
+        // address, as strace shows them).
+        let run = run_client(
+            &["--udp", "--connect", "--port", &port, "--narrate"],
+            b"connecte
+",
+        );
+        assert!(run.status.success(), "{model}: {}", run.stderr);
+        assert_eq!(run.stdout_text(), "CONNECTE\n", "{model}");
+        let calls: Vec<String> = narration(&run.stderr)
+            .into_iter()
+            .map(|n| n.strace)
+            .collect();
+        assert!(calls[2].starts_with("connect(3, "), "{calls:?}");
+        assert!(calls[3].ends_with(", 0, NULL, 0) = 9"), "{calls:?}");
+        assert!(calls[4].ends_with(", 0, NULL, NULL) = 9"), "{calls:?}");
     }
 }
 

@@ -58,8 +58,8 @@ pub static TABLE: &[Row] = &[
         internet: t!("transport", "transport"),
         osi: "4",
         kernel: t!(
-            "creates a TCP endpoint (send and receive buffers, a state: CLOSED) and returns a file descriptor for it",
-            "crée une extrémité TCP (tampons d'envoi et de réception, un état : CLOSED) et rend un descripteur de fichier"
+            "creates a TCP endpoint (SOCK_STREAM: send and receive buffers, a state: CLOSED) or a UDP one (SOCK_DGRAM: a queue of datagrams, no state) and returns a file descriptor for it",
+            "crée une extrémité TCP (SOCK_STREAM : tampons d'envoi et de réception, un état : CLOSED) ou UDP (SOCK_DGRAM : une file de datagrammes, pas d'état) et rend un descripteur de fichier"
         ),
         wire: t!("nothing", "rien"),
         look: t!(
@@ -133,10 +133,13 @@ pub static TABLE: &[Row] = &[
         internet: t!("transport + internet", "transport + internet"),
         osi: "4 + 3",
         kernel: t!(
-            "picks a free local (ephemeral) port, routes to the server's IP address, and performs the three-way handshake",
-            "choisit un port local libre (éphémère), route vers l'adresse IP du serveur et fait la poignée de main en trois temps"
+            "picks a free local (ephemeral) port, routes to the server's IP address, and performs the three-way handshake (UDP: no handshake, the kernel only remembers the peer's address)",
+            "choisit un port local libre (éphémère), route vers l'adresse IP du serveur et fait la poignée de main en trois temps (UDP : pas de poignée de main, le noyau retient seulement l'adresse du pair)"
         ),
-        wire: t!("SYN →, ← SYN-ACK, ACK →", "SYN →, ← SYN-ACK, ACK →"),
+        wire: t!(
+            "SYN →, ← SYN-ACK, ACK → (UDP: nothing)",
+            "SYN →, ← SYN-ACK, ACK → (UDP : rien)"
+        ),
         look: t!(
             "`sudo tcpdump -ni lo tcp` in another terminal: this call sends SYN, gets SYN-ACK and answers ACK; `ss -tn` then shows the connection ESTABLISHED",
             "`sudo tcpdump -ni lo tcp` dans un autre terminal : cet appel envoie SYN, reçoit SYN-ACK et répond ACK ; `ss -tn` montre ensuite la connexion ESTABLISHED"

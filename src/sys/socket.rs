@@ -334,9 +334,15 @@ pub fn accept(listen_sock: &Socket) -> Result<Socket> {
 /// strace: `connect(3, {sa_family=AF_INET, sin_port=htons(6789), sin_addr=inet_addr("127.0.0.1")}, 16) = 0`
 /// (<https://man7.org/linux/man-pages/man2/connect.2.html>)
 pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
-    let note = Note::Connect { addr: *addr };
+    let note = match sock.kind() {
+        Kind::Datagram => Note::ConnectDatagram { addr: *addr },
+        _ => Note::Connect { addr: *addr },
+    };
     to_addr(sock, addr, "connect", nix_socket::connect, note)?;
-    show_state(sock.fd(), StateCheck::After);
+    // A UDP socket has no TCP state to ask for (TCP_INFO would say EOPNOTSUPP).
+    if sock.kind().is_tcp() {
+        show_state(sock.fd(), StateCheck::After);
+    }
     Ok(())
 }
 

@@ -17,6 +17,10 @@ pub enum Note {
     Socket,
     /// socket() of a UDP socket.
     SocketDatagram,
+    /// connect() of a UDP socket.
+    ConnectDatagram {
+        addr: SocketAddr,
+    },
     /// bind() of a UDP socket.
     BindDatagram {
         addr: SocketAddr,
@@ -228,6 +232,14 @@ impl fmt::Display for Note {
             (Note::Accept, Lang::Fr) => write!(
                 f,
                 "une connexion déjà établie par le noyau (SYN, SYN-ACK, ACK), état ESTABLISHED"
+            ),
+            (Note::ConnectDatagram { addr }, Lang::En) => write!(
+                f,
+                "nothing on the wire: the kernel remembers {addr} as the one peer (send() needs no address, recv() takes its datagrams only, ICMP errors are reported)"
+            ),
+            (Note::ConnectDatagram { addr }, Lang::Fr) => write!(
+                f,
+                "rien sur le fil : le noyau retient {addr} comme seul pair (send() sans adresse, recv() ne prend que ses datagrammes, les erreurs ICMP sont signalées)"
             ),
             (Note::Connect { addr }, Lang::En) => {
                 write!(f, "SYN →, ← SYN-ACK, ACK →: connected to {addr}")
