@@ -242,7 +242,13 @@ fn open_listeners(config: &Config) -> Result<Vec<Listener>, Error> {
 
 /// Closes the listening sockets of an event loop that is done (`--once`).
 fn close_listeners(listeners: Vec<Listener>) -> sys::Result<()> {
-    narrate::log(Log::Conn, None, Msg::Unplugging);
+    let only_udp = listeners.iter().all(|l| l.parrot.is_some());
+    let unplugging = if only_udp {
+        Msg::UnpluggingDatagram
+    } else {
+        Msg::Unplugging
+    };
+    narrate::log(Log::Conn, None, unplugging);
     for listener in listeners {
         sys::close(listener.sock)?;
     }
