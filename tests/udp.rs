@@ -544,3 +544,17 @@ fn the_book_shows_real_udp_runs() {
         check_or_bless_block("docs/src/udp.md", name, &text_block(&block));
     }
 }
+
+/// The UDP parrot over IPv6 loopback: `socket(AF_INET6, SOCK_DGRAM)`, the same calls, the
+/// `listening on [::1]:PORT/udp` line.
+#[test]
+fn the_udp_parrot_over_ipv6_loopback() {
+    let server = udp_server("poll", &["--bind", "::1"]);
+    assert!(server.addr().is_ipv6(), "{:?}", server.stdout.all());
+    let sock = UdpSocket::bind("[::1]:0").expect("bind a test UDP socket on ::1");
+    sock.set_read_timeout(Some(LIMIT)).unwrap();
+    assert_eq!(
+        ask(&sock, server.addr(), "été\n".as_bytes()),
+        "ÉTÉ\n".as_bytes()
+    );
+}
