@@ -87,7 +87,8 @@ struct ServerArgs {
     /// listen(1) for iterative, SOMAXCONN for the models that serve clients side by side].
     #[arg(long)]
     backlog: Option<i32>,
-    /// Serve one client, then close the listening socket and exit, as the course's example.
+    /// Serve one client (over UDP: answer one datagram), then close the listening socket and
+    /// exit, as the course's example.
     #[arg(long)]
     once: bool,
     /// Which pair of calls moves the bytes.

@@ -558,3 +558,14 @@ fn the_udp_parrot_over_ipv6_loopback() {
         "ÉTÉ\n".as_bytes()
     );
 }
+
+/// `--once` on UDP: one datagram answered, then the socket is closed and the server exits 0,
+/// on the iterative model and on an event loop.
+#[test]
+fn once_serves_one_datagram() {
+    for model in ["iterative", "mio"] {
+        let mut server = udp_server(model, &["--once"]);
+        assert_eq!(ask(&test_socket(), server.addr(), b"une fois"), b"UNE FOIS");
+        assert!(server.wait_exit().success(), "{model}");
+    }
+}

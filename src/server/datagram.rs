@@ -168,15 +168,16 @@ impl Parrot {
     /// An event loop's turn on a ready UDP socket: every datagram waiting, each answered,
     /// until EAGAIN. The edge-triggered wait (mio) reports the socket once, when datagrams
     /// arrive: stopping before EAGAIN would leave the others unread until the next datagram
-    /// comes. Fails only when the socket itself is broken.
-    pub fn drain(&mut self, sock: &Socket) -> sys::Result<()> {
+    /// comes. Returns whether a reply went out. Fails only when the socket itself is broken.
+    pub fn drain(&mut self, sock: &Socket) -> sys::Result<bool> {
+        let mut answered = false;
         loop {
             match self.serve_one(sock) {
-                Ok(_) => {}
+                Ok(replied) => answered |= replied,
                 // A signal's handler ran: nothing was received, read again.
                 Err(e) if e.errno == Errno::EINTR => {}
                 // The receive queue is empty.
-                Err(e) if e.errno == Errno::EAGAIN => return Ok(()),
+                Err(e) if e.errno == Errno::EAGAIN => return Ok(answered),
                 Err(e) => return Err(e),
             }
         }

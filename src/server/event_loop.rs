@@ -127,7 +127,7 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
             let listener = &mut listeners[index];
             // A UDP socket is one more socket to watch: ready means datagrams wait.
             if let Some(parrot) = &mut listener.parrot {
-                parrot.drain(&listener.sock)?;
+                event_loop.served |= parrot.drain(&listener.sock)?;
                 event_loop.tally += parrot.take_tally();
                 continue;
             }
@@ -148,9 +148,10 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
                     })?;
                 }
             }
-            if config.once && event_loop.served && event_loop.conns.is_empty() {
-                break;
-            }
+        }
+        // --once: one client served (a connection closed, or a datagram answered).
+        if config.once && event_loop.served && event_loop.conns.is_empty() {
+            break;
         }
     }
     finish(listeners, &mut event_loop.conns, event_loop.tally)?;
@@ -166,7 +167,8 @@ struct EventLoop<W> {
     conns: Conns,
     io: Io,
     tally: Tally,
-    /// A connection was accepted: `--once` stops when the last one closes.
+    /// A connection was accepted (`--once` stops when the last one closes), or a datagram
+    /// answered.
     served: bool,
     /// A connection closed during this turn.
     closed: bool,
