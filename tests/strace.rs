@@ -1,21 +1,25 @@
 //! Under strace: `--io` picks the system calls (`recvfrom`/`sendto` or `read`/`write`), and
 //! the narration prints the very line strace prints for each of them.
 //!
-//! These tests need strace and the right to trace (ptrace); without them they fail, saying
-//! so, rather than pass without checking anything. `.ci/run` installs strace.
+//! These tests need strace and the right to trace (ptrace); without them they skip, saying so
+//! in one line (and fail under `SOCKSTEP_REQUIRE_TOOLS=1`, as in `.ci/run`, which installs
+//! strace).
 
 mod common;
 
 use std::process::Command;
 
-use common::{Server, echo, narration, require_strace};
+use common::tools::{Tool, have};
+use common::{Server, echo, narration};
 use pretty_assertions::assert_eq;
 
 /// Runs the real server under `strace -f`, serves one `bonjour`, and returns the system calls
 /// strace saw on the connected socket, as strace printed them, and the narration's lines for
-/// the same descriptor.
-fn trace_one_dialogue(io: &str) -> (String, Vec<String>, Vec<String>) {
-    require_strace();
+/// the same descriptor; `None` when strace cannot be used here (the test skips).
+fn trace_one_dialogue(io: &str) -> Option<(String, Vec<String>, Vec<String>)> {
+    if !have(&[Tool::Strace]) {
+        return None;
+    }
     let trace_file =
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("strace-io-{io}.txt"));
     let mut command = Command::new("strace");
@@ -88,14 +92,16 @@ fn trace_one_dialogue(io: &str) -> (String, Vec<String>, Vec<String>) {
                 .any(|c| l.starts_with(c))
         })
         .collect();
-    (conn_fd, traced, narrated)
+    Some((conn_fd, traced, narrated))
 }
 
 /// `--io send-recv` (the default): strace sees `recvfrom` and `sendto` on the connected
 /// socket, never `read` or `write`, each exactly as the narration printed it.
 #[test]
 fn send_recv_is_recvfrom_and_sendto_under_strace() {
-    let (fd, traced, narrated) = trace_one_dialogue("send-recv");
+    let Some((fd, traced, narrated)) = trace_one_dialogue("send-recv") else {
+        return;
+    };
     assert_eq!(
         traced,
         [
@@ -111,7 +117,9 @@ fn send_recv_is_recvfrom_and_sendto_under_strace() {
 /// `recvfrom` or `sendto`, each exactly as the narration printed it.
 #[test]
 fn read_write_is_read_and_write_under_strace() {
-    let (fd, traced, narrated) = trace_one_dialogue("read-write");
+    let Some((fd, traced, narrated)) = trace_one_dialogue("read-write") else {
+        return;
+    };
     assert_eq!(
         traced,
         [
@@ -128,7 +136,9 @@ fn read_write_is_read_and_write_under_strace() {
 /// dialogue.
 #[test]
 fn without_narration_no_write_to_stderr() {
-    require_strace();
+    if !have(&[Tool::Strace]) {
+        return;
+    }
     let trace_file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace-quiet.txt");
     let mut command = Command::new("strace");
     command

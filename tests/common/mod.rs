@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 pub mod strace;
 pub mod terminal;
+pub mod tools;
 
 /// The longest any single wait may take before the test fails.
 pub const LIMIT: Duration = Duration::from_secs(30);
@@ -416,27 +417,6 @@ fn parse_narrated(line: &str) -> Option<Narrated> {
         strace: strace.to_string(),
         bracket: bracket.strip_suffix(']')?.to_string(),
     })
-}
-
-/// Fails the test, saying why, unless strace is installed and may trace here: a test that
-/// needs strace must never pass silently without it.
-pub fn require_strace() {
-    let probe = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=none", "-o", "/dev/null", "true"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output();
-    match probe {
-        Err(e) => panic!(
-            "this test needs strace, which could not be run ({e}): install it (apt-get install strace, as .ci/run does)"
-        ),
-        Ok(out) if !out.status.success() => panic!(
-            "this test needs strace, which cannot trace here (is ptrace permitted? see /proc/sys/kernel/yama/ptrace_scope, or the container's seccomp and CAP_SYS_PTRACE): {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Ok(_) => {}
-    }
 }
 
 /// Runs `sockstep client ARGS` with its stdin on a pseudo-terminal, as a person at a terminal
