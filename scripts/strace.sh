@@ -132,7 +132,7 @@ without_inherited_fds() {
   exec "$@"
 }
 without_inherited_fds strace -f -o "$out" "${strace_opts[@]}" -e trace="$FILTER" \
-  "$SOCKSTEP" "${narrate[@]}" server --model "$model" --bind 127.0.0.1 --port 0 --once \
+  "$SOCKSTEP" server "${narrate[@]}" --model "$model" --bind 127.0.0.1 --port 0 --once \
   "${io[@]}" "${events[@]}" "${server_args[@]}" >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 
@@ -157,7 +157,7 @@ fi
 # The client, under strace too, sends the input and reads every reply.
 client_status=0
 printf "$input" | strace -o "$out.client" "${strace_opts[@]}" -e trace="$FILTER" \
-  "$SOCKSTEP" "${narrate[@]}" client --port "$port" "${io[@]}" "${events[@]}" \
+  "$SOCKSTEP" client "${narrate[@]}" --port "$port" "${io[@]}" "${events[@]}" \
   >"$work/client.out" 2>"$work/client.err" || client_status=$?
 
 # --once: the server closes its listening socket and exits after this one client.

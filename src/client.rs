@@ -20,7 +20,7 @@
 pub mod udp;
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 use std::os::fd::AsFd;
 
@@ -30,6 +30,7 @@ use nix::poll::{PollFd, PollFlags};
 use crate::Error;
 use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
+use crate::resolve::resolve;
 use crate::stream::{Io, send_all};
 use crate::sys::{self, Blocking, Socket};
 use crate::text::{Msg, Problem};
@@ -176,20 +177,6 @@ fn write_out(data: &[u8]) -> Result<(), Error> {
 /// (a closed pipe), a prompt nobody can see is no reason to stop.
 fn prompt(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
-}
-
-/// An IP address is used as it is; a name is looked up with getaddrinfo (which reads
-/// /etc/hosts and may ask DNS: library code, not one system call, so it is not narrated).
-fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Error> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    match (host, port).to_socket_addrs() {
-        Ok(addrs) => Ok(addrs.collect()),
-        Err(why) => Err(Error::Problem(
-            Problem::UnknownHost { host, why: &why }.to_string(),
-        )),
-    }
 }
 
 /// `socket` and `connect` to each address in turn (a name may have an IPv6 and an IPv4

@@ -40,6 +40,7 @@
 //!   event loops: a bound socket, one datagram in and one out, no connection.
 //! - [`signals`]: SIGINT and SIGTERM (shutdown) and SIGCHLD (a forked child left), each
 //!   handler a store to an atomic, installed without SA_RESTART so blocked calls return EINTR.
+//! - [`resolve`]: names to addresses (`--host`, `--bind`), getaddrinfo's library work.
 //! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe; and
 //!   `client::udp`, a datagram per line.
 //! - [`diagram`]: `sockstep diagram`, UNP's figure 2.5 drawn from a run: the calls of the event
@@ -61,6 +62,7 @@ pub mod dialogue;
 pub mod kata;
 pub mod layers;
 pub mod narrate;
+pub mod resolve;
 pub mod server;
 pub mod service;
 pub mod signals;

@@ -1,12 +1,12 @@
 //! The `sockstep` command: parses the command line, sets the language, the narration and the
 //! log, runs the command, and is the one place where an error becomes an exit code.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use sockstep::narrate::record::{self, Role};
 use sockstep::narrate::{self, Log};
@@ -14,71 +14,211 @@ use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, DEFAULT_UDP_BIND, Liste
 use sockstep::service::Service;
 use sockstep::stream::Io;
 use sockstep::text::{self, Lang, Problem};
-use sockstep::{Error, bench, client, diagram, layers};
+use sockstep::{Error, bench, client, diagram, layers, resolve};
 
 /// TCP/IP socket programming, one system call at a time.
 #[derive(Parser)]
-#[command(version, about, long_about = None)]
+#[command(version, about, long_about = None, after_help = examples(&[
+    ("sockstep server", "the parrot server, on port 6789"),
+    ("sockstep client", "talk to it from another terminal (Ctrl-D to quit)"),
+    ("sockstep server -n -m poll", "the poll(2) model, each system call narrated"),
+]))]
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    #[command(flatten)]
-    common: Common,
-}
-
-/// Options every command takes.
-#[derive(Args)]
-struct Common {
-    /// Print each system call on stderr as strace names it, with the layer it acts on.
-    #[arg(long, global = true)]
-    narrate: bool,
-    /// Stop before each socket call: show the call, its layer and what to look at now, and wait
-    /// for Enter on the terminal (/dev/tty, so a client fed by a pipe can be stepped too).
-    /// Turns --narrate on.
-    #[arg(long, global = true)]
-    step: bool,
     /// Language of logs, narration and errors [default: from LC_ALL or LANG, fr* gives fr].
     #[arg(long, global = true, value_enum)]
     lang: Option<Lang>,
 }
 
+/// How much of its system calls a server or a client shows: the two commands that make the
+/// course's calls (`layers` makes none, `bench` narrates nothing: they refuse these flags).
+#[derive(Args)]
+struct Watch {
+    /// Print each system call on stderr as strace names it, with the layer it acts on.
+    #[arg(short, long)]
+    narrate: bool,
+    /// Stop before each socket call: show the call, its layer and what to look at now, and wait
+    /// for Enter on the terminal (/dev/tty, so a client fed by a pipe can be stepped too).
+    /// Turns --narrate on.
+    #[arg(long)]
+    step: bool,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the parrot server (default: iterative, port 6789, every local IPv4 address).
+    #[command(after_help = examples(SERVER_EXAMPLES))]
     Server(ServerArgs),
     /// Talk to a server: each line of input is sent, each reply printed.
+    #[command(after_help = examples(CLIENT_EXAMPLES))]
     Client(ClientArgs),
     /// Print the table of calls and the layers they act on.
+    #[command(after_help = examples(LAYERS_EXAMPLES))]
     Layers(LayersArgs),
     /// Compare the server models under the same load: a table, a CSV and an SVG plot.
+    #[command(after_help = examples(BENCH_EXAMPLES))]
     Bench(BenchArgs),
     /// Draw a run as a sequence diagram (UNP figure 2.5): the calls of each --events record and
     /// the segments of a capture between the two TCPs.
+    #[command(after_help = examples(DIAGRAM_EXAMPLES))]
     Diagram(DiagramArgs),
     /// Exercises broken on purpose, graded by their behaviour and their system calls.
+    #[command(after_help = examples(KATA_EXAMPLES))]
     Kata {
         #[command(subcommand)]
         action: sockstep::kata::Action,
     },
+    /// Print a completion script for a shell, generated from these very options.
+    #[command(after_help = examples(COMPLETIONS_EXAMPLES))]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), generated from these very options.
+    #[command(after_help = examples(MAN_EXAMPLES))]
+    Man,
+}
+
+/// A command line and what it does: the examples at the end of each `--help`, the three
+/// commands a user types most. (`printf ... |` before one is a shell pipe into it.)
+type Example = (&'static str, &'static str);
+
+const SERVER_EXAMPLES: &[Example] = &[
+    (
+        "sockstep server",
+        "the course's parrot: iterative, port 6789, every local IPv4 address",
+    ),
+    (
+        "sockstep server -n -m fork -p 0",
+        "a process per client, any free port, each call narrated",
+    ),
+    (
+        "sockstep server -m poll -l upper:6789 -l echo:7007",
+        "two services on two ports, one thread",
+    ),
+];
+const CLIENT_EXAMPLES: &[Example] = &[
+    (
+        "sockstep client",
+        ">>> prompts; each line comes back in upper case; Ctrl-D quits",
+    ),
+    (
+        "printf 'bonjour\\n' | sockstep client -p 6789",
+        "a filter: stdin to the server, replies to stdout",
+    ),
+    (
+        "sockstep client --host localhost -p 7007 -n",
+        "another host and port, each call narrated",
+    ),
+];
+const LAYERS_EXAMPLES: &[Example] = &[
+    (
+        "sockstep layers",
+        "each call, its layers, what the kernel does, what goes on the wire",
+    ),
+    ("sockstep --lang fr layers", "the same table in French"),
+    (
+        "sockstep layers --markdown",
+        "as a Markdown table, as the book shows it",
+    ),
+];
+const BENCH_EXAMPLES: &[Example] = &[
+    (
+        "sockstep bench",
+        "every model at 1, 10, 100 and 1000 connections; files in bench-out/",
+    ),
+    (
+        "sockstep bench -m iterative,threads,mio -c 1,100",
+        "three models, two loads",
+    ),
+    (
+        "sockstep bench --secs 1 --reps 3 -o /tmp/bench",
+        "shorter runs, the median of three",
+    ),
+];
+const DIAGRAM_EXAMPLES: &[Example] = &[
+    (
+        "sockstep diagram --events server.jsonl --events client.jsonl -o dialogue.svg",
+        "the calls of both sides, and the segments they imply",
+    ),
+    (
+        "sockstep diagram --events server.jsonl --events client.jsonl --pcap dialogue.pcap -o dialogue.svg",
+        "with the segments a capture saw (tcpdump -i lo -w dialogue.pcap)",
+    ),
+    (
+        "sockstep diagram --events server.jsonl --events client.jsonl --format mermaid -o dialogue.md",
+        "a Mermaid sequence diagram instead of SVG",
+    ),
+];
+const KATA_EXAMPLES: &[Example] = &[
+    (
+        "sockstep kata list",
+        "the katas in order, each with whether it is done",
+    ),
+    (
+        "sockstep kata check",
+        "build the first kata not done and say what came",
+    ),
+    (
+        "sockstep kata watch",
+        "check it again each time its file is saved",
+    ),
+];
+const COMPLETIONS_EXAMPLES: &[Example] = &[
+    (
+        "sockstep completions bash > ~/.local/share/bash-completion/completions/sockstep",
+        "bash",
+    ),
+    (
+        "sockstep completions zsh > ~/.zfunc/_sockstep",
+        "zsh (with ~/.zfunc in $fpath)",
+    ),
+    (
+        "sockstep completions fish > ~/.config/fish/completions/sockstep.fish",
+        "fish",
+    ),
+];
+const MAN_EXAMPLES: &[Example] = &[
+    ("sockstep man | man -l -", "read it now"),
+    (
+        "sockstep man > ~/.local/share/man/man1/sockstep.1",
+        "install it: then `man sockstep`",
+    ),
+    ("sockstep man | groff -man -Tutf8 | less", "without man-db"),
+];
+
+/// `Examples:` and one line per example, the command and, below it, what it does.
+fn examples(examples: &[Example]) -> String {
+    let mut text = String::from("Examples:");
+    for (command, what) in examples {
+        text.push_str(&format!("\n  {command}\n      {what}"));
+    }
+    text
 }
 
 #[derive(Args)]
 struct ServerArgs {
+    #[command(flatten)]
+    watch: Watch,
     /// How clients are served.
-    #[arg(long, value_enum, default_value_t = Model::Iterative)]
+    #[arg(short, long, value_enum, default_value_t = Model::Iterative)]
     model: Model,
-    /// Local address to bind [default: 0.0.0.0 for TCP, the course's '' (every local IPv4
-    /// address); 127.0.0.1 for UDP, which answers only a unicast address].
-    #[arg(long)]
-    bind: Option<IpAddr>,
+    /// Local address to bind: an IP address or a name, resolved as the client's --host is
+    /// (a name's first IPv4 address, else its first address) [default: 0.0.0.0 for TCP, the
+    /// course's '' (every local IPv4 address); 127.0.0.1 for UDP, which answers only a
+    /// unicast address].
+    #[arg(short, long)]
+    bind: Option<String>,
     /// Port of the parrot, the one listener when no --listen is given (0: any free port,
     /// shown in the `listening on` line). The same as --listen upper:PORT.
-    #[arg(long, default_value_t = DEFAULT_PORT, conflicts_with = "listen")]
+    #[arg(short, long, default_value_t = DEFAULT_PORT, conflicts_with = "listen")]
     port: u16,
     /// A service on a port, as SERVICE:PORT (upper, echo, discard, daytime), PORT/udp for UDP
     /// as /etc/services writes it (/tcp is the default); repeat it for several services at
     /// once (select, poll and mio) [default: upper:6789].
-    #[arg(long, value_name = "SERVICE:PORT[/udp]", value_parser = parse_listen)]
+    #[arg(short, long, value_name = "SERVICE:PORT[/udp]", value_parser = parse_listen)]
     listen: Vec<(Service, u16, Proto)>,
     /// Serve the parrot over UDP on --port: the same as --listen upper:PORT/udp.
     #[arg(long, conflicts_with = "listen")]
@@ -136,11 +276,13 @@ fn parse_listen(arg: &str) -> Result<(Service, u16, Proto), String> {
 
 #[derive(Args)]
 struct ClientArgs {
+    #[command(flatten)]
+    watch: Watch,
     /// Server to connect to: a name or an IP address.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
     /// Server's port.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(short, long, default_value_t = DEFAULT_PORT)]
     port: u16,
     /// Which pair of calls moves the bytes.
     #[arg(long, value_enum, default_value_t = Io::SendRecv)]
@@ -173,10 +315,10 @@ struct LayersArgs {
 #[derive(Args)]
 struct BenchArgs {
     /// Server models to compare, comma-separated [default: every model].
-    #[arg(long, value_enum, value_delimiter = ',')]
+    #[arg(short, long, value_enum, value_delimiter = ',')]
     models: Vec<Model>,
     /// Numbers of connections open at once, comma-separated: one run for each.
-    #[arg(long, value_delimiter = ',', default_value = "1,10,100,1000")]
+    #[arg(short, long, value_delimiter = ',', default_value = "1,10,100,1000")]
     conns: Vec<usize>,
     /// Bytes in each message (and in each reply).
     #[arg(long, default_value_t = 64)]
@@ -194,7 +336,7 @@ struct BenchArgs {
     #[arg(long, default_value_t = 1)]
     reps: usize,
     /// Directory for bench.csv, bench.svg, bench.md and the servers' logs.
-    #[arg(long, default_value = "bench-out")]
+    #[arg(short, long, default_value = "bench-out")]
     out: PathBuf,
     /// Do not pin the server and the load generator to different CPUs.
     #[arg(long)]
@@ -234,10 +376,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         });
     }
-    cli.common.lang.unwrap_or_else(Lang::from_env).set();
-    narrate::set_narrate(cli.common.narrate || cli.common.step);
+    cli.lang.unwrap_or_else(Lang::from_env).set();
+    let (narrating, step) = match &cli.command {
+        Command::Server(ServerArgs { watch, .. }) | Command::Client(ClientArgs { watch, .. }) => {
+            (watch.narrate || watch.step, watch.step)
+        }
+        _ => (false, false),
+    };
+    narrate::set_narrate(narrating);
     // Without a terminal, --step could never be answered: a setup error.
-    let stepping = match cli.common.step {
+    let stepping = match step {
         true => narrate::start_stepping()
             .map_err(|why| Error::Problem(Problem::NoTerminal { why: &why }.to_string())),
         false => Ok(()),
@@ -264,6 +412,18 @@ fn run(command: Command) -> Result<(), Error> {
             format: args.format,
         })?),
         Command::Kata { .. } => Ok(()),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "sockstep", &mut script);
+            print_all(&script)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|why| Error::Problem(Problem::Output { why: &why }.to_string()))?;
+            print_all(&page)
+        }
         Command::Layers(args) => {
             let lang = Lang::current();
             if args.markdown {
@@ -276,12 +436,24 @@ fn run(command: Command) -> Result<(), Error> {
     }
 }
 
+/// Writes `bytes` on stdout; an error (a closed pipe: `sockstep man | head`) is returned,
+/// where `print!` would panic.
+fn print_all(bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|why| Error::Problem(Problem::Output { why: &why }.to_string()))
+}
+
 fn run_server(args: ServerArgs) -> Result<(), Error> {
     if let Some(path) = &args.events {
         record::start(path, Role::Server, Some(args.model.to_string()))?;
     }
     // TCP binds the course's '' by default; UDP the loopback address (see server::datagram).
-    let bind = |proto| match (args.bind, proto) {
+    let chosen = args.bind.as_deref().map(resolve::bind_addr).transpose()?;
+    let bind = |proto| match (chosen, proto) {
         (Some(ip), _) => ip,
         (None, Proto::Tcp) => DEFAULT_BIND,
         (None, Proto::Udp) => DEFAULT_UDP_BIND,
@@ -373,4 +545,47 @@ fn run_bench(args: BenchArgs) -> Result<(), Error> {
         syscalls: args.syscalls,
         max_clients: args.max_clients,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every example the help shows parses: the words after `sockstep` (after the pipe, for a
+    /// filter; before a redirection) are valid arguments, so no example can drift from the
+    /// options.
+    #[test]
+    fn every_example_parses() {
+        for examples in [
+            SERVER_EXAMPLES,
+            CLIENT_EXAMPLES,
+            LAYERS_EXAMPLES,
+            BENCH_EXAMPLES,
+            DIAGRAM_EXAMPLES,
+            KATA_EXAMPLES,
+            COMPLETIONS_EXAMPLES,
+            MAN_EXAMPLES,
+        ] {
+            assert_eq!(examples.len(), 3, "three examples per command");
+            for (line, _) in examples {
+                let words: Vec<&str> = line
+                    .split(" | ")
+                    .find(|part| part.starts_with("sockstep"))
+                    .unwrap_or_else(|| panic!("no sockstep command in {line:?}"))
+                    .split_whitespace()
+                    .take_while(|w| *w != ">")
+                    .collect();
+                if let Err(e) = Cli::try_parse_from(&words) {
+                    panic!("{line:?} does not parse: {e}");
+                }
+            }
+        }
+    }
+
+    /// clap's own checks of the definitions: no two options share a short flag, every
+    /// default parses.
+    #[test]
+    fn the_definitions_hold() {
+        Cli::command().debug_assert();
+    }
 }
