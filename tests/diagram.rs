@@ -332,12 +332,7 @@ fn mermaid_has_the_participants_and_the_messages() {
 /// The figure renders in a browser-grade renderer (rsvg-convert, librsvg) without error.
 #[test]
 fn the_figure_renders() {
-    if Command::new("rsvg-convert")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("rsvg-convert is not installed (apt-get install librsvg2-bin): not rendered");
+    if !common::tools::have(&[common::tools::Tool::RsvgConvert]) {
         return;
     }
     let svg = scratch("render.svg");

@@ -33,8 +33,8 @@ fn compared(syscall: &str) -> bool {
 
 /// One dialogue (`scripts/strace.sh --time --events FILE`) of `model`'s server and the client,
 /// both under strace and both recording to the same file: the traces and the record's lines.
-fn traced_dialogue(model: &str) -> (common::strace::Traces, Vec<Value>) {
-    common::require_strace();
+/// `None` when strace cannot be used here (the test skips).
+fn traced_dialogue(model: &str) -> Option<(common::strace::Traces, Vec<Value>)> {
     let dir = scratch_dir(&format!("events-{model}"));
     let file = dir.join("events.jsonl");
     let traces = run_script(&[
@@ -43,8 +43,8 @@ fn traced_dialogue(model: &str) -> (common::strace::Traces, Vec<Value>) {
         "--time",
         "--events",
         file.to_str().unwrap(),
-    ]);
-    (traces, read_record(&file))
+    ])?;
+    Some((traces, read_record(&file)))
 }
 
 /// The lines of a record, each parsed as JSON.
@@ -201,7 +201,9 @@ fn record_fd(trace: &str) -> String {
 /// with the same results, for the server and for the client; every line is well formed; the
 /// log's events are there; each line is one `write` on the record's own descriptor.
 fn record_matches_strace(model: &str) {
-    let (traces, record) = traced_dialogue(model);
+    let Some((traces, record)) = traced_dialogue(model) else {
+        return;
+    };
     check_lines(&record);
     let traced = traced_calls(&traces.server);
     let count = traced.values().map(Vec::len).sum::<usize>();
@@ -288,11 +290,13 @@ fn mio_record_matches_strace() {
 /// stdout, stderr and the sockets.
 #[test]
 fn without_events_no_call_is_added() {
-    common::require_strace();
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
     let dir = scratch_dir("events-cost");
     let file = dir.join("events.jsonl");
-    let with = run_script(&["--time", "--events", file.to_str().unwrap()]);
-    let without = run_script(&["--time"]);
+    let with = run_script(&["--time", "--events", file.to_str().unwrap()]).expect("strace");
+    let without = run_script(&["--time"]).expect("strace");
     assert_eq!(socket_story(&with.server), socket_story(&without.server));
     assert_eq!(socket_story(&with.client), socket_story(&without.client));
     for trace in [&without.server, &without.client] {
@@ -352,7 +356,9 @@ fn client_calls(dir: &Path, extra: &[&str]) -> Vec<String> {
 /// record's descriptor, 20) as without.
 #[test]
 fn the_record_adds_only_its_writes() {
-    common::require_strace();
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
     let dir = scratch_dir("events-calls");
     let file = dir.join("events.jsonl");
     let without = client_calls(&dir, &[]);
@@ -481,10 +487,12 @@ fn lay_out(json: &str) -> String {
 /// The book's page on the record shows a real run's lines: the client's side of one dialogue.
 #[test]
 fn the_book_shows_a_real_record() {
-    common::require_strace();
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
     let dir = scratch_dir("events-book");
     let file = dir.join("events.jsonl");
-    run_script(&["--events", file.to_str().unwrap()]);
+    run_script(&["--events", file.to_str().unwrap()]).expect("strace");
     let page = "docs/src/events.md";
     let lines = book_lines(&file, "client");
     check_or_bless_block(page, "events client", &format!("```json\n{lines}```\n"));

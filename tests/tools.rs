@@ -55,6 +55,17 @@ fn tcpdump_skips() {
     report(Tool::Tcpdump);
 }
 
+#[test]
+fn rsvg_convert_skips() {
+    report(Tool::RsvgConvert);
+}
+
+/// Every tool has its report above.
+#[test]
+fn every_tool_is_reported() {
+    assert_eq!(Tool::ALL.len(), 3, "a new tool needs its report test here");
+}
+
 /// Forgets the records of earlier runs: those whose cargo process has ended. (This run's
 /// directory is named by its cargo process, which is still running.)
 #[test]

@@ -1,5 +1,5 @@
-//! The tools a few tests need besides a Rust toolchain: strace (and the right to trace), and
-//! tcpdump (and the right to capture, CAP_NET_RAW, which root has).
+//! The tools a few tests need besides a Rust toolchain: strace (and the right to trace),
+//! tcpdump (and the right to capture, CAP_NET_RAW, which root has), and rsvg-convert.
 //!
 //! On a machine without one of them, such a test prints one line on the terminal, for example
 //! `skipped: capture::each_segment_follows_its_call needs tcpdump and CAP_NET_RAW; apt-get
@@ -26,16 +26,19 @@ pub enum Tool {
     Strace,
     /// tcpdump, allowed to capture on the loopback device (CAP_NET_RAW).
     Tcpdump,
+    /// rsvg-convert (librsvg), to render the diagrams as a browser would.
+    RsvgConvert,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 2] = [Tool::Strace, Tool::Tcpdump];
+    pub const ALL: [Tool; 3] = [Tool::Strace, Tool::Tcpdump, Tool::RsvgConvert];
 
     /// The name of its skip records and of its report.
     pub fn name(self) -> &'static str {
         match self {
             Tool::Strace => "strace",
             Tool::Tcpdump => "tcpdump",
+            Tool::RsvgConvert => "rsvg-convert",
         }
     }
 
@@ -44,18 +47,22 @@ impl Tool {
         match self {
             Tool::Strace => "strace",
             Tool::Tcpdump => "tcpdump and CAP_NET_RAW",
+            Tool::RsvgConvert => "rsvg-convert",
         }
     }
 
     /// The Debian or Ubuntu package that brings it.
     pub fn package(self) -> &'static str {
-        self.name()
+        match self {
+            Tool::RsvgConvert => "librsvg2-bin",
+            tool => tool.name(),
+        }
     }
 
     /// What to do besides installing it.
     pub fn also(self) -> Option<&'static str> {
         match self {
-            Tool::Strace => None,
+            Tool::Strace | Tool::RsvgConvert => None,
             Tool::Tcpdump => Some("run as root"),
         }
     }
@@ -64,9 +71,16 @@ impl Tool {
     pub fn missing(self) -> Option<&'static str> {
         static STRACE: OnceLock<Option<String>> = OnceLock::new();
         static TCPDUMP: OnceLock<Option<String>> = OnceLock::new();
+        static RSVG: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Tool::Strace => STRACE.get_or_init(probe_strace).as_deref(),
             Tool::Tcpdump => TCPDUMP.get_or_init(probe_tcpdump).as_deref(),
+            Tool::RsvgConvert => RSVG
+                .get_or_init(|| {
+                    (!on_path("rsvg-convert"))
+                        .then(|| "rsvg-convert is not on the PATH".to_string())
+                })
+                .as_deref(),
         }
     }
 }
