@@ -255,23 +255,32 @@ struct ServerArgs {
     events: Option<PathBuf>,
 }
 
-/// `echo:7007` → (echo, 7007, TCP); `upper:6789/udp` → (upper, 6789, UDP).
+/// `echo:7007` → (echo, 7007, TCP); `upper:6789/udp` → (upper, 6789, UDP). A wrong shape
+/// (no colon, a port that is no number up to 65535, a protocol other than tcp or udp) and an
+/// unknown service (`ftp:21`) are two different mistakes, said differently.
 fn parse_listen(arg: &str) -> Result<(Service, u16, Proto), String> {
     use clap::ValueEnum;
-    arg.split_once(':')
-        .and_then(|(service, port)| {
-            let (port, proto) = match port.split_once('/') {
-                None | Some((_, "tcp")) => (port.trim_end_matches("/tcp"), Proto::Tcp),
-                Some((port, "udp")) => (port, Proto::Udp),
-                Some(_) => return None,
-            };
-            Some((
-                Service::from_str(service, true).ok()?,
-                port.parse().ok()?,
-                proto,
-            ))
-        })
-        .ok_or_else(|| text::Problem::BadListen { arg }.to_string())
+    let bad = || text::Problem::BadListen { arg }.to_string();
+    let (service, port) = arg.split_once(':').ok_or_else(bad)?;
+    let (port, proto) = match port.split_once('/') {
+        None => (port, Proto::Tcp),
+        Some((port, "tcp")) => (port, Proto::Tcp),
+        Some((port, "udp")) => (port, Proto::Udp),
+        Some(_) => return Err(bad()),
+    };
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let service = Service::from_str(service, true).map_err(|_| {
+        let known: Vec<String> = Service::value_variants()
+            .iter()
+            .filter_map(|s| Some(s.to_possible_value()?.get_name().to_string()))
+            .collect();
+        text::Problem::UnknownService {
+            service,
+            known: &known.join(", "),
+        }
+        .to_string()
+    })?;
+    Ok((service, port, proto))
 }
 
 #[derive(Args)]
@@ -368,6 +377,8 @@ struct DiagramArgs {
 }
 
 fn main() -> ExitCode {
+    // The environment's language first, so that the parser's own errors (--listen) follow it.
+    Lang::from_env().set();
     let cli = Cli::parse();
     // A kata's outcome is its exit status: a failed check is not an error of sockstep's.
     if let Command::Kata { action } = cli.command {

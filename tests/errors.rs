@@ -45,9 +45,42 @@ fn a_second_server_on_the_same_port_fails_at_bind() {
         )),
         "{error}"
     );
+    // The way out is another port; --no-reuseaddr would not help (SO_REUSEADDR, the default,
+    // already lets a port held by TIME_WAIT be bound: the port is held by a listener).
+    assert!(error.contains("--port 0"), "{error}");
+    assert!(!error.contains("(see --no-reuseaddr)"), "{error}");
     assert_eq!(run.stdout_text(), "");
     let mut client = first.connect();
     assert_eq!(common::echo(&mut client, b"ok\n"), b"OK\n");
+}
+
+/// `--listen ftp:21` has the right shape and an unknown service: the error says so and names
+/// the services sockstep serves; a wrong shape (`ftp`, `echo:99999`) is said to be one.
+#[test]
+fn an_unknown_service_is_not_a_syntax_error() {
+    let run = run_to_end(&mut sockstep(&["server", "--listen", "ftp:21"]), b"");
+    assert!(!run.status.success());
+    assert!(
+        run.stderr
+            .contains("unknown service \"ftp\": sockstep serves upper, echo, discard, daytime"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("is not SERVICE:PORT"),
+        "{}",
+        run.stderr
+    );
+    for arg in ["ftp", "echo:99999", "echo:"] {
+        let run = run_to_end(&mut sockstep(&["server", "--listen", arg]), b"");
+        assert!(!run.status.success());
+        assert!(
+            run.stderr
+                .contains(&format!("\"{arg}\" is not SERVICE:PORT")),
+            "{arg}: {}",
+            run.stderr
+        );
+    }
 }
 
 /// The client to a port where nothing listens fails at `connect` with ECONNREFUSED.

@@ -55,3 +55,33 @@ fn the_summary_in_french() {
         server.stderr.text()
     );
 }
+
+/// With several `--listen`, the last line before the summary says how many listening sockets
+/// close, in the plural; with one, in the singular.
+#[test]
+fn several_listeners_close_in_the_plural() {
+    for (services, line) in [
+        (
+            &["upper", "echo", "daytime"][..],
+            "unplugging: closing the 3 listening sockets.",
+        ),
+        (&["upper"][..], "unplugging: closing the listening socket."),
+    ] {
+        let mut server = common::serve("poll", services, &["--log", "conn"]);
+        // Once a client has been served, the loop runs and the handlers are in place.
+        let mut client = server.connect();
+        assert_eq!(common::echo(&mut client, b"oui\n"), b"OUI\n");
+        drop(client);
+        server.stderr.wait_for("the connection closed", |l| {
+            l.contains("closing the connection")
+        });
+        server.signal(libc::SIGTERM);
+        assert!(server.wait_exit().success());
+        server.stderr.wait_closed();
+        assert!(
+            server.stderr.all().iter().any(|l| l.ends_with(line)),
+            "{services:?}: no {line:?} in:\n{}",
+            server.stderr.text()
+        );
+    }
+}

@@ -130,7 +130,7 @@ pub fn stop_accepting(listen_fd: Socket, clients: usize) -> sys::Result<()> {
     if let Some(signal) = signals::shutdown_signal() {
         log_shutting_down(signal, clients);
     }
-    narrate::log(Log::Conn, None, Msg::Unplugging);
+    narrate::log(Log::Conn, None, Msg::Unplugging { listeners: 1 });
     sys::close(listen_fd)
 }
 

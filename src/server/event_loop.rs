@@ -248,7 +248,9 @@ fn close_listeners(listeners: Vec<Listener>) -> sys::Result<()> {
     let unplugging = if only_udp {
         Msg::UnpluggingDatagram
     } else {
-        Msg::Unplugging
+        Msg::Unplugging {
+            listeners: listeners.len(),
+        }
     };
     narrate::log(Log::Conn, None, unplugging);
     for listener in listeners {

@@ -11,8 +11,8 @@ use super::{Lang, Text};
 pub fn errno_hint(errno: Errno) -> &'static str {
     let text = match errno {
         Errno::EADDRINUSE => Text {
-            en: "another socket already holds this port: another server, or a previous run's connections in TIME_WAIT (see --no-reuseaddr)",
-            fr: "une autre socket tient déjà ce port : un autre serveur, ou des connexions d'une exécution précédente en TIME_WAIT (voir --no-reuseaddr)",
+            en: "another socket already holds this port (`ss -ltnp` shows which server): choose another port, or --port 0 for any free one; with --no-reuseaddr, a previous run's connections in TIME_WAIT hold it too: wait 60 s",
+            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s",
         },
         Errno::EADDRNOTAVAIL => Text {
             en: "this address is not one of this machine's",
@@ -90,6 +90,8 @@ pub enum Problem<'a> {
     BadTimeout { secs: f64 },
     /// Some of the UDP client's lines got no reply.
     RepliesLost { lost: usize, sent: usize },
+    /// A `--listen` argument of the right shape whose service sockstep does not serve.
+    UnknownService { service: &'a str, known: &'a str },
 }
 
 impl fmt::Display for Problem<'_> {
@@ -146,6 +148,14 @@ impl fmt::Display for Problem<'_> {
             (Problem::OneListenerOnly { model }, Lang::Fr) => write!(
                 f,
                 "le modèle {model} sert un seul port : son accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
+            ),
+            (Problem::UnknownService { service, known }, Lang::En) => write!(
+                f,
+                "unknown service {service:?}: sockstep serves {known} (each on any port: --listen echo:7007)"
+            ),
+            (Problem::UnknownService { service, known }, Lang::Fr) => write!(
+                f,
+                "service inconnu {service:?} : sockstep sert {known} (chacun sur n'importe quel port : --listen echo:7007)"
             ),
             (Problem::BadListen { arg }, Lang::En) => write!(
                 f,

@@ -28,8 +28,8 @@ pub enum Msg<'a> {
     ConnectionLost { error: &'a dyn fmt::Display },
     /// The server closes its side of a connection.
     Closing,
-    /// The server closes its listening socket and stops.
-    Unplugging,
+    /// The server closes its listening socket (its `listeners` listening sockets) and stops.
+    Unplugging { listeners: usize },
     /// An accept() failed in a way that does not stop the server.
     AcceptFailed { error: &'a dyn fmt::Display },
     /// The client is connected.
@@ -156,8 +156,14 @@ impl fmt::Display for Msg<'_> {
             (Msg::ConnectionLost { error }, Lang::Fr) => write!(f, "Connexion perdue : {error}"),
             (Msg::Closing, Lang::En) => write!(f, "closing the connection with the client."),
             (Msg::Closing, Lang::Fr) => write!(f, "Fermeture de la connexion avec le client."),
-            (Msg::Unplugging, Lang::En) => write!(f, "unplugging: closing the listening socket."),
-            (Msg::Unplugging, Lang::Fr) => write!(f, "On se débranche"),
+            (Msg::Unplugging { listeners: 1 }, Lang::En) => {
+                write!(f, "unplugging: closing the listening socket.")
+            }
+            (Msg::Unplugging { listeners }, Lang::En) => {
+                write!(f, "unplugging: closing the {listeners} listening sockets.")
+            }
+            // The course's words, whatever the number of sockets.
+            (Msg::Unplugging { .. }, Lang::Fr) => write!(f, "On se débranche"),
             (Msg::UnpluggingDatagram, Lang::En) => write!(f, "unplugging: closing the UDP socket."),
             (Msg::UnpluggingDatagram, Lang::Fr) => write!(f, "On se débranche (socket UDP)"),
             (Msg::AcceptFailed { error }, Lang::En) => {
