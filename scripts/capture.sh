@@ -132,8 +132,9 @@ fi
 kill -INT "$tcpdump_pid" 2>/dev/null || true
 wait "$tcpdump_pid" 2>/dev/null || true
 
-# The timeline: every call (sending calls at their start, receiving calls at their return, as
-# that is when the segment they wait for has come) and every segment, sorted by time.
+# The timeline: every call (sending calls at their entry, marked `(enters; returns R after N
+# us)`, receiving calls at their return, marked `(returns)`, as that is when the segment they
+# wait for has come) and every segment, sorted by time.
 {
   for trace in "$work"/*.strace; do
     who=$(basename "$trace" .strace)
@@ -150,10 +151,16 @@ wait "$tcpdump_pid" 2>/dev/null || true
         if (match($0, /<[0-9.]+>$/)) { spent = substr($0, RSTART + 1, RLENGTH - 2); $0 = substr($0, 1, RSTART - 1) }
         sub(/ +$/, ""); gsub(/ +=/, " =")
         call = $0; sub(/\(.*/, "", call)
-        if (call == "accept" || call == "accept4" || call == "recvfrom" || call == "read") {
+        if (index($0, " = ") == 0) {
+          printf "%.6f\t%s\t%s\n", t, who, $0   # +++ exited +++, --- SIGNAL ---
+        } else if (call == "accept" || call == "accept4" || call == "recvfrom" || call == "read") {
           printf "%.6f\t%s\t%s   (returns)\n", t + spent, who, $0
         } else {
-          printf "%.6f\t%s\t%s\n", t, who, $0
+          # Placed at its entry, before the segments it causes: its result is not known yet
+          # there, so it is said as what the call will return, and after how long.
+          n = split($0, parts, " = "); ret = parts[n]
+          entry = substr($0, 1, length($0) - length(ret) - 3)
+          printf "%.6f\t%s\t%s   (enters; returns %s after %d us)\n", t, who, entry, ret, spent * 1000000
         }
       }' "$trace"
   done

@@ -112,6 +112,13 @@ if [ -z "${SOCKSTEP:-}" ]; then
 fi
 [ -x "$SOCKSTEP" ] || die "no sockstep binary at $SOCKSTEP"
 
+# Check the model (and --io) with the binary's own parser before strace creates the trace
+# file: a wrong name must leave no empty sockstep-nope.strace behind.
+if ! check=$("$SOCKSTEP" server --model "$model" "${io[@]}" --help 2>&1 >/dev/null); then
+  echo "$check" | head -n 1 >&2
+  die "no trace written"
+fi
+
 work=$(mktemp -d)
 server_pid=
 cleanup() {

@@ -62,6 +62,13 @@ fn each_segment_follows_its_call() {
         return;
     };
     let connect = find(&lines, 0, &["client1", "connect("]);
+    // connect() is placed at its entry, before the handshake it causes, and says so: its
+    // result is what it will return, not what it has returned.
+    assert!(
+        lines[connect].contains("(enters; returns 0 after"),
+        "{}",
+        lines[connect]
+    );
     let syn = find(&lines, connect, &["wire", "SYN ", "client:"]);
     let syn_ack = find(&lines, syn, &["wire", "SYN-ACK", "server ->"]);
     let ack = find(&lines, syn_ack, &["wire", "ACK ", "-> server"]);

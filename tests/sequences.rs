@@ -133,3 +133,25 @@ fn attach_traces_a_running_server() {
         assert!(calls.iter().any(|c| c == call), "no {call} in:\n{trace}");
     }
 }
+
+/// `scripts/strace.sh --model nope` says the model is wrong and writes no trace: strace would
+/// have created an empty file before the binary refused the name.
+#[test]
+fn a_wrong_model_leaves_no_trace_file() {
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
+    let dir = common::scratch_dir("strace-nope");
+    let out = dir.join("nope.strace");
+    let output = std::process::Command::new(common::strace::root().join("scripts/strace.sh"))
+        .args(["--model", "nope", "--out"])
+        .arg(&out)
+        .env("SOCKSTEP", common::BIN)
+        .output()
+        .expect("run scripts/strace.sh");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("invalid value 'nope'"), "{stderr}");
+    assert!(!out.exists(), "an empty trace was left behind");
+    let _ = std::fs::remove_dir_all(&dir);
+}
