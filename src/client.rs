@@ -59,6 +59,10 @@ pub fn run(options: &Options) -> Result<(), Error> {
     loop {
         if interactive {
             prompt(PROMPT);
+            if !wait_for_typing(options.io, &sock, &mut replies)? {
+                prompt("\n");
+                return Err(Error::Problem(Problem::ServerClosed.to_string()));
+            }
         }
         let sent = send_line(options.io, &sock, &mut input, &mut replies)?;
         if sent == 0 {
@@ -171,6 +175,41 @@ fn write_out(data: &[u8]) -> Result<(), Error> {
         .write_all(data)
         .and_then(|()| stdout.flush())
         .map_err(|why| Error::Problem(Problem::Output { why: &why }.to_string()))
+}
+
+/// On a terminal, waits for the user to type a line or for the server to close, whichever
+/// comes first: `poll()` on the terminal and the socket at once. Returns false when the server
+/// has closed (`recv()` returned 0), so that the user learns it now, not after typing a line
+/// that could no longer be answered. Bytes the server sends unasked are printed meanwhile.
+///
+/// A terminal in its usual (canonical) mode hands over one line per `read()`, and the line
+/// before was read whole: nothing typed waits in stdin's buffer, unseen by `poll()`. From a
+/// pipe the client does not wait here: it reads its input as it comes, and `tests/sequences`
+/// keeps its calls as the course's.
+fn wait_for_typing(io: Io, sock: &Socket, replies: &mut Replies) -> Result<bool, Error> {
+    let stdin = std::io::stdin();
+    loop {
+        let mut fds = [
+            PollFd::new(stdin.as_fd(), PollFlags::POLLIN),
+            PollFd::new(sock.as_fd(), PollFlags::POLLIN),
+        ];
+        match sys::poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(e) if e.errno == Errno::EINTR => continue,
+            Err(e) => return Err(e.into()),
+        }
+        let any = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
+        // The socket first: a FIN (or RST) that came while the user was typing still counts.
+        if fds[1].revents().is_some_and(|r| r.intersects(any)) {
+            if replies.receive(io, sock)? == 0 {
+                return Ok(false);
+            }
+            continue;
+        }
+        if fds[0].revents().is_some_and(|r| r.intersects(any)) {
+            return Ok(true);
+        }
+    }
 }
 
 /// Writes the prompt on stderr. Unlike `eprint!`, which panics when stderr cannot be written

@@ -74,3 +74,41 @@ fn a_line_longer_than_the_buffers_comes_back_whole() {
         "the reply differs"
     );
 }
+
+/// On a terminal, the client watches the socket while it waits for the user: when the server
+/// closes (its --grace ran out, say), the client says so at once and exits, without waiting
+/// for a line to be typed. The server here answers one line, then closes; the user types
+/// nothing more (and no Ctrl-D), so a client that only read the terminal would wait forever.
+#[test]
+fn on_a_terminal_the_client_notices_at_once_that_the_server_closed() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().expect("accept");
+        let mut line = [0u8; 8];
+        conn.read_exact(&mut line).expect("the typed line");
+        assert_eq!(&line, b"bonjour\n");
+        conn.write_all(b"BONJOUR\n").expect("the reply");
+        // Dropped: close() sends FIN while the client waits at its prompt.
+    });
+    let run = run_client_on_tty(&["--port", &port, "--narrate"], b"bonjour\n");
+    server.join().unwrap();
+    assert_eq!(run.stdout, b"BONJOUR\n");
+    assert!(!run.status.success());
+    assert!(
+        run.stderr
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("recv() returned 0: the server closed the connection")),
+        "{}",
+        run.stderr
+    );
+    // The wait is one narrated poll() on the terminal (fd 0) and the socket (fd 3).
+    assert!(
+        run.stderr
+            .contains("[client] poll([{fd=0, events=POLLIN}, {fd=3, events=POLLIN}], 2, -1) = 1"),
+        "{}",
+        run.stderr
+    );
+}

@@ -72,6 +72,8 @@ pub enum Problem<'a> {
     NoAddress { host: &'a str },
     /// The server closed before the whole reply came.
     ServerVanished,
+    /// The server closed while the interactive client waited for the user to type.
+    ServerClosed,
     /// Reading the client's input failed.
     Input { why: &'a dyn fmt::Display },
     /// Writing the replies to stdout failed.
@@ -117,6 +119,14 @@ impl fmt::Display for Problem<'_> {
                     "getaddrinfo({host}) : aucune adresse IPv4 ni IPv6 pour ce nom"
                 )
             }
+            (Problem::ServerClosed, Lang::En) => write!(
+                f,
+                "recv() returned 0: the server closed the connection (it stopped, or its --grace ran out); nothing typed now could be answered"
+            ),
+            (Problem::ServerClosed, Lang::Fr) => write!(
+                f,
+                "recv() a rendu 0 : le serveur a fermé la connexion (il s'est arrêté, ou son --grace a expiré) ; rien de ce qui serait tapé ne recevrait de réponse"
+            ),
             (Problem::ServerVanished, Lang::En) => write!(
                 f,
                 "recv() returned 0: the server closed the connection before its reply was complete"
