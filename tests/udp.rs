@@ -11,7 +11,7 @@ use std::process::Command;
 use common::strace::{
     Event, check_or_bless, check_or_bless_block, cut_strings, line, parse, socket_story, text_block,
 };
-use common::{BIN, LIMIT, Server, narration, require_strace, run_client, scratch_dir, sockstep};
+use common::{BIN, LIMIT, Server, narration, run_client, scratch_dir, sockstep};
 use pretty_assertions::assert_eq;
 
 /// The models that serve UDP.
@@ -366,7 +366,9 @@ fn what_cannot_serve_udp_says_why() {
 /// line for it.
 #[test]
 fn strace_shows_the_udp_calls_and_no_listen_nor_accept() {
-    require_strace();
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
     let dir = scratch_dir("udp-strace");
     let trace_path = dir.join("server.trace");
     let mut command = Command::new("strace");
@@ -486,7 +488,9 @@ fn traced(args: &[&str], input: &[u8], name: &str) -> (common::ClientRun, String
 /// to a port where nothing is bound.
 #[test]
 fn the_book_shows_real_udp_runs() {
-    require_strace();
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
     let dir = scratch_dir("udp-book-server");
     let trace_path = dir.join("server.trace");
     let mut command = Command::new("strace");

@@ -4,7 +4,7 @@
 //! On a machine without one of them, such a test prints one line on the terminal, for example
 //! `skipped: capture::each_segment_follows_its_call needs tcpdump and CAP_NET_RAW; apt-get
 //! install tcpdump; run as root`, records the skip, and passes: `cargo test` passes on a fresh
-//! machine. `tests/tools.rs`, the test binary cargo runs last, counts the skips of the run and
+//! machine. `tests/zz_tools.rs`, the test binary cargo runs last, counts the skips of the run and
 //! says how many tests each missing tool cost.
 //!
 //! With `SOCKSTEP_REQUIRE_TOOLS=1` (what `.ci/run` sets, after installing every tool) a missing

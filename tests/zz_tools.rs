@@ -3,7 +3,7 @@
 //! (see `tests/common/tools.rs`); this binary counts the records of the run.
 //!
 //! cargo runs the test binaries one after the other, the integration tests in the order of
-//! their names, and this one is named to come last: every other binary has finished, and
+//! their names, and this one is named to come last (`zz_`): every other binary has finished, and
 //! recorded its skips, before it starts (`this_binary_runs_last` keeps it so). Only the tests
 //! inside one binary run in parallel, and none of this binary's tests needs a tool.
 
@@ -104,7 +104,7 @@ fn this_binary_runs_last() {
     binaries.sort();
     assert_eq!(
         binaries.last().map(String::as_str),
-        Some("tools"),
-        "tests/tools.rs must be the last test binary in name order: {binaries:?}"
+        Some("zz_tools"),
+        "tests/zz_tools.rs must be the last test binary in name order: {binaries:?}"
     );
 }
