@@ -178,9 +178,15 @@ struct BenchArgs {
     /// Numbers of connections open at once, comma-separated: one run for each.
     #[arg(long, value_delimiter = ',', default_value = "1,10,100,1000")]
     conns: Vec<usize>,
-    /// Bytes in each message (and in each reply).
-    #[arg(long, default_value_t = 64)]
-    size: usize,
+    /// Bytes in each message (and in each reply), comma-separated: every model and number of
+    /// connections is run at each size. 16384 is past the blocking models' 1024-byte reads.
+    #[arg(
+        long,
+        alias = "size",
+        value_delimiter = ',',
+        default_value = "64,16384"
+    )]
+    sizes: Vec<usize>,
     /// Seconds of load per run; with --msgs, the most a run may last.
     #[arg(long, default_value_t = 3.0)]
     secs: f64,
@@ -206,6 +212,10 @@ struct BenchArgs {
     /// number of connections, so that every connection can be served].
     #[arg(long, value_name = "N")]
     max_clients: Option<usize>,
+    /// Start the servers with --nagle: Nagle's algorithm left on, to see replies stall on the
+    /// client's delayed ACK.
+    #[arg(long)]
+    nagle: bool,
 }
 
 #[derive(Args)]
@@ -363,7 +373,7 @@ fn run_bench(args: BenchArgs) -> Result<(), Error> {
     bench::run(&bench::Options {
         models,
         conns: args.conns,
-        size: args.size,
+        sizes: args.sizes,
         secs: args.secs,
         msgs: args.msgs,
         service: args.service,
@@ -372,5 +382,6 @@ fn run_bench(args: BenchArgs) -> Result<(), Error> {
         pin: !args.no_pin,
         syscalls: args.syscalls,
         max_clients: args.max_clients,
+        nagle: args.nagle,
     })
 }
