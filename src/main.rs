@@ -113,6 +113,10 @@ struct ServerArgs {
     /// Append a record of every call and event to FILE, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
+    /// Leave Nagle's algorithm on: do not set TCP_NODELAY on the connections, to see a reply
+    /// sent in pieces wait for the client's delayed ACK.
+    #[arg(long)]
+    nagle: bool,
 }
 
 /// `echo:7007` → (echo, 7007, TCP); `upper:6789/udp` → (upper, 6789, UDP).
@@ -161,6 +165,9 @@ struct ClientArgs {
     /// With --udp: how long to wait for each reply (SO_RCVTIMEO), in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 2.0, requires = "udp")]
     timeout: f64,
+    /// Leave Nagle's algorithm on: do not set TCP_NODELAY on the socket (TCP only).
+    #[arg(long, conflicts_with = "udp")]
+    nagle: bool,
 }
 
 #[derive(Args)]
@@ -333,6 +340,7 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
         grace: Duration::from_secs(args.grace),
+        nagle: args.nagle,
     };
     server::run(&config)
 }
@@ -360,6 +368,7 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
         host: args.host,
         port: args.port,
         io: args.io,
+        nagle: args.nagle,
     })
 }
 

@@ -151,6 +151,8 @@ fn the_iterative_model_reports_waiting_connections_instead_of_hanging() {
         "iterative",
         "--conns",
         "10",
+        "--sizes",
+        "64",
         "--secs",
         "0.5",
         "--syscalls",
