@@ -2,7 +2,7 @@
 # The packets on the wire, beside the calls that caused them: tcpdump on the loopback device
 # during one dialogue, merged with strace's timestamps of the server's and the clients' calls.
 #
-#   scripts/capture.sh [--scenario dialogue|rst] [--model M] [--out FILE]
+#   scripts/capture.sh [--scenario dialogue|rst|big] [--nagle] [--model M] [--out FILE]
 #
 # dialogue (default): one client sends `bonjour`, gets `BONJOUR`, and ends its input. The
 #   timeline shows the handshake (SYN, SYN-ACK, ACK) inside connect() and before accept()
@@ -13,6 +13,12 @@
 #   will read. When the first client leaves, the server closes its listening socket: a close
 #   that leaves unread data, so the kernel answers with RST instead of FIN, and the second
 #   client's recv() fails with ECONNRESET.
+# big: a client sends three messages of 4096 bytes, each in one write(), and reads each reply
+#   whole before the next (bash's /dev/tcp, so that no course client splits them). The server
+#   reads 1024 bytes at a time and sends four replies per message: with TCP_NODELAY (the
+#   default) each leaves at once. With --nagle (the server leaves Nagle's algorithm on), the
+#   second reply waits in the send buffer until the client's TCP acknowledges the first, and
+#   the client delays that ACK by 40 ms: the stall, on the wire.
 #
 # Needs tcpdump (capturing needs root or CAP_NET_RAW) and strace; it installs nothing, and says
 # which package to install when one is missing. Loopback only, on free ports.
@@ -26,16 +32,18 @@ die() {
 scenario=dialogue
 model=iterative
 out=
+nagle=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --scenario) scenario=${2:?--scenario needs dialogue or rst}; shift 2 ;;
     --model) model=${2:?--model needs a value}; shift 2 ;;
     --out) out=${2:?--out needs a file}; shift 2 ;;
+    --nagle) nagle=(--nagle); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
-case "$scenario" in dialogue|rst) ;; *) die "unknown scenario $scenario (dialogue or rst)" ;; esac
+case "$scenario" in dialogue|rst|big) ;; *) die "unknown scenario $scenario (dialogue, rst or big)" ;; esac
 [ "$scenario" = dialogue ] || [ "$model" = iterative ] ||
   die "the rst scenario needs the iterative model (a second client must wait in the queue)"
 
@@ -77,7 +85,7 @@ CALLS='trace=socket,listen,accept,accept4,connect,sendto,recvfrom,read,write,shu
 # The server, under strace: -ttt (seconds since 1970, like tcpdump -tt) and -T (time spent in
 # each call), on a free port.
 strace -f -ttt -T -o "$work/server.strace" -e "$CALLS" \
-  "$SOCKSTEP" server --model "$model" --bind 127.0.0.1 --port 0 --once --log quiet \
+  "$SOCKSTEP" server --model "$model" --bind 127.0.0.1 --port 0 --once --log quiet "${nagle[@]}" \
   >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 server_pid=$!
@@ -109,6 +117,20 @@ if [ "$scenario" = dialogue ]; then
   wait "$client1_pid" || die "the client failed: $(cat "$work/client1.err")"
   wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
   # The last segment is the client's ACK of the server's FIN.
+  wait_for '[ "$(grep -c "Flags \[F" "$work/wire.txt")" -ge 2 ] &&
+    tail -n 1 "$work/wire.txt" | grep -q "Flags \[\.\]"' || true
+elif [ "$scenario" = big ]; then
+  # Bash's own socket: printf writes each 4096-byte line in one write(), head reads the reply
+  # whole. Not traced: the server's calls and the segments tell the story.
+  SIZE=4096 PORT=$port bash -c '
+    line=$(printf "%0$((SIZE - 1))d" 0)
+    exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+    for _ in 1 2 3; do
+      printf "%s\n" "$line" >&3
+      head -c "$SIZE" <&3 >/dev/null
+    done
+    exec 3>&-' || die "the client failed"
+  wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
   wait_for '[ "$(grep -c "Flags \[F" "$work/wire.txt")" -ge 2 ] &&
     tail -n 1 "$work/wire.txt" | grep -q "Flags \[\.\]"' || true
 else
@@ -184,7 +206,7 @@ wait "$tcpdump_pid" 2>/dev/null || true
 [ -s "$work/timeline.tsv" ] || die "nothing was captured"
 start=$(head -n 1 "$work/timeline.tsv" | cut -f1)
 timeline=$(awk -F '\t' -v start="$start" '{ printf "%10.3f ms  %-8s %s\n", ($1 - start) * 1000, $2, $3 }' "$work/timeline.tsv")
-header="# scripts/capture.sh --scenario $scenario --model $model (server port $port)"
+header="# scripts/capture.sh --scenario $scenario${nagle:+ --nagle} --model $model (server port $port)"
 if [ -n "$out" ]; then
   printf '%s\n%s\n' "$header" "$timeline" >"$out"
   echo "capture.sh: timeline in $out" >&2

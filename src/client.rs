@@ -32,7 +32,7 @@ use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
 use crate::resolve::resolve;
 use crate::stream::{Io, send_all};
-use crate::sys::{self, Blocking, Socket};
+use crate::sys::{self, Blocking, SockOpt, Socket};
 use crate::text::{Msg, Problem};
 
 /// What the client connects to, and how.
@@ -42,6 +42,8 @@ pub struct Options {
     pub host: String,
     pub port: u16,
     pub io: Io,
+    /// Leave Nagle's algorithm on (`--nagle`) instead of setting TCP_NODELAY.
+    pub nagle: bool,
 }
 
 /// The course's prompt.
@@ -52,6 +54,11 @@ pub fn run(options: &Options) -> Result<(), Error> {
     narrate::set_tag("client");
     let server_addrs = resolve(&options.host, options.port)?;
     let sock = connect_first(&options.host, &server_addrs)?;
+    if !options.nagle {
+        // A line longer than 1024 bytes leaves in pieces (see send_line): with Nagle's
+        // algorithm, a piece could wait in the send buffer for the ACK of the one before.
+        sys::setsockopt(&sock, SockOpt::NoDelay(true))?;
+    }
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal();
     let mut input = stdin.lock();

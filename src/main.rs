@@ -253,6 +253,10 @@ struct ServerArgs {
     /// Append a record of every call and event to FILE, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
+    /// Leave Nagle's algorithm on: do not set TCP_NODELAY on the connections, to see a reply
+    /// sent in pieces wait for the client's delayed ACK.
+    #[arg(long)]
+    nagle: bool,
 }
 
 /// `echo:7007` → (echo, 7007, TCP); `upper:6789/udp` → (upper, 6789, UDP). A wrong shape
@@ -312,6 +316,9 @@ struct ClientArgs {
     /// With --udp: how long to wait for each reply (SO_RCVTIMEO), in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 2.0, requires = "udp")]
     timeout: f64,
+    /// Leave Nagle's algorithm on: do not set TCP_NODELAY on the socket (TCP only).
+    #[arg(long, conflicts_with = "udp")]
+    nagle: bool,
 }
 
 #[derive(Args)]
@@ -329,9 +336,15 @@ struct BenchArgs {
     /// Numbers of connections open at once, comma-separated: one run for each.
     #[arg(short, long, value_delimiter = ',', default_value = "1,10,100,1000")]
     conns: Vec<usize>,
-    /// Bytes in each message (and in each reply).
-    #[arg(long, default_value_t = 64)]
-    size: usize,
+    /// Bytes in each message (and in each reply), comma-separated: every model and number of
+    /// connections is run at each size. 16384 is past the blocking models' 1024-byte reads.
+    #[arg(
+        long,
+        alias = "size",
+        value_delimiter = ',',
+        default_value = "64,16384"
+    )]
+    sizes: Vec<usize>,
     /// Seconds of load per run; with --msgs, the most a run may last.
     #[arg(long, default_value_t = 3.0)]
     secs: f64,
@@ -357,6 +370,10 @@ struct BenchArgs {
     /// number of connections, so that every connection can be served].
     #[arg(long, value_name = "N")]
     max_clients: Option<usize>,
+    /// Start the servers with --nagle: Nagle's algorithm left on, to see replies stall on the
+    /// client's delayed ACK.
+    #[arg(long)]
+    nagle: bool,
 }
 
 #[derive(Args)]
@@ -506,6 +523,7 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
                 usize::try_from(n).unwrap_or(usize::MAX)
             }),
         grace: Duration::from_secs(args.grace),
+        nagle: args.nagle,
     };
     server::run(&config)
 }
@@ -533,6 +551,7 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
         host: args.host,
         port: args.port,
         io: args.io,
+        nagle: args.nagle,
     })
 }
 
@@ -546,7 +565,7 @@ fn run_bench(args: BenchArgs) -> Result<(), Error> {
     bench::run(&bench::Options {
         models,
         conns: args.conns,
-        size: args.size,
+        sizes: args.sizes,
         secs: args.secs,
         msgs: args.msgs,
         service: args.service,
@@ -555,6 +574,7 @@ fn run_bench(args: BenchArgs) -> Result<(), Error> {
         pin: !args.no_pin,
         syscalls: args.syscalls,
         max_clients: args.max_clients,
+        nagle: args.nagle,
     })
 }
 

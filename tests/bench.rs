@@ -1,5 +1,6 @@
-//! `sockstep bench`: short, bounded runs that check its table, CSV and SVG, and that a server
-//! serving one client at a time shows up as waiting connections instead of a hang.
+//! `sockstep bench`: short, bounded runs that check its table, CSV and SVG at two message
+//! sizes, that a server serving one client at a time shows up as waiting connections instead
+//! of a hang, and that `--nagle` brings back the stall that TCP_NODELAY removes.
 
 mod common;
 
@@ -15,7 +16,7 @@ use sockstep::server::Model;
 fn csv_rows(csv: &str) -> Vec<Vec<String>> {
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
-    assert_eq!(header[..2], ["model", "conns"]);
+    assert_eq!(header[..3], ["model", "size", "conns"]);
     assert!(header.contains(&"unserved") && header.contains(&"msgs_per_s"));
     lines
         .map(|l| {
@@ -37,9 +38,30 @@ fn field<'a>(csv: &str, row: &'a [String], name: &str) -> &'a str {
     &row[i]
 }
 
-/// Two models at two connection counts, a small fixed count of replies: the table on stdout
-/// has a line per model and count, the CSV a header and one row per model and count, and the
-/// SVG is a whole document that names every model.
+/// The table's rows: the lines after the heading and its rule, up to the first blank line.
+fn table_rows(stdout: &str) -> Vec<Vec<&str>> {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("model "))
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .map(|l| l.split_whitespace().collect())
+        .collect()
+}
+
+/// The p50 latency, in µs, of the table's one row.
+fn only_p50(run: &common::BenchRun) -> f64 {
+    let rows = table_rows(&run.stdout);
+    assert_eq!(rows.len(), 1, "{}", run.stdout);
+    // model, size, conns, msgs/s, p50 µs
+    rows[0][4].parse().expect("a p50 figure")
+}
+
+/// Two models at two message sizes (64 B, and 16 KiB: sixteen of the blocking models' reads)
+/// and two connection counts, a small fixed count of replies: the table on stdout has a line
+/// per size, model and count, the CSV a header and one row per size, model and count, and the
+/// SVG is a whole document that names every model and both sizes. One run per figure: the
+/// bench says they are a single sample.
 #[test]
 fn a_short_bench_writes_its_table_csv_and_svg() {
     let out = scratch_dir("bench-short");
@@ -53,6 +75,8 @@ fn a_short_bench_writes_its_table_csv_and_svg() {
     let run = run_bench(&[
         "--models",
         &models.join(","),
+        "--sizes",
+        "64,16384",
         "--conns",
         "1,3",
         "--msgs",
@@ -67,26 +91,25 @@ fn a_short_bench_writes_its_table_csv_and_svg() {
     assert!(run.status.success(), "bench failed:\n{}", run.stderr);
     assert!(run.stdout.contains("machine: "), "{}", run.stdout);
     assert!(run.stdout.contains("illustrative"), "{}", run.stdout);
-
-    let table: Vec<&str> = run
-        .stdout
-        .lines()
-        .skip_while(|l| !l.starts_with("model "))
-        .take_while(|l| !l.is_empty())
-        .collect();
-    let expected: Vec<(&str, &str)> = models
-        .iter()
-        .flat_map(|m| [(m.as_str(), "1"), (m.as_str(), "3")])
-        .collect();
-    assert_eq!(
-        table.len(),
-        2 + expected.len(),
-        "heading, rule, rows:\n{}",
+    assert!(
+        run.stdout.contains("messages of 64 and 16384 bytes"),
+        "{}",
         run.stdout
     );
-    for (line, (model, conns)) in table[2..].iter().zip(&expected) {
-        let cells: Vec<&str> = line.split_whitespace().collect();
-        assert_eq!(cells[..2], [*model, *conns], "{line}");
+    assert!(run.stdout.contains("\nsingle sample: "), "{}", run.stdout);
+
+    let table = table_rows(&run.stdout);
+    let expected: Vec<[&str; 3]> = ["64", "16384"]
+        .iter()
+        .flat_map(|&size| {
+            models
+                .iter()
+                .flat_map(move |m| [[m.as_str(), size, "1"], [m.as_str(), size, "3"]])
+        })
+        .collect();
+    assert_eq!(table.len(), expected.len(), "{}", run.stdout);
+    for (cells, expected) in table.iter().zip(&expected) {
+        assert_eq!(cells[..3], expected[..], "{cells:?}");
     }
 
     let csv = fs::read_to_string(out.join("bench.csv")).unwrap();
@@ -108,6 +131,12 @@ fn a_short_bench_writes_its_table_csv_and_svg() {
             "{model} in the legend"
         );
     }
+    for size in ["64", "16384"] {
+        assert!(
+            svg.contains(&format!("\nthroughput, {size}-byte messages\n</text>")),
+            "a panel for {size} bytes"
+        );
+    }
     let _ = fs::remove_dir_all(&out);
 }
 
@@ -122,6 +151,8 @@ fn the_iterative_model_reports_waiting_connections_instead_of_hanging() {
         "iterative",
         "--conns",
         "10",
+        "--sizes",
+        "64",
         "--secs",
         "0.5",
         "--syscalls",
@@ -141,5 +172,60 @@ fn the_iterative_model_reports_waiting_connections_instead_of_hanging() {
     assert_eq!(field(&csv, &rows[0], "unserved"), "9", "{csv}");
     let msgs: u64 = field(&csv, &rows[0], "msgs").parse().unwrap();
     assert!(msgs > 0, "the first connection was served: {csv}");
+    let _ = fs::remove_dir_all(&out);
+}
+
+/// With `--nagle` the servers leave Nagle's algorithm on, and a 16 KiB message to the
+/// iterative server (read and answered 1024 bytes at a time) waits each time for the client's
+/// delayed ACK: Linux delays an ACK by 40 ms at least (tcp(7), TCP_QUICKACK), so the median
+/// reply takes more than 30 ms. Without it (TCP_NODELAY, the default) the same message takes
+/// far less. Ten replies: at most about half a second with the stall.
+#[test]
+fn nagle_left_on_stalls_big_messages_and_nodelay_does_not() {
+    let out = scratch_dir("bench-nagle");
+    let bench = |nagle: bool| {
+        let mut args = vec![
+            "--models",
+            "iterative",
+            "--conns",
+            "1",
+            "--sizes",
+            "16384",
+            "--msgs",
+            "10",
+            "--secs",
+            "5",
+            "--syscalls",
+            "off",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if nagle {
+            args.push("--nagle");
+        }
+        let run = run_bench(&args);
+        assert!(run.status.success(), "bench failed:\n{}", run.stderr);
+        run
+    };
+    let stalled = bench(true);
+    assert!(
+        stalled.stdout.contains("Nagle's algorithm: left on"),
+        "{}",
+        stalled.stdout
+    );
+    let p50 = only_p50(&stalled);
+    assert!(
+        p50 > 30_000.0,
+        "with Nagle, p50 = {p50} µs:\n{}",
+        stalled.stdout
+    );
+
+    let fast = bench(false);
+    let p50 = only_p50(&fast);
+    assert!(
+        p50 < 30_000.0,
+        "with TCP_NODELAY, p50 = {p50} µs:\n{}",
+        fast.stdout
+    );
     let _ = fs::remove_dir_all(&out);
 }

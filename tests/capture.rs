@@ -2,7 +2,8 @@
 //! test checks the timeline's lessons, in order: the handshake happens inside connect() and
 //! before accept() returns; a data segment follows each sendto(); FIN follows shutdown() and
 //! close(); and in the `rst` scenario, closing the listening socket with a queued connection
-//! holding unread bytes sends RST, and that client's recv() fails with ECONNRESET.
+//! holding unread bytes sends RST, and that client's recv() fails with ECONNRESET; and in the
+//! `big` scenario with `--nagle`, a reply's second piece waits for the client's delayed ACK.
 //!
 //! It needs tcpdump, strace, and the right to capture (root or CAP_NET_RAW); without them it
 //! skips, saying so in one line (and fails under `SOCKSTEP_REQUIRE_TOOLS=1`, as in `.ci/run`,
@@ -16,22 +17,22 @@ use common::BIN;
 use common::strace::root;
 use common::tools::{Tool, have};
 
-/// Runs the script and returns the timeline's lines (without the header); `None` when tcpdump
-/// or strace cannot be used here (the test skips).
-fn timeline(scenario: &str) -> Option<Vec<String>> {
+/// Runs the script with `args` and returns the timeline's lines (without the header); `None`
+/// when tcpdump or strace cannot be used here (the test skips).
+fn timeline(args: &[&str]) -> Option<Vec<String>> {
     if !have(&[Tool::Tcpdump, Tool::Strace]) {
         return None;
     }
     let output = Command::new(root().join("scripts/capture.sh"))
-        .args(["--scenario", scenario])
+        .args(args)
         .env("SOCKSTEP", BIN)
         .env("LANG", "C")
         .output()
         .expect("run scripts/capture.sh (bash)");
     assert!(
         output.status.success(),
-        "scripts/capture.sh --scenario {scenario} failed, although tcpdump, strace and \
-         CAP_NET_RAW are here:\n{}",
+        "scripts/capture.sh {args:?} failed, although tcpdump, strace and CAP_NET_RAW are \
+         here:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     Some(
@@ -58,7 +59,7 @@ fn find(lines: &[String], from: usize, words: &[&str]) -> usize {
 
 #[test]
 fn each_segment_follows_its_call() {
-    let Some(lines) = timeline("dialogue") else {
+    let Some(lines) = timeline(&["--scenario", "dialogue"]) else {
         return;
     };
     let connect = find(&lines, 0, &["client1", "connect("]);
@@ -96,7 +97,7 @@ fn each_segment_follows_its_call() {
 
 #[test]
 fn a_close_that_leaves_unread_bytes_sends_rst() {
-    let Some(lines) = timeline("rst") else {
+    let Some(lines) = timeline(&["--scenario", "rst"]) else {
         return;
     };
     let queued = find(&lines, 0, &["client2", "sendto(3, \"salut\\n\""]);
@@ -104,4 +105,36 @@ fn a_close_that_leaves_unread_bytes_sends_rst() {
     let close = find(&lines, queued, &["server", "close(3)"]);
     let rst = find(&lines, close, &["wire", "RST", "server ->"]);
     find(&lines, rst, &["client2", "ECONNRESET"]);
+}
+
+/// The time, in ms, at the start of a timeline line.
+fn ms(line: &str) -> f64 {
+    line.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// With Nagle's algorithm left on, the server's reply to a 4096-byte message leaves in two
+/// segments: the first kilobyte at once, and the rest only after the client's ACK of it, which
+/// the client's TCP delays by 40 ms at least (once past the quick ACKs of the connection's
+/// start). The second message shows it: its reply's first segment, then an ACK from the
+/// client 30 ms or more later, then the rest.
+#[test]
+fn with_nagle_a_reply_waits_for_the_delayed_ack() {
+    let Some(lines) = timeline(&["--scenario", "big", "--nagle"]) else {
+        return;
+    };
+    let first = find(&lines, 0, &["wire", "PSH", "-> server", "length 4096"]);
+    let second = find(
+        &lines,
+        first + 1,
+        &["wire", "PSH", "-> server", "length 4096"],
+    );
+    let piece = find(&lines, second, &["wire", "PSH", "server ->", "length 1024"]);
+    let ack = find(&lines, piece, &["wire", "ACK ", "-> server"]);
+    let rest = find(&lines, ack, &["wire", "PSH", "server ->", "length 3072"]);
+    let waited = ms(&lines[ack]) - ms(&lines[piece]);
+    assert!(
+        waited >= 30.0,
+        "the ACK came {waited} ms after the first piece:\n{}",
+        lines[piece..=rest].join("\n")
+    );
 }

@@ -9,8 +9,8 @@ use sockstep::layers::TABLE;
 
 /// The server narrates the course's server sequence, call by call: `socket`, `setsockopt`,
 /// `bind`, `listen` (and `getsockname` for the real port), the SIGINT and SIGTERM handlers
-/// (`rt_sigaction`, for the shutdown), then for the client `accept`,
-/// `getpeername`, one `recvfrom`/`sendto` per message, the `recvfrom` that returns 0, `close`,
+/// (`rt_sigaction`, for the shutdown), then for the client `accept`, `setsockopt`
+/// (TCP_NODELAY: Nagle's algorithm off), `getpeername`, one `recvfrom`/`sendto` per message, the `recvfrom` that returns 0, `close`,
 /// and with `--once` the `close` of the listening socket. After listen and accept, and before
 /// each close, a `getsockopt(TCP_INFO)` shows the TCP state the kernel reports.
 #[test]
@@ -34,6 +34,7 @@ fn the_server_narrates_the_course_sequence() {
             "rt_sigaction",
             "accept",
             "getsockopt",
+            "setsockopt",
             "getpeername",
             "recvfrom",
             "sendto",
@@ -46,7 +47,8 @@ fn the_server_narrates_the_course_sequence() {
     );
 }
 
-/// The client narrates the course's client sequence: `socket`, `connect`, `sendto` and
+/// The client narrates the course's client sequence: `socket`, `connect`, `setsockopt`
+/// (TCP_NODELAY: Nagle's algorithm off), `sendto` and
 /// `recvfrom` for the line, then `shutdown` (the half-close), the `recvfrom` that returns 0
 /// when the server has closed too, and `close`; with a `getsockopt(TCP_INFO)` for the TCP state
 /// after connect and shutdown, and before close.
@@ -62,6 +64,7 @@ fn the_client_narrates_the_course_sequence() {
             "socket",
             "connect",
             "getsockopt",
+            "setsockopt",
             "sendto",
             "recvfrom",
             "shutdown",
@@ -74,11 +77,11 @@ fn the_client_narrates_the_course_sequence() {
     let narrated = narration(&run.stderr);
     assert!(narrated.iter().all(|n| n.tag == "client"));
     assert!(
-        narrated[3]
+        narrated[4]
             .strace
             .starts_with("sendto(3, \"bonjour\\n\", 8, 0, NULL, 0) = 8"),
         "{}",
-        narrated[3].strace
+        narrated[4].strace
     );
 }
 
@@ -143,8 +146,9 @@ fn the_narration_bracket_comes_from_the_table() {
         assert!(server.wait_exit().success());
         server.stderr.wait_closed();
         let narrated = [narration(&server.stderr.text()), narration(&client.stderr)].concat();
-        // 14 and 7 calls of the course's sequences, 4 and 3 getsockopt(TCP_INFO).
-        assert_eq!(narrated.len(), 18 + 10, "{lang} {io}: {narrated:#?}");
+        // 15 and 8 calls of the course's sequences (TCP_NODELAY's setsockopt included), 4
+        // and 3 getsockopt(TCP_INFO).
+        assert_eq!(narrated.len(), 19 + 11, "{lang} {io}: {narrated:#?}");
         for line in &narrated {
             let row = TABLE
                 .iter()

@@ -66,9 +66,17 @@ fn client_stops_before_each_call() {
     conn.set_nonblocking(false).unwrap();
     conn.set_read_timeout(Some(common::LIMIT)).unwrap();
 
+    // TCP_NODELAY, set once connected: Nagle's algorithm off.
     let third = tty.stop(3);
     assert_eq!(
         Terminal::call_of(&third),
+        "setsockopt(3, SOL_TCP, TCP_NODELAY, [1], 4)"
+    );
+    tty.enter();
+
+    let fourth = tty.stop(4);
+    assert_eq!(
+        Terminal::call_of(&fourth),
         r#"sendto(3, "bonjour\n", 8, 0, NULL, 0)"#
     );
     assert!(nothing_received(&conn), "the bytes left before Enter");
@@ -85,9 +93,10 @@ fn client_stops_before_each_call() {
     let mut calls = vec![
         "socket".to_string(),
         "connect".to_string(),
+        "setsockopt".to_string(),
         "sendto".to_string(),
     ];
-    for n in 4..=7 {
+    for n in 5..=8 {
         let stop = tty.stop(n);
         calls.push(
             Terminal::call_of(&stop)
@@ -101,7 +110,14 @@ fn client_stops_before_each_call() {
     assert_eq!(
         calls,
         [
-            "socket", "connect", "sendto", "recvfrom", "shutdown", "recvfrom", "close"
+            "socket",
+            "connect",
+            "setsockopt",
+            "sendto",
+            "recvfrom",
+            "shutdown",
+            "recvfrom",
+            "close"
         ]
     );
     let status = wait_exit(&mut child);
@@ -163,11 +179,12 @@ fn server_stops_before_accept_with_the_client_already_connected() {
     // The server is stopped before accept(), and yet connect() succeeds.
     let mut client = connect(common::parse_listening(&line));
     client.write_all(b"hi\n").unwrap();
-    for _ in 0..6 {
+    for _ in 0..7 {
         tty.enter();
         n += 1;
-        if n == 10 {
-            // getpeername, recvfrom and sendto have been let through: the reply is here.
+        if n == 11 {
+            // setsockopt, getpeername, recvfrom and sendto have been let through: the reply
+            // is here.
             let mut reply = [0u8; 3];
             client.read_exact(&mut reply).unwrap();
             assert_eq!(&reply, b"HI\n");
@@ -187,6 +204,7 @@ fn server_stops_before_accept_with_the_client_already_connected() {
     assert_eq!(
         calls[6..],
         [
+            "setsockopt",
             "getpeername",
             "recvfrom",
             "sendto",

@@ -85,9 +85,9 @@ fn trace_one_dialogue(io: &str) -> Option<(String, Vec<String>, Vec<String>)> {
         .map(|n| n.strace)
         .filter(|l| on_conn(l))
         // Calls that move no bytes, which this trace's filter leaves out (the TCP state's
-        // getsockopt among them).
+        // getsockopt and TCP_NODELAY's setsockopt among them).
         .filter(|l| {
-            !["getpeername", "getsockopt", "close"]
+            !["getpeername", "getsockopt", "setsockopt", "close"]
                 .iter()
                 .any(|c| l.starts_with(c))
         })

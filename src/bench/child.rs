@@ -55,6 +55,8 @@ pub struct Launch<'a> {
     pub cpu: Option<usize>,
     /// `--max-clients` for the models that cap their clients (fork, threads).
     pub max_clients: usize,
+    /// `--nagle`: leave Nagle's algorithm on for the server's connections.
+    pub nagle: bool,
 }
 
 impl ServerChild {
@@ -83,6 +85,9 @@ impl ServerChild {
             .arg("--lang=en");
         if matches!(launch.model, Model::Fork | Model::Threads) {
             command.args(["--max-clients", &launch.max_clients.to_string()]);
+        }
+        if launch.nagle {
+            command.arg("--nagle");
         }
         // The parrot is the server's one listener on --port; the other services need --listen.
         match launch.service {

@@ -38,6 +38,12 @@ impl Machine {
             load,
         }
     }
+
+    /// The 1-minute load average: how many tasks were running or waiting to run, on average,
+    /// over the last minute.
+    pub fn load1(&self) -> Option<f64> {
+        self.load.split_whitespace().next()?.parse().ok()
+    }
 }
 
 /// The CPUs this process is allowed to run on (all of them unless `taskset` said otherwise).

@@ -3,7 +3,8 @@
 //! What it demonstrates: the price of each way of serving many clients, in numbers. For each
 //! model and each number of connections, the bench starts a fresh server (this very binary,
 //! `sockstep server --model M`) on a free loopback port, drives it with the built-in load
-//! generator (C connections, each a ping-pong of S bytes), stops it, and reports:
+//! generator (C connections, each a ping-pong of S bytes, for each size S of `--sizes`), stops
+//! it, and reports:
 //! - msgs/s, and the p50, p99 and max latency of the replies;
 //! - the connections that got no reply at all before the end (the iterative server's
 //!   head-of-line blocking, as a number: the run always ends on time);
@@ -12,7 +13,13 @@
 //!
 //! To be fair by construction it prints the machine, pins the server and the load generator
 //! to two different CPUs when there are two, repeats each run (`--reps`) and keeps the median,
-//! and says that loopback figures are illustrative.
+//! and says that loopback figures are illustrative. It also says when they are little more
+//! than that: a single sample (fewer than 3 repetitions), or a noisy machine (steal time, a
+//! load average that was high before it started, cells that varied a lot between repetitions).
+//!
+//! `--nagle` starts the servers with `--nagle`, which leaves Nagle's algorithm on: with
+//! messages bigger than the blocking models' 1024-byte reads, their replies then stall on the
+//! client's delayed ACK, and the table shows it (the book's page on Nagle explains why).
 //!
 //! Run it:      `cargo build --release && target/release/sockstep bench`
 //! Quick look:  `sockstep bench --models iterative,mio --conns 1,10 --msgs 2000`
@@ -70,7 +77,8 @@ impl PingService {
 pub struct Options {
     pub models: Vec<Model>,
     pub conns: Vec<usize>,
-    pub size: usize,
+    /// Bytes in each message: every model and number of connections is run at each size.
+    pub sizes: Vec<usize>,
     /// A timed run's length, or a fixed-count run's limit.
     pub secs: f64,
     /// A fixed count of replies per run, instead of a timed run.
@@ -83,6 +91,8 @@ pub struct Options {
     /// The cap on clients served at once given to fork and threads; None: the run's number
     /// of connections, so that every connection can be served.
     pub max_clients: Option<usize>,
+    /// Leave Nagle's algorithm on in the servers (`sockstep server --nagle`).
+    pub nagle: bool,
 }
 
 /// The length of the listen queue every server gets: the kernel's maximum, so that a burst of a
@@ -147,12 +157,13 @@ pub fn run(options: &Options) -> Result<(), Error> {
     println!(
         "{}",
         Bench::Runs {
-            size: options.size,
+            sizes: &options.sizes,
             service: options.service.service().name(),
             until: &until,
             reps: options.reps,
         }
     );
+    println!("{}", Bench::Nagle { on: options.nagle });
     let tool = match child::pick_tool(options.syscalls) {
         Ok(Some(tool)) => {
             println!("{}", Bench::CountedBy { tool: tool.name() });
@@ -185,30 +196,33 @@ pub fn run(options: &Options) -> Result<(), Error> {
     println!("{}", Bench::Illustrative);
     println!();
 
-    let total = options.models.len() * options.conns.len() * options.reps;
+    let total = options.sizes.len() * options.models.len() * options.conns.len() * options.reps;
     let progress = Progress::new(total);
     let steal_before = machine::steal_ticks();
     let mut rows = Vec::new();
-    for &model in &options.models {
-        let log = options.out.join(format!("server-{model}.log"));
-        for &conns in &options.conns {
-            let mut runs = Vec::with_capacity(options.reps);
-            for rep in 1..=options.reps {
-                progress.start(&model.to_string(), conns, rep, options.reps);
-                let launch = Launch {
-                    exe: &exe,
-                    model,
-                    service: options.service.service(),
-                    backlog: BACKLOG,
-                    log: &log,
-                    cpu: cpus,
-                    max_clients: options.max_clients.unwrap_or(conns),
-                };
-                let row = one_run(&launch, conns, options, tool)?;
-                progress.done(&row);
-                runs.push(row);
+    for &size in &options.sizes {
+        for &model in &options.models {
+            let log = options.out.join(format!("server-{model}.log"));
+            for &conns in &options.conns {
+                let mut runs = Vec::with_capacity(options.reps);
+                for rep in 1..=options.reps {
+                    progress.start(&model.to_string(), size, conns, rep, options.reps);
+                    let launch = Launch {
+                        exe: &exe,
+                        model,
+                        service: options.service.service(),
+                        backlog: BACKLOG,
+                        log: &log,
+                        cpu: cpus,
+                        max_clients: options.max_clients.unwrap_or(conns),
+                        nagle: options.nagle,
+                    };
+                    let row = one_run(&launch, size, conns, options, tool)?;
+                    progress.done(&row);
+                    runs.push(row);
+                }
+                rows.push(report::median_row(&runs));
             }
-            rows.push(report::median_row(&runs));
         }
     }
     progress.finish();
@@ -221,13 +235,9 @@ pub fn run(options: &Options) -> Result<(), Error> {
         steal_after.0.saturating_sub(steal_before.0),
         steal_after.1.saturating_sub(steal_before.1),
     );
-    if all > 0 {
-        println!(
-            "{}",
-            Bench::Steal {
-                percent: 100.0 * steal as f64 / all as f64
-            }
-        );
+    let steal_pct = (all > 0).then(|| 100.0 * steal as f64 / all as f64);
+    if let Some(percent) = steal_pct {
+        println!("{}", Bench::Steal { percent });
     }
 
     println!(
@@ -236,6 +246,18 @@ pub fn run(options: &Options) -> Result<(), Error> {
             load: &Machine::probe().load
         }
     );
+    let reasons = noise(steal_pct, &machine, &rows);
+    if !reasons.is_empty() {
+        println!(
+            "{}",
+            Bench::Noisy {
+                reasons: &reasons.join("; ")
+            }
+        );
+    }
+    if options.reps < 3 {
+        println!("{}", Bench::SingleSample { reps: options.reps });
+    }
 
     let svg =
         plot::svg(&rows).map_err(|why| Error::Problem(Bench::Plot { why: &why }.to_string()))?;
@@ -245,9 +267,59 @@ pub fn run(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
+/// Steal time above this share of the CPUs makes the machine noisy, in percent.
+const NOISY_STEAL_PCT: f64 = 2.0;
+/// A 1-minute load average above this many runnable tasks per CPU, before the bench starts,
+/// makes the machine noisy: the bench itself needs two CPUs, one for the server and one for
+/// the load generator, and on a machine with two a load of one already takes half of them.
+const NOISY_LOAD_PER_CPU: f64 = 0.5;
+/// A cell whose msgs/s varied by more than this between repetitions ((max − min) / median, in
+/// percent) is noisy.
+const NOISY_SPREAD_PCT: f64 = 20.0;
+
+/// Why the figures may be noise rather than the models' doing, one sentence per reason;
+/// empty when the machine looked quiet.
+fn noise(steal_pct: Option<f64>, machine: &Machine, rows: &[Row]) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if let Some(percent) = steal_pct.filter(|&p| p > NOISY_STEAL_PCT) {
+        reasons.push(Bench::NoisySteal { percent }.to_string());
+    }
+    let cpus = machine.cpus.len().max(1);
+    if let Some(load) = machine
+        .load1()
+        .filter(|&l| l > NOISY_LOAD_PER_CPU * cpus as f64)
+    {
+        reasons.push(Bench::NoisyLoad { load, cpus }.to_string());
+    }
+    let noisy: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.spread_pct.is_some_and(|s| s > NOISY_SPREAD_PCT))
+        .collect();
+    if let Some(worst) = noisy.iter().max_by(|a, b| {
+        a.spread_pct
+            .unwrap_or(0.0)
+            .total_cmp(&b.spread_pct.unwrap_or(0.0))
+    }) {
+        reasons.push(
+            Bench::NoisyCells {
+                count: noisy.len(),
+                total: rows.len(),
+                limit: NOISY_SPREAD_PCT,
+                model: &worst.model,
+                size: worst.size,
+                conns: worst.conns,
+                spread: worst.spread_pct.unwrap_or(0.0),
+            }
+            .to_string(),
+        );
+    }
+    reasons
+}
+
 /// One run: a fresh server, one load, the figures.
 fn one_run(
     launch: &Launch<'_>,
+    size: usize,
     conns: usize,
     options: &Options,
     tool: Option<Tool>,
@@ -260,7 +332,7 @@ fn one_run(
     let load = Load {
         addr: server.addr,
         conns,
-        size: options.size,
+        size,
         until: match options.msgs {
             None => Until::Time(limit),
             Some(count) => Until::Replies { count, limit },
@@ -279,6 +351,7 @@ fn one_run(
     let cpu_us = after.cpu_ns.saturating_sub(before.cpu_ns) as f64 / 1e3;
     Ok(Row {
         model: launch.model.to_string(),
+        size,
         conns,
         msgs: outcome.replies,
         secs: outcome.elapsed.as_secs_f64(),
@@ -293,6 +366,7 @@ fn one_run(
         procs: after.procs,
         threads: after.threads,
         syscalls_per_msg: syscalls.and_then(|n| per_msg(n as f64)),
+        spread_pct: None,
     })
 }
 
@@ -305,8 +379,8 @@ fn check(options: &Options) -> Result<(), Error> {
     if options.conns.is_empty() || options.conns.contains(&0) {
         return bad("--conns: each count must be at least 1");
     }
-    if options.size == 0 {
-        return bad("--size: at least 1 byte");
+    if options.sizes.is_empty() || options.sizes.contains(&0) {
+        return bad("--sizes: each size must be at least 1 byte");
     }
     if options.reps == 0 {
         return bad("--reps: at least 1");
@@ -359,7 +433,7 @@ impl Progress {
         }
     }
 
-    fn start(&self, model: &str, conns: usize, rep: usize, reps: usize) {
+    fn start(&self, model: &str, size: usize, conns: usize, rep: usize, reps: usize) {
         match self {
             Progress::Bar(bar) => {
                 let done = bar.position() as usize;
@@ -369,6 +443,7 @@ impl Progress {
                         done: done + 1,
                         total,
                         model,
+                        size,
                         conns,
                         rep,
                         reps,
@@ -384,6 +459,7 @@ impl Progress {
                         done: done.get(),
                         total: *total,
                         model,
+                        size,
                         conns,
                         rep,
                         reps,
@@ -410,5 +486,53 @@ impl Progress {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(load: &str) -> Machine {
+        Machine {
+            cpus: vec![0, 1],
+            cpu_model: "test CPU".into(),
+            kernel: "6.0".into(),
+            load: load.into(),
+        }
+    }
+
+    fn row(model: &str, spread_pct: Option<f64>) -> Row {
+        Row {
+            model: model.into(),
+            size: 16384,
+            conns: 10,
+            spread_pct,
+            ..Row::default()
+        }
+    }
+
+    #[test]
+    fn a_quiet_machine_has_no_noise() {
+        let rows = [row("mio", Some(5.0)), row("poll", None)];
+        assert!(noise(Some(0.1), &machine("0.20 0.30 0.40"), &rows).is_empty());
+    }
+
+    #[test]
+    fn steal_load_and_varying_cells_are_each_a_reason() {
+        let rows = [
+            row("mio", Some(5.0)),
+            row("poll", Some(30.0)),
+            row("select", Some(45.0)),
+        ];
+        let reasons = noise(Some(3.5), &machine("1.50 0.30 0.40"), &rows);
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert!(reasons[0].contains("3.5%"), "{}", reasons[0]);
+        assert!(reasons[1].contains("1.50"), "{}", reasons[1]);
+        assert!(
+            reasons[2].starts_with("2 of 3 cells") && reasons[2].contains("select, 16384 B"),
+            "{}",
+            reasons[2]
+        );
     }
 }

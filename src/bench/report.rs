@@ -4,10 +4,13 @@ use std::fmt::Write as _;
 
 use crate::bench::words::Bench;
 
-/// The figures of one model at one number of connections (one run, or the median of several).
+/// The figures of one model at one message size and one number of connections (one run, or
+/// the median of several).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Row {
     pub model: String,
+    /// Bytes in each message and in each reply.
+    pub size: usize,
     pub conns: usize,
     /// Replies received whole and right during the run.
     pub msgs: u64,
@@ -25,6 +28,9 @@ pub struct Row {
     pub procs: usize,
     pub threads: usize,
     pub syscalls_per_msg: Option<f64>,
+    /// How much msgs/s varied between the repetitions of this cell: (max − min) / median, in
+    /// percent; None for a single run.
+    pub spread_pct: Option<f64>,
 }
 
 /// The median of some numbers (the mean of the middle two for an even count).
@@ -52,8 +58,14 @@ pub fn median_row(runs: &[Row]) -> Row {
         let values: Vec<f64> = runs.iter().filter_map(f).collect();
         (!values.is_empty()).then(|| median(values))
     };
+    let rates: Vec<f64> = runs.iter().map(|r| r.msgs_per_s).collect();
+    let (lo, hi) = rates.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| {
+        (lo.min(r), hi.max(r))
+    });
+    let middle = median(rates);
     Row {
         model: first.model.clone(),
+        size: first.size,
         conns: first.conns,
         msgs: of(&|r| r.msgs as f64).round() as u64,
         secs: of(&|r| r.secs),
@@ -68,6 +80,7 @@ pub fn median_row(runs: &[Row]) -> Row {
         procs: of(&|r| r.procs as f64).round() as usize,
         threads: of(&|r| r.threads as f64).round() as usize,
         syscalls_per_msg: of_some(&|r| r.syscalls_per_msg),
+        spread_pct: (runs.len() > 1 && middle > 0.0).then(|| 100.0 * (hi - lo) / middle),
     }
 }
 
@@ -90,6 +103,7 @@ fn or_dash<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
 fn cells(row: &Row) -> Vec<String> {
     vec![
         row.model.clone(),
+        row.size.to_string(),
         row.conns.to_string(),
         format!("{:.0}", row.msgs_per_s),
         short(row.p50_us),
@@ -160,16 +174,18 @@ pub fn markdown(rows: &[Row]) -> String {
 }
 
 /// The CSV's header: machine-read, so in English whatever `--lang` says.
-pub const CSV_HEADER: &str = "model,conns,msgs,secs,msgs_per_s,p50_us,p99_us,max_us,unserved,errors,cpu_us_per_msg,peak_rss_kib,procs,threads,syscalls_per_msg";
+pub const CSV_HEADER: &str = "model,size,conns,msgs,secs,msgs_per_s,p50_us,p99_us,max_us,unserved,errors,cpu_us_per_msg,peak_rss_kib,procs,threads,syscalls_per_msg,spread_pct";
 
-/// Every figure, one line per model and number of connections, empty where not measured.
+/// Every figure, one line per model, size and number of connections, empty where not
+/// measured.
 pub fn csv(rows: &[Row]) -> String {
     let mut out = format!("{CSV_HEADER}\n");
     for r in rows {
         let _ = writeln!(
             out,
-            "{},{},{},{:.3},{:.1},{:.1},{:.1},{:.1},{},{},{},{},{},{},{}",
+            "{},{},{},{},{:.3},{:.1},{:.1},{:.1},{:.1},{},{},{},{},{},{},{},{}",
             r.model,
+            r.size,
             r.conns,
             r.msgs,
             r.secs,
@@ -186,6 +202,7 @@ pub fn csv(rows: &[Row]) -> String {
             r.threads,
             r.syscalls_per_msg
                 .map_or(String::new(), |v| format!("{v:.2}")),
+            r.spread_pct.map_or(String::new(), |v| format!("{v:.0}")),
         );
     }
     out
@@ -199,6 +216,7 @@ mod tests {
     fn row(model: &str, rate: f64, cpu: Option<f64>) -> Row {
         Row {
             model: model.into(),
+            size: 64,
             conns: 10,
             msgs_per_s: rate,
             cpu_us_per_msg: cpu,
@@ -215,6 +233,7 @@ mod tests {
         ];
         let m = median_row(&runs);
         assert_eq!(m.msgs_per_s, 200.0);
+        assert_eq!(m.spread_pct, Some(100.0), "(300 - 100) / 200");
         assert_eq!(
             m.cpu_us_per_msg,
             Some(3.0),
@@ -228,6 +247,6 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[1].split(',').count(), CSV_HEADER.split(',').count());
-        assert!(lines[1].starts_with("poll,10,0,0.000,1234.5,"));
+        assert!(lines[1].starts_with("poll,64,10,0,0.000,1234.5,"));
     }
 }

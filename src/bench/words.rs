@@ -25,7 +25,7 @@ pub enum Bench<'a> {
     NotPinnedOneCpu,
     /// What each run does.
     Runs {
-        size: usize,
+        sizes: &'a [usize],
         service: &'a str,
         until: &'a str,
         reps: usize,
@@ -46,6 +46,10 @@ pub enum Bench<'a> {
     NotCounted {
         why: &'a str,
     },
+    /// Whether the servers leave Nagle's algorithm on (`--nagle`).
+    Nagle {
+        on: bool,
+    },
     /// fork and threads may serve every connection of the run.
     MaxClientsConns,
     /// fork and threads serve at most `max` clients at once.
@@ -59,6 +63,7 @@ pub enum Bench<'a> {
         done: usize,
         total: usize,
         model: &'a str,
+        size: usize,
         conns: usize,
         rep: usize,
         reps: usize,
@@ -76,6 +81,35 @@ pub enum Bench<'a> {
     LoadAtEnd {
         load: &'a str,
     },
+    /// The figures may say more about the machine than about the models: why, in `reasons`
+    /// (each one of the next three), joined.
+    Noisy {
+        reasons: &'a str,
+    },
+    /// The hypervisor stole this share of the CPUs.
+    NoisySteal {
+        percent: f64,
+    },
+    /// The 1-minute load average was this high before the bench started.
+    NoisyLoad {
+        load: f64,
+        cpus: usize,
+    },
+    /// `count` of `total` cells varied by more than `limit` percent between repetitions, the
+    /// most `worst` (model, size, connections).
+    NoisyCells {
+        count: usize,
+        total: usize,
+        limit: f64,
+        model: &'a str,
+        size: usize,
+        conns: usize,
+        spread: f64,
+    },
+    /// Fewer than 3 repetitions: each figure is a single sample.
+    SingleSample {
+        reps: usize,
+    },
     /// A file was written.
     Wrote {
         path: &'a std::path::Path,
@@ -84,9 +118,13 @@ pub enum Bench<'a> {
     Legend,
     /// Headings of the table's columns, in order.
     Headings,
-    /// Chart captions and axis names.
-    ChartThroughput,
-    ChartLatency,
+    /// Chart captions (one pair per message size) and axis names.
+    ChartThroughput {
+        size: usize,
+    },
+    ChartLatency {
+        size: usize,
+    },
     AxisConnections,
     AxisMsgs,
     AxisP99,
@@ -113,12 +151,23 @@ pub enum Bench<'a> {
     },
 }
 
+/// `64, 1024 and 16384`: a list of numbers in a sentence.
+fn list(numbers: &[usize], and: &str) -> String {
+    let words: Vec<String> = numbers.iter().map(usize::to_string).collect();
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {and} {last}", rest.join(", ")),
+    }
+}
+
 impl Bench<'_> {
     /// The table's column headings (one string per column).
-    pub fn headings() -> [&'static str; 13] {
+    pub fn headings() -> [&'static str; 14] {
         match Lang::current() {
             Lang::En => [
                 "model",
+                "size B",
                 "conns",
                 "msgs/s",
                 "p50 µs",
@@ -134,6 +183,7 @@ impl Bench<'_> {
             ],
             Lang::Fr => [
                 "modèle",
+                "taille o",
                 "connex.",
                 "msgs/s",
                 "p50 µs",
@@ -206,7 +256,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (
                 Bench::Runs {
-                    size,
+                    sizes,
                     service,
                     until,
                     reps,
@@ -214,11 +264,12 @@ impl fmt::Display for Bench<'_> {
                 Lang::En,
             ) => write!(
                 f,
-                "each run: a fresh server, {size}-byte messages to the {service} service, {until}; median of {reps} run(s)"
+                "each run: a fresh server, messages of {} bytes to the {service} service, {until}; median of {reps} run(s)",
+                list(sizes, "and")
             ),
             (
                 Bench::Runs {
-                    size,
+                    sizes,
                     service,
                     until,
                     reps,
@@ -226,7 +277,24 @@ impl fmt::Display for Bench<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "chaque mesure : un serveur neuf, des messages de {size} octets au service {service}, {until} ; médiane de {reps} mesure(s)"
+                "chaque mesure : un serveur neuf, des messages de {} octets au service {service}, {until} ; médiane de {reps} mesure(s)",
+                list(sizes, "et")
+            ),
+            (Bench::Nagle { on: false }, Lang::En) => write!(
+                f,
+                "Nagle's algorithm: off, every server sets TCP_NODELAY on each connection (--nagle leaves it on); so does the load generator"
+            ),
+            (Bench::Nagle { on: false }, Lang::Fr) => write!(
+                f,
+                "algorithme de Nagle : coupé, chaque serveur pose TCP_NODELAY sur chaque connexion (--nagle le laisse actif) ; le générateur de charge aussi"
+            ),
+            (Bench::Nagle { on: true }, Lang::En) => write!(
+                f,
+                "Nagle's algorithm: left on in every server (--nagle): a small segment waits until the small one sent before it is acknowledged, and the client's TCP may delay that ACK by 40 ms; the load generator still sets TCP_NODELAY"
+            ),
+            (Bench::Nagle { on: true }, Lang::Fr) => write!(
+                f,
+                "algorithme de Nagle : laissé actif dans chaque serveur (--nagle) : un petit segment attend que le petit segment envoyé avant lui soit acquitté, et le TCP du client peut retarder cet ACK de 40 ms ; le générateur de charge pose toujours TCP_NODELAY"
             ),
             (Bench::Seconds { secs }, Lang::En) => write!(f, "{secs} s of ping-pong"),
             (Bench::Seconds { secs }, Lang::Fr) => write!(f, "{secs} s de ping-pong"),
@@ -277,6 +345,7 @@ impl fmt::Display for Bench<'_> {
                     done,
                     total,
                     model,
+                    size,
                     conns,
                     rep,
                     reps,
@@ -284,13 +353,14 @@ impl fmt::Display for Bench<'_> {
                 Lang::En,
             ) => write!(
                 f,
-                "bench [{done}/{total}] {model}, {conns} connection(s), run {rep}/{reps}"
+                "bench [{done}/{total}] {model}, {size} B, {conns} connection(s), run {rep}/{reps}"
             ),
             (
                 Bench::Progress {
                     done,
                     total,
                     model,
+                    size,
                     conns,
                     rep,
                     reps,
@@ -298,7 +368,7 @@ impl fmt::Display for Bench<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "bench [{done}/{total}] {model}, {conns} connexion(s), mesure {rep}/{reps}"
+                "bench [{done}/{total}] {model}, {size} o, {conns} connexion(s), mesure {rep}/{reps}"
             ),
             (
                 Bench::RunResult {
@@ -334,6 +404,67 @@ impl fmt::Display for Bench<'_> {
                 f,
                 "charge moyenne à la fin : {load} (tout autre travail sur la machine rend les chiffres plus bruités)"
             ),
+            (Bench::Noisy { reasons }, Lang::En) => write!(
+                f,
+                "noisy machine: {reasons}. These figures may say more about the machine than about the models: run again when it is quiet."
+            ),
+            (Bench::Noisy { reasons }, Lang::Fr) => write!(
+                f,
+                "machine bruyante : {reasons}. Ces chiffres peuvent en dire plus sur la machine que sur les modèles : recommencer quand elle est calme."
+            ),
+            (Bench::NoisySteal { percent }, Lang::En) => {
+                write!(f, "the hypervisor stole {percent:.1}% of the CPUs' time")
+            }
+            (Bench::NoisySteal { percent }, Lang::Fr) => write!(
+                f,
+                "l'hyperviseur a volé {percent:.1} % du temps des processeurs"
+            ),
+            (Bench::NoisyLoad { load, cpus }, Lang::En) => write!(
+                f,
+                "the load average was {load:.2} before the bench started, with {cpus} CPUs: other work was running"
+            ),
+            (Bench::NoisyLoad { load, cpus }, Lang::Fr) => write!(
+                f,
+                "la charge moyenne était de {load:.2} avant le début du bench, pour {cpus} processeurs : d'autres travaux tournaient"
+            ),
+            (
+                Bench::NoisyCells {
+                    count,
+                    total,
+                    limit,
+                    model,
+                    size,
+                    conns,
+                    spread,
+                },
+                Lang::En,
+            ) => write!(
+                f,
+                "{count} of {total} cells varied by more than {limit:.0}% in msgs/s between repetitions (the most: {model}, {size} B, {conns} connection(s), {spread:.0}%)"
+            ),
+            (
+                Bench::NoisyCells {
+                    count,
+                    total,
+                    limit,
+                    model,
+                    size,
+                    conns,
+                    spread,
+                },
+                Lang::Fr,
+            ) => write!(
+                f,
+                "{count} cases sur {total} ont varié de plus de {limit:.0} % en msgs/s d'une répétition à l'autre (le plus : {model}, {size} o, {conns} connexion(s), {spread:.0} %)"
+            ),
+            (Bench::SingleSample { reps }, Lang::En) => write!(
+                f,
+                "single sample: each figure comes from {reps} run(s), fewer than 3, so it says little about how much it would vary; --reps 3 or more reports the median and flags the cells that vary a lot"
+            ),
+            (Bench::SingleSample { reps }, Lang::Fr) => write!(
+                f,
+                "échantillon unique : chaque chiffre vient de {reps} mesure(s), moins de 3, et dit peu de chose de combien il varierait ; --reps 3 ou plus donne la médiane et signale les cases qui varient beaucoup"
+            ),
             (Bench::Wrote { path }, Lang::En) => write!(f, "wrote {}", path.display()),
             (Bench::Wrote { path }, Lang::Fr) => write!(f, "écrit : {}", path.display()),
             (Bench::Legend, Lang::En) => write!(
@@ -355,10 +486,18 @@ RSS : mémoire résidente maximale, additionnée sur les processus du serveur (f
 processus, threads : ceux du serveur à la fin de la charge."
             ),
             (Bench::Headings, _) => write!(f, "{}", Bench::headings().join(" | ")),
-            (Bench::ChartThroughput, Lang::En) => write!(f, "throughput"),
-            (Bench::ChartThroughput, Lang::Fr) => write!(f, "débit"),
-            (Bench::ChartLatency, Lang::En) => write!(f, "p99 latency"),
-            (Bench::ChartLatency, Lang::Fr) => write!(f, "latence p99"),
+            (Bench::ChartThroughput { size }, Lang::En) => {
+                write!(f, "throughput, {size}-byte messages")
+            }
+            (Bench::ChartThroughput { size }, Lang::Fr) => {
+                write!(f, "débit, messages de {size} octets")
+            }
+            (Bench::ChartLatency { size }, Lang::En) => {
+                write!(f, "p99 latency, {size}-byte messages")
+            }
+            (Bench::ChartLatency { size }, Lang::Fr) => {
+                write!(f, "latence p99, messages de {size} octets")
+            }
             (Bench::AxisConnections, Lang::En) => write!(f, "connections"),
             (Bench::AxisConnections, Lang::Fr) => write!(f, "connexions"),
             (Bench::PlotWaitingNote, Lang::En) => write!(
@@ -370,7 +509,8 @@ processus, threads : ceux du serveur à la fin de la charge."
                 "Un anneau vide : des connexions n'ont reçu aucune réponse pendant cette mesure (colonne en attente du tableau) ; ses chiffres sont ceux des connexions servies."
             ),
             (Bench::AxisMsgs, _) => write!(f, "msgs/s"),
-            (Bench::AxisP99, _) => write!(f, "p99 µs"),
+            (Bench::AxisP99, Lang::En) => write!(f, "p99 latency"),
+            (Bench::AxisP99, Lang::Fr) => write!(f, "latence p99"),
             (Bench::BadOption { what }, Lang::En) => write!(f, "bench: {what}"),
             (Bench::BadOption { what }, Lang::Fr) => write!(f, "bench : {what}"),
             (Bench::ServerDidNotStart { model, why, log }, Lang::En) => write!(

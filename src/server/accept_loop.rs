@@ -20,7 +20,10 @@
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
-use super::{AcceptError, Config, Listen, log_accept_error, log_shutting_down, sort_accept_error};
+use super::{
+    AcceptError, Config, Listen, log_accept_error, log_shutting_down, set_nodelay,
+    sort_accept_error,
+};
 use crate::Error;
 use crate::narrate::{self, Log};
 use crate::signals;
@@ -65,6 +68,8 @@ pub struct AcceptLoop<'l> {
     listen_fd: &'l Socket,
     once: bool,
     max_clients: usize,
+    /// `--nagle`: leave Nagle's algorithm on (see [`set_nodelay`]).
+    nagle: bool,
     accepted: bool,
 }
 
@@ -74,6 +79,7 @@ impl<'l> AcceptLoop<'l> {
             listen_fd,
             once: config.once,
             max_clients: config.max_clients,
+            nagle: config.nagle,
             accepted: false,
         }
     }
@@ -101,6 +107,7 @@ impl<'l> AcceptLoop<'l> {
             // handler runs.
             match sys::accept(self.listen_fd) {
                 Ok(conn_fd) => {
+                    set_nodelay(&conn_fd, self.nagle);
                     self.accepted = true;
                     return Ok(Some(conn_fd));
                 }

@@ -22,7 +22,8 @@ use nix::errno::Errno;
 use super::datagram::{self, Parrot};
 use super::readiness::{Conn, Conns, Opened, READ_BUF_SIZE, Readiness};
 use super::{
-    AcceptError, Config, Proto, log_accept_error, open_listener, sort_accept_error, summary,
+    AcceptError, Config, Proto, log_accept_error, open_listener, set_nodelay, sort_accept_error,
+    summary,
 };
 use crate::Error;
 use crate::dialogue::Tally;
@@ -95,6 +96,7 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         waiter: W::open(&listeners)?,
         conns: Conns::default(),
         io: config.io,
+        nagle: config.nagle,
         tally: Tally::default(),
         served: false,
         closed: false,
@@ -166,6 +168,8 @@ struct EventLoop<W> {
     waiter: W,
     conns: Conns,
     io: Io,
+    /// `--nagle`: leave Nagle's algorithm on (see [`set_nodelay`]).
+    nagle: bool,
     tally: Tally,
     /// A connection was accepted (`--once` stops when the last one closes), or a datagram
     /// answered.
@@ -198,6 +202,7 @@ impl<W: Waiter> EventLoop<W> {
             self.closed = true;
             return;
         }
+        set_nodelay(&conn_fd, self.nagle);
         let conn = match Conn::open(conn_fd, service, self.io) {
             Opened::Watch(conn) => conn,
             Opened::Done(moved) => {

@@ -26,6 +26,8 @@ pub enum Msg<'a> {
     PeerClosed,
     /// A call on a connected socket failed; the connection ends, the server goes on.
     ConnectionLost { error: &'a dyn fmt::Display },
+    /// setsockopt(TCP_NODELAY) failed on a connection: it is served with Nagle on.
+    NoDelayFailed { error: &'a dyn fmt::Display },
     /// The server closes its side of a connection.
     Closing,
     /// The server closes its listening socket (its `listeners` listening sockets) and stops.
@@ -154,6 +156,14 @@ impl fmt::Display for Msg<'_> {
             }
             (Msg::ConnectionLost { error }, Lang::En) => write!(f, "connection lost: {error}"),
             (Msg::ConnectionLost { error }, Lang::Fr) => write!(f, "Connexion perdue : {error}"),
+            (Msg::NoDelayFailed { error }, Lang::En) => write!(
+                f,
+                "TCP_NODELAY not set ({error}): Nagle's algorithm stays on for this connection"
+            ),
+            (Msg::NoDelayFailed { error }, Lang::Fr) => write!(
+                f,
+                "TCP_NODELAY non posé ({error}) : l'algorithme de Nagle reste actif pour cette connexion"
+            ),
             (Msg::Closing, Lang::En) => write!(f, "closing the connection with the client."),
             (Msg::Closing, Lang::Fr) => write!(f, "Fermeture de la connexion avec le client."),
             (Msg::Unplugging { listeners: 1 }, Lang::En) => {
