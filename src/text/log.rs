@@ -34,6 +34,12 @@ pub enum Msg<'a> {
     AcceptFailed { error: &'a dyn fmt::Display },
     /// The client is connected.
     ConnectedTo { addr: SocketAddr },
+    /// The client's connect() to one of the addresses failed; `next` is the one it tries now.
+    ConnectFailed {
+        addr: SocketAddr,
+        error: &'a dyn fmt::Display,
+        next: Option<SocketAddr>,
+    },
     /// The client reached the end of its input and half-closes.
     EndOfInput,
     /// The client closes.
@@ -174,6 +180,20 @@ impl fmt::Display for Msg<'_> {
             }
             (Msg::ConnectedTo { addr }, Lang::En) => write!(f, "connected to {addr}."),
             (Msg::ConnectedTo { addr }, Lang::Fr) => write!(f, "Connexion vers {addr} réussie."),
+            (Msg::ConnectFailed { addr, error, next }, Lang::En) => match next {
+                Some(next) => write!(
+                    f,
+                    "{addr} failed ({error}); trying the next address, {next}."
+                ),
+                None => write!(f, "{addr} failed ({error}); no address left to try."),
+            },
+            (Msg::ConnectFailed { addr, error, next }, Lang::Fr) => match next {
+                Some(next) => write!(
+                    f,
+                    "Échec vers {addr} ({error}) ; essai de l'adresse suivante, {next}."
+                ),
+                None => write!(f, "Échec vers {addr} ({error}) ; plus d'adresse à essayer."),
+            },
             (Msg::EndOfInput, Lang::En) => write!(
                 f,
                 "end of input: shutdown(SHUT_WR) sends FIN, then the last replies are read."
