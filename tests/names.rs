@@ -295,3 +295,128 @@ fn addr_prints_the_bytes_the_kernel_receives() {
         )
     );
 }
+
+/// `PORT` for the server's port in the book's transcripts (the tests bind port 0), and
+/// `CLIENT_PORT` for the client's ephemeral port.
+fn for_the_book(lines: &[String], port: u16) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let mut line = line
+            .replace(&format!("htons({port})"), "htons(PORT)")
+            .replace(&format!("\"{port}\""), "\"PORT\"")
+            .replace(&format!(":{port}"), ":PORT");
+        // The client's port follows `]:` in a logged IPv6 address.
+        if let Some((head, tail)) = line.split_once("]:")
+            && let end = tail
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(tail.len())
+            && end > 0
+            && !tail.starts_with("PORT")
+        {
+            line = format!("{head}]:CLIENT_PORT{}", &tail[end..]);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The IPv6 page's transcript: the dual-stack server's setup, narrated, and the log line of an
+/// IPv4 client; then the second design's EADDRINUSE without --v6only.
+#[test]
+fn the_ipv6_page_is_a_real_run() {
+    if !has_ipv6_loopback() {
+        return;
+    }
+    let server = Server::start(&["--bind", "::", "--port", "0", "--narrate", "--log", "conn"]);
+    let port = server.addr().port();
+    let mut stream = connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    assert_eq!(echo(&mut stream, b"salut\n"), b"SALUT\n");
+    server
+        .stderr
+        .wait_for("the client's log line", |l| l.contains("connection from"));
+    let lines: Vec<String> = server
+        .stderr
+        .all()
+        .into_iter()
+        .filter(|l| {
+            [
+                "socket(",
+                "setsockopt(",
+                "bind(",
+                "listen(",
+                "connection from",
+            ]
+            .iter()
+            .any(|call| l.contains(call))
+        })
+        .collect();
+    common::strace::check_or_bless_block(
+        "docs/src/ipv6.md",
+        "dual stack",
+        &common::strace::text_block(&for_the_book(&lines, port)),
+    );
+    let refused = run_to_end(
+        &mut sockstep(&["server", "--bind", "0.0.0.0", "--port", &port.to_string()]),
+        b"",
+    );
+    common::strace::check_or_bless_block(
+        "docs/src/ipv6.md",
+        "eaddrinuse",
+        &common::strace::text_block(&for_the_book(
+            &[refused.stderr.trim_end().to_string()],
+            port,
+        )),
+    );
+}
+
+/// The names page's transcript: `--host localhost` against a server on the last address
+/// getaddrinfo returns here. It depends on /etc/hosts: on a machine whose list differs from the
+/// page's, the test says so and compares nothing (the other tests check the loop there).
+#[test]
+fn the_names_page_is_a_real_run() {
+    let probe = run_client(
+        &[
+            "--host",
+            "localhost",
+            "--port",
+            &closed_port().to_string(),
+            "--narrate",
+        ],
+        b"",
+    );
+    let addrs = listed(resolution(&probe.stderr));
+    let page = std::fs::read_to_string(common::strace::root().join("docs/src/names.md")).unwrap();
+    let shown: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+    let marker = format!("<!-- localhost here: {} -->", shown.join(", "));
+    if std::env::var_os("SOCKSTEP_BLESS").is_none() && !page.contains(&marker) {
+        eprintln!("skipped: localhost resolves here to {shown:?}, not to the page's list");
+        return;
+    }
+    let last = addrs[addrs.len() - 1];
+    let server = Server::start(&["--bind", &last.ip().to_string(), "--port", "0"]);
+    let port = server.addr().port();
+    let run = run_client(
+        &[
+            "--host",
+            "localhost",
+            "--port",
+            &port.to_string(),
+            "--narrate",
+        ],
+        b"",
+    );
+    assert!(run.status.success(), "{}", run.stderr);
+    let lines: Vec<String> = run
+        .stderr
+        .lines()
+        .take_while(|l| !l.contains("end of input"))
+        .filter(|l| !l.contains("TCP_INFO"))
+        .map(|l| l.to_string())
+        .collect();
+    let block = format!(
+        "{marker}\n{}",
+        common::strace::text_block(&for_the_book(&lines, port))
+    );
+    common::strace::check_or_bless_block("docs/src/names.md", "localhost", &block);
+}
