@@ -225,8 +225,8 @@ fn prompt(text: &str) {
 
 // ANCHOR: connect_first
 /// `socket` and `connect` to each address in turn, in the order getaddrinfo returned them (a
-/// name may have an IPv6 and an IPv4 address), until one answers: Beej's loop. Each failure is
-/// logged with the address tried next; the error of the last one is the client's.
+/// name may have an IPv6 and an IPv4 address), until one answers: Beej's loop. Each failure but
+/// the last is logged with the address tried next; the last one's error is the client's.
 fn connect_first(host: &str, server_addrs: &[SocketAddr]) -> Result<Socket, Error> {
     let mut last_error = Error::Problem(Problem::NoAddress { host }.to_string());
     for (i, server_addr) in server_addrs.iter().enumerate() {
@@ -238,15 +238,11 @@ fn connect_first(host: &str, server_addrs: &[SocketAddr]) -> Result<Socket, Erro
                 return Ok(sock);
             }
             Err(error) => {
-                narrate::log(
-                    Log::Conn,
-                    None,
-                    Msg::ConnectFailed {
-                        addr: *server_addr,
-                        error: &error,
-                        next: server_addrs.get(i + 1).copied(),
-                    },
-                );
+                // The last address's failure is the client's error, said once by main.
+                if let Some(&next) = server_addrs.get(i + 1) {
+                    let (addr, error) = (*server_addr, &error);
+                    narrate::log(Log::Conn, None, Msg::ConnectFailed { addr, error, next });
+                }
                 // A socket whose connect() failed cannot portably connect again: close it, and
                 // try the next address with a new one. A failure of this close() would only
                 // hide the connect() error, which is the one that matters.

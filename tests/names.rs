@@ -133,8 +133,8 @@ fn resolution(stderr: &str) -> &str {
 
 /// `--host localhost`: getaddrinfo is narrated as a library call, not as an strace line, with
 /// the addresses in the order it returned them (whatever this machine's /etc/hosts says);
-/// with nobody listening, the client tries each in that order, says why it moves on, and
-/// fails with the last one's error.
+/// with nobody listening, the client tries each in that order, says why it moves on to the
+/// next, and fails with the last one's error.
 #[test]
 fn the_client_tries_every_address_getaddrinfo_returned() {
     let port = closed_port().to_string();
@@ -156,16 +156,24 @@ fn the_client_tries_every_address_getaddrinfo_returned() {
         .filter(|l| l.contains(" failed (connect("))
         .map(|l| l.to_string())
         .collect();
-    assert_eq!(tried.len(), addrs.len(), "{}", run.stderr);
-    for (i, addr) in addrs.iter().enumerate() {
-        assert!(tried[i].starts_with(&format!(
-            "[client] {addr} failed (connect({addr}): ECONNREFUSED"
-        )));
-        match addrs.get(i + 1) {
-            Some(next) => assert!(tried[i].ends_with(&format!("trying the next address, {next}."))),
-            None => assert!(tried[i].ends_with("no address left to try.")),
-        }
+    assert_eq!(tried.len(), addrs.len() - 1, "{}", run.stderr);
+    for (i, line) in tried.iter().enumerate() {
+        let (addr, next) = (addrs[i], addrs[i + 1]);
+        assert!(
+            line.starts_with(&format!(
+                "[client] {addr} failed (connect({addr}): ECONNREFUSED"
+            )) && line.ends_with(&format!("trying the next address, {next}.")),
+            "{line}"
+        );
     }
+    // The last address's failure is the client's error, said once.
+    let last = addrs[addrs.len() - 1];
+    assert!(
+        run.stderr
+            .contains(&format!("sockstep: error: connect({last}): ECONNREFUSED")),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Beej's loop reaching its server: a server bound to the last address getaddrinfo returns
@@ -419,4 +427,52 @@ fn the_names_page_is_a_real_run() {
         common::strace::text_block(&for_the_book(&lines, port))
     );
     common::strace::check_or_bless_block("docs/src/names.md", "localhost", &block);
+}
+
+/// strace of `client --host localhost`: no line is called getaddrinfo. The resolver's own calls
+/// come first (`/etc/hosts` opened before the client's first IPv4 or IPv6 socket), and the rule
+/// that tells them from the client's is the family: the resolver's sockets are AF_UNIX (nscd)
+/// or, for a name not in /etc/hosts, UDP to port 53, its files are files; every `socket()` and
+/// `connect()` of the TCP story (AF_INET or AF_INET6, SOCK_STREAM) is narrated, one for one, in
+/// strace's words.
+#[test]
+fn getaddrinfo_under_strace_is_the_resolvers_own_calls() {
+    common::require_strace();
+    let port = closed_port().to_string();
+    let dir = common::scratch_dir("names-strace");
+    let out = dir.join("client.strace");
+    let run = run_to_end(
+        std::process::Command::new("strace")
+            .arg("-o")
+            .arg(&out)
+            .args(["-e", "trace=socket,connect,openat", common::BIN, "client"])
+            .args(["--host", "localhost", "--port", &port, "--narrate"]),
+        b"",
+    );
+    assert!(!run.status.success(), "nothing listens on {port}");
+    let trace = std::fs::read_to_string(&out).unwrap();
+    assert!(!trace.contains("getaddrinfo"), "{trace}");
+    let at = |pred: &dyn Fn(&str) -> bool| trace.lines().position(pred);
+    let hosts = at(&|l| l.starts_with("openat(") && l.contains("\"/etc/hosts\""));
+    let first_tcp = at(&|l| l.starts_with("socket(AF_INET") && l.contains("SOCK_STREAM"));
+    assert!(
+        hosts.is_some() && hosts < first_tcp,
+        "the resolver reads /etc/hosts before the client's socket:\n{trace}"
+    );
+    let squeeze = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let tcp_story: Vec<String> = trace
+        .lines()
+        .filter(|l| {
+            (l.starts_with("socket(AF_INET") && l.contains("SOCK_STREAM"))
+                || (l.starts_with("connect(") && l.contains("sa_family=AF_INET"))
+        })
+        .map(squeeze)
+        .collect();
+    let narrated: Vec<String> = common::narration(&run.stderr)
+        .into_iter()
+        .filter(|n| n.syscall == "socket" || n.syscall == "connect")
+        .map(|n| squeeze(&n.strace))
+        .collect();
+    assert!(!narrated.is_empty());
+    assert_eq!(narrated, tcp_story);
 }

@@ -35,10 +35,11 @@ pub enum Msg<'a> {
     /// The client is connected.
     ConnectedTo { addr: SocketAddr },
     /// The client's connect() to one of the addresses failed; `next` is the one it tries now.
+    /// (The last address's failure is the client's error, said once.)
     ConnectFailed {
         addr: SocketAddr,
         error: &'a dyn fmt::Display,
-        next: Option<SocketAddr>,
+        next: SocketAddr,
     },
     /// The client reached the end of its input and half-closes.
     EndOfInput,
@@ -180,20 +181,14 @@ impl fmt::Display for Msg<'_> {
             }
             (Msg::ConnectedTo { addr }, Lang::En) => write!(f, "connected to {addr}."),
             (Msg::ConnectedTo { addr }, Lang::Fr) => write!(f, "Connexion vers {addr} réussie."),
-            (Msg::ConnectFailed { addr, error, next }, Lang::En) => match next {
-                Some(next) => write!(
-                    f,
-                    "{addr} failed ({error}); trying the next address, {next}."
-                ),
-                None => write!(f, "{addr} failed ({error}); no address left to try."),
-            },
-            (Msg::ConnectFailed { addr, error, next }, Lang::Fr) => match next {
-                Some(next) => write!(
-                    f,
-                    "Échec vers {addr} ({error}) ; essai de l'adresse suivante, {next}."
-                ),
-                None => write!(f, "Échec vers {addr} ({error}) ; plus d'adresse à essayer."),
-            },
+            (Msg::ConnectFailed { addr, error, next }, Lang::En) => write!(
+                f,
+                "{addr} failed ({error}); trying the next address, {next}."
+            ),
+            (Msg::ConnectFailed { addr, error, next }, Lang::Fr) => write!(
+                f,
+                "Échec vers {addr} ({error}) ; essai de l'adresse suivante, {next}."
+            ),
             (Msg::EndOfInput, Lang::En) => write!(
                 f,
                 "end of input: shutdown(SHUT_WR) sends FIN, then the last replies are read."
