@@ -51,12 +51,16 @@ impl Row {
         self.syscall.is_empty()
     }
 
-    /// What the table's "strace shows" column says: the system call, or that there is none.
-    fn strace_shows(&self, lang: Lang) -> String {
-        match (self.is_library(), lang) {
-            (false, _) => format!("`{}`", self.syscall),
-            (true, Lang::En) => "none: a library call".into(),
-            (true, Lang::Fr) => "rien : appel de bibliothèque".into(),
+    /// What the table's "strace shows" column says: the system call, or that there is none
+    /// (`(library)` in the text table, whose column is one word wide).
+    fn strace_shows(&self, lang: Lang, markdown: bool) -> String {
+        match (self.is_library(), markdown, lang) {
+            (false, true, _) => format!("`{}`", self.syscall),
+            (false, false, _) => self.syscall.to_string(),
+            (true, true, Lang::En) => "none: a library call".into(),
+            (true, true, Lang::Fr) => "rien : appel de bibliothèque".into(),
+            (true, false, Lang::En) => "(library)".into(),
+            (true, false, Lang::Fr) => "(bibliothèque)".into(),
         }
     }
 }
@@ -106,7 +110,7 @@ pub fn render(lang: Lang) -> String {
         out.push_str(&format!(
             "{:<12} {:<13} {:<26} {}\n",
             format!("{}()", row.call),
-            row.strace_shows(lang).replace('`', ""),
+            row.strace_shows(lang, false),
             row.internet.get(lang),
             row.osi
         ));
@@ -134,7 +138,7 @@ pub fn render_markdown(lang: Lang) -> String {
         out.push_str(&format!(
             "| `{}()` | {} | {} | {} | {} | {} | {} |\n",
             row.call,
-            row.strace_shows(lang),
+            row.strace_shows(lang, true),
             row.internet.get(lang),
             row.osi,
             row.kernel.get(lang),

@@ -547,8 +547,8 @@ pub static TABLE: &[Row] = &[
         internet: t!("application", "application"),
         osi: "7",
         kernel: t!(
-            "nothing by this name: glibc's resolver, inside the process, reads /etc/nsswitch.conf and /etc/hosts (openat, read, close) and, for a name not found there, asks a DNS server (a UDP socket to port 53); strace shows those calls",
-            "rien sous ce nom : le résolveur de la glibc, dans le processus, lit /etc/nsswitch.conf et /etc/hosts (openat, read, close) et, pour un nom qui n'y est pas, interroge un serveur DNS (une socket UDP vers le port 53) ; strace montre ces appels"
+            "nothing by this name: glibc's resolver, inside the process, tries the nscd cache's Unix socket, reads /etc/nsswitch.conf and /etc/hosts (openat, read, close) and, for a name not found there, asks a DNS server (a UDP socket to port 53); strace shows those calls",
+            "rien sous ce nom : le résolveur de la glibc, dans le processus, essaie la socket Unix du cache nscd, lit /etc/nsswitch.conf et /etc/hosts (openat, read, close) et, pour un nom qui n'y est pas, interroge un serveur DNS (une socket UDP vers le port 53) ; strace montre ces appels"
         ),
         wire: t!(
             "nothing for a name in /etc/hosts; otherwise a DNS query → and its answer ← (UDP, port 53)",
