@@ -180,11 +180,13 @@ impl fmt::Display for Note {
             ),
             (Note::Resolved { count }, Lang::En) => write!(
                 f,
-                "a library call, not a system call: the resolver's own calls (openat of /etc/hosts...) are what strace shows; {count} address(es), to be tried in this order"
+                "a library call, not a system call: the resolver's own calls (openat of /etc/hosts...) are what strace shows; {}, to be tried in this order",
+                super::count(*count, "address", "addresses")
             ),
             (Note::Resolved { count }, Lang::Fr) => write!(
                 f,
-                "un appel de bibliothèque, pas un appel système : strace montre les appels du résolveur (openat de /etc/hosts...) ; {count} adresse(s), à essayer dans cet ordre"
+                "un appel de bibliothèque, pas un appel système : strace montre les appels du résolveur (openat de /etc/hosts...) ; {}, à essayer dans cet ordre",
+                super::count(*count, "adresse", "adresses")
             ),
             (Note::NotResolved, Lang::En) => write!(
                 f,
