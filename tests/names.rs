@@ -430,11 +430,9 @@ fn the_names_page_is_a_real_run() {
 }
 
 /// strace of `client --host localhost`: no line is called getaddrinfo. The resolver's own calls
-/// come first (`/etc/hosts` opened before the client's first IPv4 or IPv6 socket), and the rule
-/// that tells them from the client's is the family: the resolver's sockets are AF_UNIX (nscd)
-/// or, for a name not in /etc/hosts, UDP to port 53, its files are files; every `socket()` and
-/// `connect()` of the TCP story (AF_INET or AF_INET6, SOCK_STREAM) is narrated, one for one, in
-/// strace's words.
+/// come first (`/etc/hosts` opened before the client's first IPv4 or IPv6 socket); with them
+/// left out by the rule of [`common::strace::tcp_story_lines`] (the family and the type), every
+/// `socket()` and `connect()` strace shows is narrated, one for one, in strace's words.
 #[test]
 fn getaddrinfo_under_strace_is_the_resolvers_own_calls() {
     common::require_strace();
@@ -445,7 +443,12 @@ fn getaddrinfo_under_strace_is_the_resolvers_own_calls() {
         std::process::Command::new("strace")
             .arg("-o")
             .arg(&out)
-            .args(["-e", "trace=socket,connect,openat", common::BIN, "client"])
+            .args([
+                "-e",
+                "trace=socket,connect,openat,close",
+                common::BIN,
+                "client",
+            ])
             .args(["--host", "localhost", "--port", &port, "--narrate"]),
         b"",
     );
@@ -459,15 +462,8 @@ fn getaddrinfo_under_strace_is_the_resolvers_own_calls() {
         hosts.is_some() && hosts < first_tcp,
         "the resolver reads /etc/hosts before the client's socket:\n{trace}"
     );
+    let tcp_story = common::strace::tcp_story_lines(&trace);
     let squeeze = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
-    let tcp_story: Vec<String> = trace
-        .lines()
-        .filter(|l| {
-            (l.starts_with("socket(AF_INET") && l.contains("SOCK_STREAM"))
-                || (l.starts_with("connect(") && l.contains("sa_family=AF_INET"))
-        })
-        .map(squeeze)
-        .collect();
     let narrated: Vec<String> = common::narration(&run.stderr)
         .into_iter()
         .filter(|n| n.syscall == "socket" || n.syscall == "connect")
