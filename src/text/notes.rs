@@ -133,9 +133,14 @@ pub enum Note {
 fn where_bound(addr: &SocketAddr, lang: Lang) -> String {
     match (addr.ip().is_unspecified(), addr.is_ipv4(), lang) {
         (true, true, Lang::En) => "every local IPv4 address".into(),
-        (true, false, Lang::En) => "every local IPv6 address".into(),
+        // `::` with IPV6_V6ONLY at 0 (sockstep's default) takes the IPv4 side of the port too.
+        (true, false, Lang::En) => {
+            "every local IPv6 address (and IPv4 ones, unless IPV6_V6ONLY is 1)".into()
+        }
         (true, true, Lang::Fr) => "toutes les adresses IPv4 locales".into(),
-        (true, false, Lang::Fr) => "toutes les adresses IPv6 locales".into(),
+        (true, false, Lang::Fr) => {
+            "toutes les adresses IPv6 locales (et IPv4, sauf si IPV6_V6ONLY vaut 1)".into()
+        }
         (false, _, _) => addr.ip().to_string(),
     }
 }
