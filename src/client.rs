@@ -26,13 +26,13 @@ use std::os::fd::AsFd;
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags};
+use nix::sys::socket::SockType;
 
 use crate::Error;
 use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
-use crate::resolve::resolve;
 use crate::stream::{Io, send_all};
-use crate::sys::{self, Blocking, SockOpt, Socket};
+use crate::sys::{self, Blocking, Purpose, SockOpt, Socket};
 use crate::text::{Msg, Problem};
 
 /// What the client connects to, and how.
@@ -52,7 +52,12 @@ const PROMPT: &str = ">>> ";
 // ANCHOR: run
 pub fn run(options: &Options) -> Result<(), Error> {
     narrate::set_tag("client");
-    let server_addrs = resolve(&options.host, options.port)?;
+    let server_addrs = sys::resolve(
+        &options.host,
+        options.port,
+        Purpose::Connect,
+        SockType::Stream,
+    )?;
     let sock = connect_first(&options.host, &server_addrs)?;
     if !options.nagle {
         // A line longer than 1024 bytes leaves in pieces (see send_line): with Nagle's
@@ -225,11 +230,14 @@ fn prompt(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// `socket` and `connect` to each address in turn (a name may have an IPv6 and an IPv4
-/// address) until one answers; the error of the last one otherwise.
+// ANCHOR: connect_first
+/// `socket` and `connect` to each address in turn, in the order getaddrinfo returned them (a
+/// name may have an IPv6 and an IPv4 address), until one answers: Beej's loop. Each failure but
+/// the last is logged with the address tried next; the last one's error is the client's.
 fn connect_first(host: &str, server_addrs: &[SocketAddr]) -> Result<Socket, Error> {
     let mut last_error = Error::Problem(Problem::NoAddress { host }.to_string());
-    for server_addr in server_addrs {
+    for (i, server_addr) in server_addrs.iter().enumerate() {
+        // A new socket for each address: its family must be the address's (AF_INET6 for ::1).
         let sock = sys::socket(server_addr, Blocking::Yes)?;
         match sys::connect(&sock, server_addr) {
             Ok(()) => {
@@ -237,6 +245,11 @@ fn connect_first(host: &str, server_addrs: &[SocketAddr]) -> Result<Socket, Erro
                 return Ok(sock);
             }
             Err(error) => {
+                // The last address's failure is the client's error, said once by main.
+                if let Some(&next) = server_addrs.get(i + 1) {
+                    let (addr, error) = (*server_addr, &error);
+                    narrate::log(Log::Conn, None, Msg::ConnectFailed { addr, error, next });
+                }
                 // A socket whose connect() failed cannot portably connect again: close it, and
                 // try the next address with a new one. A failure of this close() would only
                 // hide the connect() error, which is the one that matters.
@@ -247,6 +260,7 @@ fn connect_first(host: &str, server_addrs: &[SocketAddr]) -> Result<Socket, Erro
     }
     Err(last_error)
 }
+// ANCHOR_END: connect_first
 
 /// How long to read.
 enum Until {

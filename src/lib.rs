@@ -40,7 +40,8 @@
 //!   event loops: a bound socket, one datagram in and one out, no connection.
 //! - [`signals`]: SIGINT and SIGTERM (shutdown) and SIGCHLD (a forked child left), each
 //!   handler a store to an atomic, installed without SA_RESTART so blocked calls return EINTR.
-//! - [`resolve`]: names to addresses (`--host`, `--bind`), getaddrinfo's library work.
+//! - [`sockaddr`]: `sockstep addr`, the `struct sockaddr_in` the kernel receives, byte by
+//!   byte: `htons` and network byte order.
 //! - [`client`]: the course's client, interactive with `>>> ` or a filter in a pipe; and
 //!   `client::udp`, a datagram per line.
 //! - [`diagram`]: `sockstep diagram`, UNP's figure 2.5 drawn from a run: the calls of the event
@@ -62,10 +63,10 @@ pub mod dialogue;
 pub mod kata;
 pub mod layers;
 pub mod narrate;
-pub mod resolve;
 pub mod server;
 pub mod service;
 pub mod signals;
+pub mod sockaddr;
 pub mod stream;
 pub mod sys;
 pub mod text;

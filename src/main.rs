@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+use nix::sys::socket::SockType;
 use sockstep::narrate::record::{self, Role};
 use sockstep::narrate::{self, Log};
 use sockstep::server::{self, DEFAULT_BIND, DEFAULT_PORT, DEFAULT_UDP_BIND, Listen, Model, Proto};
 use sockstep::service::Service;
 use sockstep::stream::Io;
+use sockstep::sys::{self, Purpose};
 use sockstep::text::{self, Lang, Problem};
-use sockstep::{Error, bench, client, diagram, layers, resolve};
+use sockstep::{Error, bench, client, diagram, layers, sockaddr};
 
 /// TCP/IP socket programming, one system call at a time.
 #[derive(Parser)]
@@ -56,6 +58,9 @@ enum Command {
     /// Print the table of calls and the layers they act on.
     #[command(after_help = examples(LAYERS_EXAMPLES))]
     Layers(LayersArgs),
+    /// Print the struct sockaddr_in (or sockaddr_in6) bind() receives for IP:PORT, field by
+    /// field, and its bytes: htons and network byte order.
+    Addr(AddrArgs),
     /// Compare the server models under the same load: a table, a CSV and an SVG plot.
     #[command(after_help = examples(BENCH_EXAMPLES))]
     Bench(BenchArgs),
@@ -205,12 +210,15 @@ struct ServerArgs {
     /// How clients are served.
     #[arg(short, long, value_enum, default_value_t = Model::Iterative)]
     model: Model,
-    /// Local address to bind: an IP address or a name, resolved as the client's --host is
-    /// (a name's first IPv4 address, else its first address) [default: 0.0.0.0 for TCP, the
-    /// course's '' (every local IPv4 address); 127.0.0.1 for UDP, which answers only a
-    /// unicast address].
+    /// Local address to bind [default: 0.0.0.0 for TCP, the course's '' (every local IPv4
+    /// address); 127.0.0.1 for UDP, which answers only a unicast address]. :: is every IPv6
+    /// address, and IPv4 too unless --v6only; a name is resolved by getaddrinfo.
     #[arg(short, long)]
     bind: Option<String>,
+    /// On an IPv6 address, set IPV6_V6ONLY to 1: IPv6 clients only, and the IPv4 side of the
+    /// port left free for another socket [default: 0, dual stack].
+    #[arg(long)]
+    v6only: bool,
     /// Port of the parrot, the one listener when no --listen is given (0: any free port,
     /// shown in the `listening on` line). The same as --listen upper:PORT.
     #[arg(short, long, default_value_t = DEFAULT_PORT, conflicts_with = "listen")]
@@ -329,6 +337,12 @@ struct LayersArgs {
 }
 
 #[derive(Args)]
+struct AddrArgs {
+    /// The address, as IP:PORT or [IPv6]:PORT.
+    addr: SocketAddr,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     /// Server models to compare, comma-separated [default: every model].
     #[arg(short, long, value_enum, value_delimiter = ',')]
@@ -433,6 +447,10 @@ fn run(command: Command) -> Result<(), Error> {
         Command::Server(args) => run_server(args),
         Command::Client(args) => run_client(args),
         Command::Bench(args) => run_bench(args),
+        Command::Addr(args) => {
+            print!("{}", sockaddr::render(&args.addr, Lang::current()));
+            Ok(())
+        }
         Command::Diagram(args) => Ok(diagram::run(&diagram::Options {
             events: args.events,
             pcap: args.pcap,
@@ -479,9 +497,29 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
     if let Some(path) = &args.events {
         record::start(path, Role::Server, Some(args.model.to_string()))?;
     }
+    // A name given to --bind is resolved as the client's --host is, by getaddrinfo; the
+    // server binds its first IPv4 address, else its first address: the course is IPv4
+    // (AF_INET), and so is the client's default 127.0.0.1, whatever order getaddrinfo chose
+    // (/etc/gai.conf).
+    narrate::set_tag(args.model.to_string());
+    let (first_port, first_proto) = args.listen.first().map_or(
+        (args.port, if args.udp { Proto::Udp } else { Proto::Tcp }),
+        |&(_, port, proto)| (port, proto),
+    );
+    let sock_type = match first_proto {
+        Proto::Tcp => SockType::Stream,
+        Proto::Udp => SockType::Datagram,
+    };
+    let named = match &args.bind {
+        Some(host) => {
+            let addrs = sys::resolve(host, first_port, Purpose::Bind, sock_type)?;
+            let v4 = addrs.iter().find(|a| a.is_ipv4());
+            v4.or(addrs.first()).map(|a| a.ip())
+        }
+        None => None,
+    };
     // TCP binds the course's '' by default; UDP the loopback address (see server::datagram).
-    let chosen = args.bind.as_deref().map(resolve::bind_addr).transpose()?;
-    let bind = |proto| match (chosen, proto) {
+    let bind = |proto| match (named, proto) {
         (Some(ip), _) => ip,
         (None, Proto::Tcp) => DEFAULT_BIND,
         (None, Proto::Udp) => DEFAULT_UDP_BIND,
@@ -517,6 +555,7 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
         once: args.once,
         io: args.io,
         reuseaddr: !args.no_reuseaddr,
+        v6only: args.v6only,
         max_clients: args
             .max_clients
             .map_or(args.model.default_max_clients(), |n| {

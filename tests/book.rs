@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::strace::{check_or_bless_block, root};
+use common::strace::{check_or_bless_block, root, text_block};
 use sockstep::layers::render_markdown;
 use sockstep::text::Lang;
 
@@ -104,6 +104,24 @@ fn every_page_is_in_the_summary() {
             listed.contains(&page),
             "{} is not in SUMMARY.md",
             page.display()
+        );
+    }
+}
+
+/// The byte-order page shows `sockstep addr` for the course's address, INADDR_ANY and `::1`,
+/// as the program prints them.
+#[test]
+fn the_byte_order_page_is_sockstep_addr() {
+    for (name, addr) in [
+        ("addr 127.0.0.1", "127.0.0.1:6789"),
+        ("addr 0.0.0.0", "0.0.0.0:6789"),
+        ("addr ::1", "[::1]:6789"),
+    ] {
+        let addr = addr.parse().unwrap();
+        check_or_bless_block(
+            "docs/src/byteorder.md",
+            name,
+            &text_block(&sockstep::sockaddr::render(&addr, Lang::En)),
         );
     }
 }

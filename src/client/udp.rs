@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use nix::errno::Errno;
 
-use super::{PROMPT, prompt, resolve};
+use super::{PROMPT, prompt};
 use crate::Error;
 use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
@@ -53,7 +53,12 @@ const REPLY_BUF_SIZE: usize = BUF_SIZE * DATAGRAM_REPLY_FACTOR;
 pub fn run(options: &Options) -> Result<(), Error> {
     narrate::set_tag("client");
     // A datagram goes to one address: the first the name gives (no connect() to try each).
-    let server_addrs = resolve(&options.host, options.port)?;
+    let server_addrs = sys::resolve(
+        &options.host,
+        options.port,
+        sys::Purpose::Connect,
+        nix::sys::socket::SockType::Datagram,
+    )?;
     let Some(&server_addr) = server_addrs.first() else {
         let host = &options.host;
         return Err(Error::Problem(Problem::NoAddress { host }.to_string()));

@@ -29,6 +29,7 @@ pub struct Row {
     /// The call as the course and the C library name it (`recv`).
     pub call: &'static str,
     /// The system call strace shows for it (`recvfrom`): glibc makes `recv()` a `recvfrom`.
+    /// Empty for a library call (`getaddrinfo`), which strace never shows as such.
     pub syscall: &'static str,
     /// The layer of the Internet model (application, transport, internet, link).
     pub internet: Text,
@@ -41,6 +42,27 @@ pub struct Row {
     /// What to look at, in another terminal, around the call: `--step` shows it before the
     /// call, with `PID` replaced by the process's id.
     pub look: Text,
+}
+
+impl Row {
+    /// Is it a library call (code in the process, such as `getaddrinfo`) rather than a
+    /// system call?
+    pub fn is_library(&self) -> bool {
+        self.syscall.is_empty()
+    }
+
+    /// What the table's "strace shows" column says: the system call, or that there is none
+    /// (`(library)` in the text table, whose column is one word wide).
+    fn strace_shows(&self, lang: Lang, markdown: bool) -> String {
+        match (self.is_library(), markdown, lang) {
+            (false, true, _) => format!("`{}`", self.syscall),
+            (false, false, _) => self.syscall.to_string(),
+            (true, true, Lang::En) => "none: a library call".into(),
+            (true, true, Lang::Fr) => "rien : appel de bibliothèque".into(),
+            (true, false, Lang::En) => "(library)".into(),
+            (true, false, Lang::Fr) => "(bibliothèque)".into(),
+        }
+    }
 }
 
 /// The row for `call` (the course's name: `recv`, not `recvfrom`).
@@ -88,7 +110,7 @@ pub fn render(lang: Lang) -> String {
         out.push_str(&format!(
             "{:<12} {:<13} {:<26} {}\n",
             format!("{}()", row.call),
-            row.syscall,
+            row.strace_shows(lang, false),
             row.internet.get(lang),
             row.osi
         ));
@@ -114,9 +136,9 @@ pub fn render_markdown(lang: Lang) -> String {
     out.push_str("\n|---|---|---|---|---|---|---|\n");
     for row in TABLE {
         out.push_str(&format!(
-            "| `{}()` | `{}` | {} | {} | {} | {} | {} |\n",
+            "| `{}()` | {} | {} | {} | {} | {} | {} |\n",
             row.call,
-            row.syscall,
+            row.strace_shows(lang, true),
             row.internet.get(lang),
             row.osi,
             row.kernel.get(lang),

@@ -540,4 +540,23 @@ pub static TABLE: &[Row] = &[
         wire: t!("nothing", "rien"),
         look: LOOK_PROCESS,
     },
+    Row {
+        call: "getaddrinfo",
+        // A library call: strace shows the calls it makes, never a line of its own.
+        syscall: "",
+        internet: t!("application", "application"),
+        osi: "7",
+        kernel: t!(
+            "nothing by this name: glibc's resolver, inside the process, tries the nscd cache's Unix socket, reads /etc/nsswitch.conf and /etc/hosts (openat, read, close) and, for a name not found there, asks a DNS server (a UDP socket to port 53); strace shows those calls",
+            "rien sous ce nom : le résolveur de la glibc, dans le processus, essaie la socket Unix du cache nscd, lit /etc/nsswitch.conf et /etc/hosts (openat, read, close) et, pour un nom qui n'y est pas, interroge un serveur DNS (une socket UDP vers le port 53) ; strace montre ces appels"
+        ),
+        wire: t!(
+            "nothing for a name in /etc/hosts; otherwise a DNS query → and its answer ← (UDP, port 53)",
+            "rien pour un nom de /etc/hosts ; sinon une requête DNS → et sa réponse ← (UDP, port 53)"
+        ),
+        look: t!(
+            "`strace -e trace=openat,socket,connect` shows the files and sockets the resolver opens; `getent ahosts NAME` asks the same question",
+            "`strace -e trace=openat,socket,connect` montre les fichiers et les sockets qu'ouvre le résolveur ; `getent ahosts NOM` pose la même question"
+        ),
+    },
 ];

@@ -145,6 +145,18 @@ pub fn happened(call: &Call) {
 /// The narration line of a call: strace's line, then the layer and what happened.
 fn narration(call: &Call, lang: Lang) -> String {
     let row = layers::row(call.name);
+    if row.is_library() {
+        // Not a system call: no strace line to imitate. `→` rather than `=`, and the note says
+        // what strace shows instead.
+        return format!(
+            "{}({}) → {}   [{}: {}]",
+            call.name,
+            record::shown(&call.args),
+            call.returned(),
+            layers::label(call.name, lang),
+            call.note()
+        );
+    }
     // glibc implements recv() with the recvfrom system call and send() with sendto: say so,
     // or a student looking for "recv" in strace's output finds nothing.
     let renamed = if row.syscall != row.call {

@@ -370,7 +370,12 @@ struct CallLine<'a> {
     #[serde(flatten)]
     head: Head<'a>,
     call: &'static str,
-    syscall: &'static str,
+    /// `null` for a library call.
+    syscall: Option<&'static str>,
+    /// Present, and true, only on a library call's line (`getaddrinfo`), which strace never
+    /// shows: the lines of schema 1 before it are unchanged.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    library: bool,
     fd: Option<i64>,
     args: Args<'a>,
     ret: Option<i64>,
@@ -447,7 +452,8 @@ pub fn write_call(call: &Call) {
     let line = CallLine {
         head: Head::new(record, "call", call.t_enter, call.t_exit),
         call: call.name,
-        syscall: row.syscall,
+        syscall: (!row.is_library()).then_some(row.syscall),
+        library: row.is_library(),
         fd: call.fd(),
         args: Args(&call.args),
         ret: match &call.outcome {

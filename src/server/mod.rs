@@ -145,6 +145,8 @@ pub struct Config {
     pub once: bool,
     pub io: Io,
     pub reuseaddr: bool,
+    /// `IPV6_V6ONLY` on an IPv6 listening socket: false (dual stack) unless `--v6only`.
+    pub v6only: bool,
     /// The most clients served at once (the fork and thread models).
     pub max_clients: usize,
     /// How long the clients still connected at a shutdown have to leave.
@@ -228,7 +230,8 @@ pub fn summary(tally: Tally) {
 }
 
 // ANCHOR: open_listener
-/// The course's server setup: `socket`, `setsockopt(SO_REUSEADDR)`, `bind`, `listen`; then
+/// The course's server setup: `socket`, `setsockopt(SO_REUSEADDR)` (and `IPV6_V6ONLY` on an
+/// IPv6 socket), `bind`, `listen`; then
 /// `getsockname` to learn the real port (port 0 asks the kernel for any free one), and the
 /// `listening on IP:PORT SERVICE` line on stdout that scripts and tests wait for (the address
 /// is its first word).
@@ -239,6 +242,11 @@ pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sy
         // TIME_WAIT (a minute or two after the server closed them first) cannot bind its port
         // again: EADDRINUSE. `--no-reuseaddr` shows that lesson.
         sys::setsockopt(&listen_fd, SockOpt::ReuseAddr(true))?;
+    }
+    if listen.addr.is_ipv6() {
+        // Said explicitly rather than left to the machine's default
+        // (/proc/sys/net/ipv6/bindv6only): with 0, `--bind ::` serves IPv4 clients too.
+        sys::setsockopt(&listen_fd, SockOpt::V6Only(config.v6only))?;
     }
     sys::bind(&listen_fd, &listen.addr)?;
     sys::listen(&listen_fd, config.backlog)?;

@@ -27,12 +27,15 @@
 //! - [`process`] makes and ends processes (`fork`, `getpid`, `gettid`, `waitpid`, `_exit`);
 //! - [`signal`] handles signals (`sigaction`, `pthread_sigmask`, `sigtimedwait`, `kill`);
 //! - [`memory`] maps memory (`mmap`);
-//! - [`limits`] reads and sets resource limits (`getrlimit`, `setrlimit`).
+//! - [`limits`] reads and sets resource limits (`getrlimit`, `setrlimit`);
+//! - [`netdb`] turns a name into addresses (`getaddrinfo`): the one library call here, not a
+//!   system call, and narrated as one.
 
 pub mod datagram;
 pub mod io;
 pub mod limits;
 pub mod memory;
+pub mod netdb;
 pub mod process;
 pub mod signal;
 pub mod socket;
@@ -50,6 +53,7 @@ pub use datagram::{Datagram, recvfrom, sendto};
 pub use io::{read, recv, send, write};
 pub use limits::{getrlimit_nofile, setrlimit_nofile};
 pub use memory::mmap_shared;
+pub use netdb::{Purpose, getaddrinfo, resolve};
 pub use process::{exit, fork, getpid, gettid, waitpid_any_nohang};
 pub use signal::{MaskHow, kill, pthread_sigmask, sigaction, sigtimedwait};
 pub use socket::{

@@ -176,6 +176,12 @@ pub enum SockOpt {
     /// `SO_RCVTIMEO`: a blocking `recv()` that has waited this long returns EAGAIN. The timeout
     /// counts from the start of each call, and zero means "wait for ever".
     RecvTimeout(Duration),
+    /// `IPV6_V6ONLY` (an IPv6 socket only): 0 makes the socket dual stack, so that a socket
+    /// bound to `::` also takes IPv4 connections, whose addresses it sees as IPv4-mapped IPv6
+    /// addresses (`::ffff:127.0.0.1`, RFC 4291 §2.5.5.2); 1 leaves the IPv4 side of the port to
+    /// another socket. Linux's default is `/proc/sys/net/ipv6/bindv6only` (0): set it anyway,
+    /// so that the program does not depend on the machine (ipv6(7)).
+    V6Only(bool),
     /// `SO_SNDTIMEO`: the same for a blocking `send()` waiting for room in the send buffer.
     SendTimeout(Duration),
 }
@@ -197,6 +203,7 @@ pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
     let (level, name, value) = match opt {
         SockOpt::ReuseAddr(on) => ("SOL_SOCKET", "SO_REUSEADDR", format!("[{}], 4", on as i32)),
         SockOpt::NoDelay(on) => ("SOL_TCP", "TCP_NODELAY", format!("[{}], 4", on as i32)),
+        SockOpt::V6Only(on) => ("SOL_IPV6", "IPV6_V6ONLY", format!("[{}], 4", on as i32)),
         SockOpt::RecvTimeout(d) => ("SOL_SOCKET", "SO_RCVTIMEO", strace_timeval(d)),
         SockOpt::SendTimeout(d) => ("SOL_SOCKET", "SO_SNDTIMEO", strace_timeval(d)),
     };
@@ -212,6 +219,7 @@ pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
     let note = match opt {
         SockOpt::ReuseAddr(on) => Note::ReuseAddr { on },
         SockOpt::NoDelay(_) => Note::NoDelay,
+        SockOpt::V6Only(on) => Note::V6Only { on },
         SockOpt::RecvTimeout(d) | SockOpt::SendTimeout(d) => Note::Timeout { after: d },
     };
     call(
@@ -220,6 +228,7 @@ pub fn setsockopt(sock: &Socket, opt: SockOpt) -> Result<()> {
         || match opt {
             SockOpt::ReuseAddr(on) => nix_socket::setsockopt(sock, sockopt::ReuseAddr, &on),
             SockOpt::NoDelay(on) => nix_socket::setsockopt(sock, sockopt::TcpNoDelay, &on),
+            SockOpt::V6Only(on) => nix_socket::setsockopt(sock, sockopt::Ipv6V6Only, &on),
             SockOpt::RecvTimeout(d) => {
                 nix_socket::setsockopt(sock, sockopt::ReceiveTimeout, &timeval(d))
             }

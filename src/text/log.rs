@@ -36,6 +36,13 @@ pub enum Msg<'a> {
     AcceptFailed { error: &'a dyn fmt::Display },
     /// The client is connected.
     ConnectedTo { addr: SocketAddr },
+    /// The client's connect() to one of the addresses failed; `next` is the one it tries now.
+    /// (The last address's failure is the client's error, said once.)
+    ConnectFailed {
+        addr: SocketAddr,
+        error: &'a dyn fmt::Display,
+        next: SocketAddr,
+    },
     /// The client reached the end of its input and half-closes.
     EndOfInput,
     /// The client closes.
@@ -184,6 +191,14 @@ impl fmt::Display for Msg<'_> {
             }
             (Msg::ConnectedTo { addr }, Lang::En) => write!(f, "connected to {addr}."),
             (Msg::ConnectedTo { addr }, Lang::Fr) => write!(f, "Connexion vers {addr} réussie."),
+            (Msg::ConnectFailed { addr, error, next }, Lang::En) => write!(
+                f,
+                "{addr} failed ({error}); trying the next address, {next}."
+            ),
+            (Msg::ConnectFailed { addr, error, next }, Lang::Fr) => write!(
+                f,
+                "Échec vers {addr} ({error}) ; essai de l'adresse suivante, {next}."
+            ),
             (Msg::EndOfInput, Lang::En) => write!(
                 f,
                 "end of input: shutdown(SHUT_WR) sends FIN, then the last replies are read."

@@ -36,6 +36,16 @@ pub enum Note {
         n: usize,
         to: SocketAddr,
     },
+    /// getaddrinfo returned `count` addresses.
+    Resolved {
+        count: usize,
+    },
+    /// getaddrinfo found no address.
+    NotResolved,
+    /// IPV6_V6ONLY set to `on`.
+    V6Only {
+        on: bool,
+    },
     ReuseAddr {
         on: bool,
     },
@@ -123,9 +133,14 @@ pub enum Note {
 fn where_bound(addr: &SocketAddr, lang: Lang) -> String {
     match (addr.ip().is_unspecified(), addr.is_ipv4(), lang) {
         (true, true, Lang::En) => "every local IPv4 address".into(),
-        (true, false, Lang::En) => "every local IPv6 address".into(),
+        // `::` with IPV6_V6ONLY at 0 (sockstep's default) takes the IPv4 side of the port too.
+        (true, false, Lang::En) => {
+            "every local IPv6 address (and IPv4 ones, unless IPV6_V6ONLY is 1)".into()
+        }
         (true, true, Lang::Fr) => "toutes les adresses IPv4 locales".into(),
-        (true, false, Lang::Fr) => "toutes les adresses IPv6 locales".into(),
+        (true, false, Lang::Fr) => {
+            "toutes les adresses IPv6 locales (et IPv4, sauf si IPV6_V6ONLY vaut 1)".into()
+        }
         (false, _, _) => addr.ip().to_string(),
     }
 }
@@ -167,6 +182,39 @@ impl fmt::Display for Note {
                 f,
                 "un datagramme de {} vers {to}, en-tête UDP ajouté",
                 Bytes(*n)
+            ),
+            (Note::Resolved { count }, Lang::En) => write!(
+                f,
+                "a library call, not a system call: the resolver's own calls (openat of /etc/hosts...) are what strace shows; {}, to be tried in this order",
+                super::count(*count, "address", "addresses")
+            ),
+            (Note::Resolved { count }, Lang::Fr) => write!(
+                f,
+                "un appel de bibliothèque, pas un appel système : strace montre les appels du résolveur (openat de /etc/hosts...) ; {}, à essayer dans cet ordre",
+                super::count(*count, "adresse", "adresses")
+            ),
+            (Note::NotResolved, Lang::En) => write!(
+                f,
+                "a library call, not a system call: no address for this name"
+            ),
+            (Note::NotResolved, Lang::Fr) => write!(
+                f,
+                "un appel de bibliothèque, pas un appel système : aucune adresse pour ce nom"
+            ),
+            (Note::V6Only { on: false }, Lang::En) => write!(
+                f,
+                "dual stack: this IPv6 socket also takes IPv4 clients, seen as ::ffff:a.b.c.d"
+            ),
+            (Note::V6Only { on: false }, Lang::Fr) => write!(
+                f,
+                "double pile : cette socket IPv6 prend aussi les clients IPv4, vus comme ::ffff:a.b.c.d"
+            ),
+            (Note::V6Only { on: true }, Lang::En) => {
+                write!(f, "IPv6 only: the IPv4 port stays free for another socket")
+            }
+            (Note::V6Only { on: true }, Lang::Fr) => write!(
+                f,
+                "IPv6 seulement : le port IPv4 reste libre pour une autre socket"
             ),
             (Note::ReuseAddr { on: true }, Lang::En) => {
                 write!(

@@ -594,3 +594,43 @@ pub fn check_or_bless_block(page: &str, name: &str, actual: &str) {
 pub fn text_block(body: &str) -> String {
     format!("```text\n{body}```\n")
 }
+
+/// The TCP story's `socket()` and `connect()` lines of a plain `strace` of the client (no
+/// `-f`, no pids), whitespace squeezed, leaving out the calls getaddrinfo makes for a name.
+///
+/// The rule, and why it holds: getaddrinfo is glibc code in the client's process, so strace
+/// shows its system calls among the client's. Measured with `--host localhost`: it tries the
+/// nscd cache over an AF_UNIX socket (`socket(AF_UNIX, ...)`, `connect(..., {sa_family=AF_UNIX,
+/// sun_path="/var/run/nscd/socket"}, ...)`), opens its configuration and /etc/hosts, and for a
+/// name not found there would ask DNS over UDP (`SOCK_DGRAM`, port 53). The client's own
+/// sockets are TCP: AF_INET or AF_INET6 and SOCK_STREAM. So a `socket()` is the story's when
+/// it is AF_INET* and SOCK_STREAM, and a `connect()` when it names an AF_INET* address on a
+/// descriptor such a `socket()` returned.
+pub fn tcp_story_lines(trace: &str) -> Vec<String> {
+    let squeeze = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut tcp_fds = HashSet::new();
+    let mut lines = Vec::new();
+    for line in trace.lines() {
+        if line.starts_with("socket(AF_INET") && line.contains("SOCK_STREAM") {
+            if let Some(fd) = line
+                .rsplit(" = ")
+                .next()
+                .and_then(|r| r.trim().parse::<i32>().ok())
+            {
+                tcp_fds.insert(fd);
+            }
+            lines.push(squeeze(line));
+        } else if let Some(rest) = line.strip_prefix("connect(") {
+            let fd = rest.split(',').next().and_then(|fd| fd.parse::<i32>().ok());
+            if fd.is_some_and(|fd| tcp_fds.contains(&fd)) && rest.contains("sa_family=AF_INET") {
+                lines.push(squeeze(line));
+            }
+        } else if let Some(rest) = line.strip_prefix("close(") {
+            // A closed descriptor's number may come back for another kind of socket.
+            if let Some(fd) = rest.split(')').next().and_then(|fd| fd.parse::<i32>().ok()) {
+                tcp_fds.remove(&fd);
+            }
+        }
+    }
+    lines
+}
