@@ -270,4 +270,29 @@ mod tests {
             );
         }
     }
+
+    /// The UDP run's capture: datagrams with their lengths, and the ICMP port unreachable turned
+    /// round, from the closed port back to the port of the datagram it quotes.
+    #[test]
+    fn datagrams_and_port_unreachable_are_read() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagram/udp/udp.pcap");
+        let packets = read(&path).unwrap();
+        let protos: Vec<Proto> = packets.iter().map(|p| p.proto).collect();
+        assert_eq!(
+            protos,
+            [
+                Proto::Udp,
+                Proto::Udp,
+                Proto::Udp,
+                Proto::Udp,
+                Proto::Udp,
+                Proto::PortUnreachable
+            ]
+        );
+        assert_eq!(packets[0].len, 8);
+        assert_eq!(packets[0].flags(), "UDP");
+        let (last, unreachable) = (&packets[4], &packets[5]);
+        assert_eq!((unreachable.src, unreachable.dst), (last.dst, last.src));
+        assert_eq!(unreachable.flags(), "ICMP port unreachable");
+    }
 }

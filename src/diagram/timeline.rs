@@ -75,6 +75,7 @@ pub struct Arrow {
     pub conn: Option<u16>,
     /// Implied by a call, not seen in a capture.
     pub inferred: bool,
+    /// Drawn in red: a RST, or an ICMP port unreachable.
     pub rst: bool,
 }
 
@@ -381,7 +382,12 @@ fn inferred(events: &[Event]) -> Vec<Arrow> {
                     arrows.push(arrow(t0, side, "UDP", format!("len {ret}")));
                 }
                 ("recv" | "recvfrom", Some("ECONNREFUSED")) => {
-                    arrows.push(arrow(t0, side.other(), "ICMP port unreachable", String::new()));
+                    arrows.push(arrow(
+                        t0,
+                        side.other(),
+                        "ICMP port unreachable",
+                        String::new(),
+                    ));
                 }
                 ("close", None) => {
                     udp.remove(&key);
