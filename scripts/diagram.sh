@@ -3,7 +3,7 @@
 # event records (--events), tcpdump captures the segments on the loopback device, and
 # `sockstep diagram` draws both on one time axis.
 #
-#   scripts/diagram.sh --scenario dialogue|rst|time-wait [--out FILE.svg] [--keep DIR]
+#   scripts/diagram.sh --scenario dialogue|rst|time-wait|udp [--out FILE.svg] [--keep DIR]
 #
 # dialogue (default): the course's dialogue: connect, two lines (bonjour, ça va ?), each
 #   answered in upper case, the client's half-close (shutdown SHUT_WR) at the end of its input,
@@ -15,6 +15,10 @@
 # time-wait: the daytime service (RFC 867) sends the date and closes first: the side that closes
 #   first is the one that keeps TIME_WAIT, here the server. `ss` shows it after the run, and the
 #   script writes what it showed beside the figure (FILE.ss.txt).
+# udp: the UDP parrot (--udp): the client sends bonjour and ça va ? in one datagram each
+#   (sendto), each answered by one datagram, with no handshake and no FIN. The server is then
+#   stopped (SIGINT), and a connected client (--udp --connect) sends to the port nobody binds
+#   any more: the kernel answers ICMP port unreachable, and its recv() fails with ECONNREFUSED.
 #
 # --out: the SVG (default: docs/src/diagrams/SCENARIO.svg); the Mermaid text goes beside it
 # (FILE.mmd). --keep DIR: keep the event records and the capture there.
@@ -34,14 +38,14 @@ out=
 keep=
 while [ $# -gt 0 ]; do
   case "$1" in
-    --scenario) scenario=${2:?--scenario needs dialogue, rst or time-wait}; shift 2 ;;
+    --scenario) scenario=${2:?--scenario needs dialogue, rst, time-wait or udp}; shift 2 ;;
     --out) out=${2:?--out needs a file}; shift 2 ;;
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
-case "$scenario" in dialogue|rst|time-wait) ;; *) die "unknown scenario $scenario (dialogue, rst or time-wait)" ;; esac
+case "$scenario" in dialogue|rst|time-wait|udp) ;; *) die "unknown scenario $scenario (dialogue, rst, time-wait or udp)" ;; esac
 [ -n "$out" ] || out=$root/docs/src/diagrams/$scenario.svg
 
 if [ -z "${SOCKSTEP:-}" ]; then
@@ -70,11 +74,13 @@ wait_for() {
 }
 
 # The server, on a free port; its `listening on` line gives the port.
+# The UDP server runs until SIGINT: --once would end it after one datagram.
 case "$scenario" in
-  time-wait) serve=(--listen daytime:0) ;;
-  *) serve=(--port 0) ;;
+  time-wait) serve=(--listen daytime:0 --once) ;;
+  udp) serve=(--udp --port 0) ;;
+  *) serve=(--port 0 --once) ;;
 esac
-"$SOCKSTEP" server --bind 127.0.0.1 "${serve[@]}" --once --log quiet --events "$work/server.jsonl" \
+"$SOCKSTEP" server --bind 127.0.0.1 "${serve[@]}" --log quiet --events "$work/server.jsonl" \
   >"$work/server.out" 2>"$work/server.err" &
 pids+=($!)
 server_pid=$!
@@ -88,7 +94,11 @@ captured=
 if ! command -v tcpdump >/dev/null 2>&1; then
   echo "diagram.sh: tcpdump is not installed (apt-get install tcpdump): the segments will be inferred, not captured" >&2
 else
-  tcpdump -i lo -n -U -w "$work/wire.pcap" "tcp port $port" 2>"$work/tcpdump.err" &
+  case "$scenario" in
+    udp) filter="udp port $port or icmp[icmptype] == icmp-unreach or icmp6" ;;
+    *) filter="tcp port $port" ;;
+  esac
+  tcpdump -i lo -n -U -w "$work/wire.pcap" "$filter" 2>"$work/tcpdump.err" &
   pids+=($!)
   tcpdump_pid=$!
   if wait_for 'grep -q "listening on" "$work/tcpdump.err" || ! kill -0 $tcpdump_pid 2>/dev/null' &&
@@ -100,9 +110,11 @@ else
   fi
 fi
 
-client() { # NAME INPUT: a client reading INPUT, recording its calls, in the background
-  "$SOCKSTEP" client --port "$port" --log quiet --events "$work/$1.jsonl" \
-    <"$2" >"$work/$1.out" 2>"$work/$1.err" 7>&- &
+client() { # NAME INPUT [OPTION...]: a client reading INPUT, recording its calls, in the background
+  local name=$1 input=$2
+  shift 2
+  "$SOCKSTEP" client --port "$port" "$@" --log quiet --events "$work/$name.jsonl" \
+    <"$input" >"$work/$name.out" 2>"$work/$name.err" 7>&- &
   pids+=($!)
 }
 
@@ -142,6 +154,19 @@ case "$scenario" in
     wait "$client_pid" || die "the client failed: $(cat "$work/client.err")"
     ss -tan state time-wait "( sport = :$port or dport = :$port )" >"$work/ss.txt"
     ;;
+  udp)
+    printf 'bonjour\nça va ?\n' >"$work/input"
+    client client1 "$work/input" --udp
+    wait "$!" || die "the client failed: $(cat "$work/client1.err")"
+    kill -INT "$server_pid"
+    wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+    # Nobody binds the port now: the connected client hears ECONNREFUSED, and fails.
+    printf 'bonjour\n' >"$work/input2"
+    client client2 "$work/input2" --udp --connect --timeout 1
+    wait "$!" && die "the client to the closed port did not fail"
+    grep -q '"errno":"ECONNREFUSED"' "$work/client2.jsonl" ||
+      die "the client to the closed port did not hear ECONNREFUSED: $(cat "$work/client2.err")"
+    ;;
 esac
 
 pcap=()
@@ -151,6 +176,7 @@ if [ -n "$captured" ]; then
   wire() { tcpdump -n -r "$work/wire.pcap" 2>/dev/null; }
   case "$scenario" in
     rst) wait_for 'wire | grep -q "Flags \[R"' || true ;;
+    udp) wait_for 'wire | grep -q "unreachable"' || true ;;
     *) wait_for '[ "$(wire | grep -c "Flags \[F")" -ge 2 ] && wire | tail -n 1 | grep -q "Flags \[\.\]"' || true ;;
   esac
   kill -INT "$tcpdump_pid" 2>/dev/null || true

@@ -359,3 +359,131 @@ fn the_figure_renders() {
     std::fs::remove_file(&svg).unwrap();
     std::fs::remove_file(&png).unwrap();
 }
+
+const UDP: [&str; 3] = ["udp/server.jsonl", "udp/client1.jsonl", "udp/client2.jsonl"];
+
+/// The UDP parrot: four lifelines whose inner ones are the two UDPs, every call at its time,
+/// every captured datagram as an arrow with its length and no seq/ack (no handshake, no FIN),
+/// the ICMP port unreachable that the connected client hears as ECONNREFUSED, in time order.
+#[test]
+fn udp_has_every_call_and_datagram_in_time_order() {
+    let svg = draw("udp.svg", &UDP, Some("udp/udp.pcap"), "svg");
+    assert_eq!(
+        lifelines(&svg),
+        [
+            "client process",
+            "client UDP",
+            "server UDP",
+            "server process"
+        ]
+    );
+    let items = drawn(&svg);
+    let mut calls: Vec<&Drawn> = items
+        .iter()
+        .filter(|d| d.class.starts_with("call"))
+        .collect();
+    calls.sort_by_key(|d| d.t);
+    let mut recorded = recorded_calls(&UDP);
+    recorded.sort_by_key(|c| c.0);
+    assert_eq!(
+        calls.len(),
+        recorded.len(),
+        "one drawn call per recorded call"
+    );
+    for (drawn, (t, name)) in calls.iter().zip(&recorded) {
+        assert_eq!(drawn.t, *t);
+        assert!(
+            drawn.text.contains(&format!("{name}(")),
+            "{drawn:?} should be {name}"
+        );
+    }
+    let arrows: Vec<&Drawn> = items
+        .iter()
+        .filter(|d| d.class.starts_with("segment"))
+        .collect();
+    let times = captured_times("udp/udp.pcap");
+    assert_eq!(
+        arrows.iter().map(|d| d.t).collect::<BTreeSet<_>>(),
+        times.iter().copied().collect::<BTreeSet<_>>(),
+        "one arrow per captured packet"
+    );
+    assert_eq!(arrows.len(), times.len());
+    // Each sendto() of either side is one datagram on the wire, its length that of the call.
+    let sent: Vec<i64> = UDP
+        .iter()
+        .flat_map(|record| {
+            std::fs::read_to_string(fixture(record))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .filter(|e| e["syscall"] == "sendto" && e["errno"].is_null())
+                .map(|e| e["ret"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let datagrams: Vec<&&Drawn> = arrows.iter().filter(|d| d.flags == "UDP").collect();
+    assert_eq!(datagrams.len(), sent.len(), "one datagram per sendto()");
+    for d in &datagrams {
+        assert!(
+            sent.iter().any(|n| d.text.ends_with(&format!("len {n}"))),
+            "{d:?}"
+        );
+        assert!(!d.text.contains("seq") && !d.text.contains("ack"), "{d:?}");
+    }
+    let unreachable: Vec<&&Drawn> = arrows
+        .iter()
+        .filter(|d| d.flags == "ICMP port unreachable")
+        .collect();
+    assert_eq!(unreachable.len(), 1, "{arrows:?}");
+    assert_eq!(datagrams.len() + unreachable.len(), arrows.len());
+    assert!(
+        items
+            .iter()
+            .any(|d| d.class == "call failed" && d.text.contains("ECONNREFUSED"))
+    );
+    assert!(!svg.contains("SYN") && !svg.contains("FIN"));
+    assert_time_order(&items);
+}
+
+/// Without a capture, one datagram per sendto() of either side, the ICMP error before the
+/// recv() that fails with ECONNREFUSED, and no handshake for the connected client's connect().
+#[test]
+fn udp_without_a_capture_infers_one_datagram_per_sendto() {
+    let svg = draw("udp-inferred.svg", &UDP, None, "svg");
+    assert!(svg.contains("inferred, not captured"));
+    let items = drawn(&svg);
+    let flags: Vec<&str> = items
+        .iter()
+        .filter(|d| d.class.starts_with("segment"))
+        .map(|d| d.flags.as_str())
+        .collect();
+    let sends = recorded_calls(&UDP)
+        .iter()
+        .filter(|c| c.1 == "sendto")
+        .count();
+    assert_eq!(flags.iter().filter(|f| **f == "UDP").count(), sends);
+    assert_eq!(
+        flags,
+        ["UDP", "UDP", "UDP", "UDP", "UDP", "ICMP port unreachable"]
+    );
+    assert_eq!(
+        items.iter().filter(|d| d.class.starts_with("call")).count(),
+        recorded_calls(&UDP).len()
+    );
+    assert_time_order(&items);
+}
+
+/// The UDP dialogue in Mermaid: the UDPs as participants, a message per call and per datagram.
+#[test]
+fn udp_mermaid_has_the_datagrams() {
+    let text = draw("udp.mmd", &UDP, Some("udp/udp.pcap"), "mermaid");
+    assert!(text.contains("participant CT as client UDP"));
+    assert!(text.contains("participant ST as server UDP"));
+    let messages = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("CT->>ST") || l.trim_start().starts_with("ST->>CT"))
+        .count();
+    assert_eq!(messages, captured_times("udp/udp.pcap").len());
+    assert!(text.contains("UDP len 8"));
+    assert!(text.contains("ICMP port unreachable"));
+}

@@ -1,6 +1,7 @@
 //! The same dialogue as a Mermaid sequence diagram, for pages and slides that render Mermaid:
-//! the four participants, each call as a message from its process to its TCP (a cross for a
-//! failed call), each segment as a message between the TCPs (dashed when inferred).
+//! the four participants, each call as a message from its process to its TCP (or UDP; a cross
+//! for a failed call), each segment or datagram as a message between them (dashed when
+//! inferred).
 
 use std::fmt::Write as _;
 
@@ -17,8 +18,9 @@ fn clean(text: &str) -> String {
 pub fn render(line: &Timeline) -> String {
     let mut s = String::from("sequenceDiagram\n");
     s.push_str("    participant CP as client process\n");
-    s.push_str("    participant CT as client TCP\n");
-    s.push_str("    participant ST as server TCP\n");
+    let transport = line.transport();
+    let _ = writeln!(s, "    participant CT as client {transport}");
+    let _ = writeln!(s, "    participant ST as server {transport}");
     s.push_str("    participant SP as server process\n");
     if line.inferred {
         s.push_str("    Note over CT,ST: inferred, not captured\n");

@@ -1,4 +1,5 @@
-//! Reading a packet capture: the TCP segments of a `tcpdump -w` file.
+//! Reading a packet capture: the TCP segments, UDP datagrams and ICMP port-unreachable errors of
+//! a `tcpdump -w` file.
 //!
 //! The file is read with `pcap-file` and each frame taken apart with `etherparse`, two
 //! well-kept readers, rather than with a parser of our own. `tcpdump -i lo -w` on Linux writes
@@ -11,15 +12,30 @@ use std::fs::File;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{
+    Icmpv4Type, Icmpv6Type, LaxNetSlice, LaxSlicedPacket, NetSlice, SlicedPacket, TransportSlice,
+    icmpv4, icmpv6,
+};
 use pcap_file::DataLink;
 use pcap_file::pcap::PcapReader;
 
 use super::words::Trouble;
 
-/// One TCP segment as the capture saw it.
+/// What a captured packet carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    Tcp,
+    Udp,
+    /// ICMP (or ICMPv6) destination unreachable, code port unreachable: the answer of a machine
+    /// where nobody listens on a datagram's port. Its ports are those of the datagram it quotes,
+    /// turned round: from the closed port to the sender's.
+    PortUnreachable,
+}
+
+/// One TCP segment (or UDP datagram, or ICMP port unreachable) as the capture saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
+    pub proto: Proto,
     /// When the capture stamped it: CLOCK_REALTIME in nanoseconds.
     pub t: u64,
     pub src: SocketAddr,
@@ -37,8 +53,14 @@ pub struct Segment {
 }
 
 impl Segment {
-    /// Its flags as tcpdump's users name them: `SYN`, `SYN, ACK`, `PSH, ACK`, `FIN, ACK`.
+    /// Its flags as tcpdump's users name them: `SYN`, `SYN, ACK`, `PSH, ACK`, `FIN, ACK`; `UDP`
+    /// for a datagram, `ICMP port unreachable` for that error.
     pub fn flags(&self) -> String {
+        match self.proto {
+            Proto::Tcp => {}
+            Proto::Udp => return "UDP".into(),
+            Proto::PortUnreachable => return "ICMP port unreachable".into(),
+        }
         let named = [
             (self.syn, "SYN"),
             (self.fin, "FIN"),
@@ -77,7 +99,53 @@ fn ip_after(frame: &[u8], protocol: usize, len: usize) -> Option<SlicedPacket<'_
     }
 }
 
-/// The TCP segment in one frame, if it holds one.
+/// A datagram (or segment) with no TCP header: no flags, no numbers.
+fn datagram(proto: Proto, t: u64, src: SocketAddr, dst: SocketAddr, len: usize) -> Segment {
+    Segment {
+        proto,
+        t,
+        src,
+        dst,
+        syn: false,
+        ack: false,
+        fin: false,
+        rst: false,
+        psh: false,
+        seq: 0,
+        ack_no: 0,
+        len,
+    }
+}
+
+/// The ICMP port unreachable for the datagram an ICMP error quotes (its IP header and the first
+/// 8 bytes of its UDP header, so read laxly: the quoted lengths say more than is there), from
+/// the closed port back to the sender.
+fn unreachable(t: u64, quoted: &[u8]) -> Option<Segment> {
+    let packet = LaxSlicedPacket::from_ip(quoted).ok()?;
+    let (src_ip, dst_ip) = match packet.net? {
+        LaxNetSlice::Ipv4(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        LaxNetSlice::Ipv6(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        LaxNetSlice::Arp(_) => return None,
+    };
+    let Some(TransportSlice::Udp(udp)) = packet.transport else {
+        return None;
+    };
+    Some(datagram(
+        Proto::PortUnreachable,
+        t,
+        SocketAddr::new(dst_ip, udp.destination_port()),
+        SocketAddr::new(src_ip, udp.source_port()),
+        0,
+    ))
+}
+
+/// The TCP segment, UDP datagram or ICMP port unreachable in one frame, if it holds one.
 fn segment(link: DataLink, t: u64, frame: &[u8]) -> Option<Segment> {
     let packet = slice(link, frame)?;
     let (src_ip, dst_ip) = match packet.net? {
@@ -91,10 +159,33 @@ fn segment(link: DataLink, t: u64, frame: &[u8]) -> Option<Segment> {
         ),
         NetSlice::Arp(_) => return None,
     };
-    let Some(TransportSlice::Tcp(tcp)) = packet.transport else {
-        return None;
+    let tcp = match packet.transport? {
+        TransportSlice::Tcp(tcp) => tcp,
+        TransportSlice::Udp(udp) => {
+            return Some(datagram(
+                Proto::Udp,
+                t,
+                SocketAddr::new(src_ip, udp.source_port()),
+                SocketAddr::new(dst_ip, udp.destination_port()),
+                udp.payload().len(),
+            ));
+        }
+        TransportSlice::Icmpv4(icmp) => match icmp.icmp_type() {
+            Icmpv4Type::DestinationUnreachable(icmpv4::DestUnreachableHeader::Port) => {
+                return unreachable(t, icmp.payload());
+            }
+            _ => return None,
+        },
+        TransportSlice::Icmpv6(icmp) => match icmp.icmp_type() {
+            Icmpv6Type::DestinationUnreachable(icmpv6::DestUnreachableCode::Port) => {
+                return unreachable(t, icmp.payload());
+            }
+            _ => return None,
+        },
+        _ => return None,
     };
     Some(Segment {
+        proto: Proto::Tcp,
         t,
         src: SocketAddr::new(src_ip, tcp.source_port()),
         dst: SocketAddr::new(dst_ip, tcp.destination_port()),
@@ -109,7 +200,7 @@ fn segment(link: DataLink, t: u64, frame: &[u8]) -> Option<Segment> {
     })
 }
 
-/// Every TCP segment of a capture, in the capture's order.
+/// Every TCP segment, UDP datagram and ICMP port unreachable of a capture, in its order.
 pub fn read(path: &Path) -> Result<Vec<Segment>, Trouble> {
     let failed = |why: String| Trouble::Capture {
         path: path.display().to_string(),
@@ -178,5 +269,30 @@ mod tests {
                 "{link:?}"
             );
         }
+    }
+
+    /// The UDP run's capture: datagrams with their lengths, and the ICMP port unreachable turned
+    /// round, from the closed port back to the port of the datagram it quotes.
+    #[test]
+    fn datagrams_and_port_unreachable_are_read() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diagram/udp/udp.pcap");
+        let packets = read(&path).unwrap();
+        let protos: Vec<Proto> = packets.iter().map(|p| p.proto).collect();
+        assert_eq!(
+            protos,
+            [
+                Proto::Udp,
+                Proto::Udp,
+                Proto::Udp,
+                Proto::Udp,
+                Proto::Udp,
+                Proto::PortUnreachable
+            ]
+        );
+        assert_eq!(packets[0].len, 8);
+        assert_eq!(packets[0].flags(), "UDP");
+        let (last, unreachable) = (&packets[4], &packets[5]);
+        assert_eq!((unreachable.src, unreachable.dst), (last.dst, last.src));
+        assert_eq!(unreachable.flags(), "ICMP port unreachable");
     }
 }

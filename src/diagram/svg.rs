@@ -305,13 +305,16 @@ fn title(line: &Timeline) -> (String, String) {
         true => format!("sockstep: client and {server}"),
         false => format!("sockstep: client and {server} on port {}", ports.join(", ")),
     };
+    let what = if line.udp { "datagrams" } else { "segments" };
     let sub = match line.inferred {
-        true => {
-            "segments inferred from the calls, not captured: run with --pcap to see the real ones"
+        true => format!(
+            "{what} inferred from the calls, not captured: run with --pcap to see the real ones"
+        ),
+        false => {
+            format!("{what} captured by tcpdump, joined to the calls by their timestamps and ports")
         }
-        false => "segments captured by tcpdump, joined to the calls by their timestamps and ports",
     };
-    (head, sub.into())
+    (head, sub)
 }
 
 /// The legend: the layers' colours, a failed call, captured and inferred segments, a cut.
@@ -342,9 +345,13 @@ fn draw_legend(s: &mut String, line: &Timeline, y: f64) -> f64 {
         x += 24.0 + 6.6 * label.chars().count() as f64;
     }
     let y2 = y + 24.0;
-    let segment = match line.inferred {
-        true => "dashed arrow: a segment the calls imply (inferred, not captured)",
-        false => "arrow: a segment captured on the wire; seq/ack relative to each side's SYN",
+    let segment = match (line.inferred, line.udp) {
+        (true, false) => "dashed arrow: a segment the calls imply (inferred, not captured)",
+        (false, false) => {
+            "arrow: a segment captured on the wire; seq/ack relative to each side's SYN"
+        }
+        (true, true) => "dashed arrow: a datagram the calls imply (inferred, not captured)",
+        (false, true) => "arrow: a datagram captured on the wire (UDP has no seq/ack)",
     };
     let class = if line.inferred {
         " class=\"inferred\""
@@ -374,10 +381,14 @@ pub fn render(line: &Timeline) -> String {
     let at = layout(line);
     let mut body = String::new();
     // The lifelines' heads and lines.
+    let (client_transport, server_transport) = (
+        format!("client {}", line.transport()),
+        format!("server {}", line.transport()),
+    );
     let heads = [
         (X_CLIENT, "client process", false),
-        (X_CLIENT_TCP, "client TCP", true),
-        (X_SERVER_TCP, "server TCP", true),
+        (X_CLIENT_TCP, client_transport.as_str(), true),
+        (X_SERVER_TCP, server_transport.as_str(), true),
         (X_SERVER, "server process", false),
     ];
     let _ = writeln!(body, r#"<g class="lifelines">"#);

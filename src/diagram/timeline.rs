@@ -12,7 +12,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::events::{Event, Kind, Role};
-use super::pcap::Segment;
+use super::pcap::{Proto, Segment};
 
 /// One side of the dialogue: its process line and its TCP line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +75,7 @@ pub struct Arrow {
     pub conn: Option<u16>,
     /// Implied by a call, not seen in a capture.
     pub inferred: bool,
+    /// Drawn in red: a RST, or an ICMP port unreachable.
     pub rst: bool,
 }
 
@@ -104,11 +105,21 @@ pub struct Timeline {
     pub inferred: bool,
     /// The layers the calls act on, in order of first appearance (the legend's order).
     pub layers: Vec<String>,
+    /// The records' sockets are all UDP (SOCK_DGRAM): the inner lines are the two UDPs, the
+    /// arrows datagrams.
+    pub udp: bool,
     /// The server's model and port(s), for the title.
     pub model: Option<String>,
     pub server_ports: Vec<u16>,
     /// The first moment of the dialogue, which times are shown from.
     pub t0: u64,
+}
+
+impl Timeline {
+    /// The transport the inner lines stand for: `TCP`, or `UDP` when every socket is one.
+    pub fn transport(&self) -> &'static str {
+        if self.udp { "UDP" } else { "TCP" }
+    }
 }
 
 /// How far apart two moments are drawn: in proportion up to [`PROPORTIONAL_UP_TO`], then cut
@@ -184,7 +195,7 @@ fn call_label(event: &Event) -> String {
         "shutdown" => parts.extend(arg("how")),
         "setsockopt" | "getsockopt" => parts.extend(arg("optname")),
         "sigaction" => parts.extend(arg("signum")),
-        "send" | "recv" | "read" | "write" => {
+        "send" | "recv" | "read" | "write" | "sendto" | "recvfrom" => {
             if let Some(bytes) = event.bytes.as_ref().filter(|b| b.len > 0) {
                 parts.push(quoted(&bytes.data(), bytes.len));
             }
@@ -289,6 +300,25 @@ fn captured(segments: &[Segment], ports: &[u16]) -> Vec<Arrow> {
     mine.iter()
         .map(|s| {
             let side = from(s);
+            let conn = (client_ports.len() > 1).then(|| match side {
+                Side::Client => s.src.port(),
+                Side::Server => s.dst.port(),
+            });
+            if s.proto != Proto::Tcp {
+                // A datagram has its length only: no sequence, no acknowledgment.
+                return Arrow {
+                    t: s.t,
+                    from: side,
+                    flags: s.flags(),
+                    detail: match s.proto {
+                        Proto::Udp => format!("len {}", s.len),
+                        _ => String::new(),
+                    },
+                    conn,
+                    inferred: false,
+                    rst: s.proto == Proto::PortUnreachable,
+                };
+            }
             let seq = s.seq.wrapping_sub(isn[&(s.src, s.dst)]);
             let mut detail = match s.len {
                 0 => format!("seq {seq}"),
@@ -306,10 +336,7 @@ fn captured(segments: &[Segment], ports: &[u16]) -> Vec<Arrow> {
                 from: side,
                 flags: s.flags(),
                 detail,
-                conn: (client_ports.len() > 1).then(|| match side {
-                    Side::Client => s.src.port(),
-                    Side::Server => s.dst.port(),
-                }),
+                conn,
                 inferred: false,
                 rst: s.rst,
             }
@@ -320,7 +347,9 @@ fn captured(segments: &[Segment], ports: &[u16]) -> Vec<Arrow> {
 /// The segments the calls imply, when no capture was made: the handshake inside a successful
 /// `connect()`, a data segment for each `send()`, FIN for `shutdown(SHUT_WR)` or the `close()`
 /// of a connected socket (each answered by an ACK), RST before a `recv()` that fails with
-/// ECONNRESET. What the kernel did on its own (a close with unread data answered by RST, a
+/// ECONNRESET. A UDP socket (SOCK_DGRAM) implies no handshake and no FIN: one datagram for each
+/// `sendto()` or `send()`, and an ICMP port unreachable before a `recv()` that fails with
+/// ECONNREFUSED. What the kernel did on its own (a close with unread data answered by RST, a
 /// retransmission) cannot be implied: only a capture shows it.
 fn inferred(events: &[Event]) -> Vec<Arrow> {
     let arrow = |t: u64, from: Side, flags: &str, detail: String| Arrow {
@@ -330,9 +359,11 @@ fn inferred(events: &[Event]) -> Vec<Arrow> {
         detail,
         conn: None,
         inferred: true,
-        rst: flags.starts_with("RST"),
+        rst: flags.starts_with("RST") || flags.starts_with("ICMP"),
     };
     let mut arrows = Vec::new();
+    // The UDP sockets of each process.
+    let mut udp: BTreeSet<(Option<i32>, i64)> = BTreeSet::new();
     // The connected sockets of each process, and whether each has sent its FIN.
     let mut connected: HashMap<(Option<i32>, i64), bool> = HashMap::new();
     for event in events.iter().filter(|e| e.kind == Kind::Call) {
@@ -341,6 +372,30 @@ fn inferred(events: &[Event]) -> Vec<Arrow> {
         let fd = event.fd.unwrap_or(-1);
         let ret = event.ret.unwrap_or(-1);
         let key = (event.pid, fd);
+        if event.call() == "socket" && datagram_socket(event) {
+            udp.insert((event.pid, ret));
+            continue;
+        }
+        if udp.contains(&key) {
+            match (event.call(), event.errno.as_deref()) {
+                ("sendto" | "send", None) => {
+                    arrows.push(arrow(t0, side, "UDP", format!("len {ret}")));
+                }
+                ("recv" | "recvfrom", Some("ECONNREFUSED")) => {
+                    arrows.push(arrow(
+                        t0,
+                        side.other(),
+                        "ICMP port unreachable",
+                        String::new(),
+                    ));
+                }
+                ("close", None) => {
+                    udp.remove(&key);
+                }
+                _ => {}
+            }
+            continue;
+        }
         match (event.call(), event.errno.as_deref()) {
             ("connect", None) => {
                 arrows.push(arrow(t0, side, "SYN", String::new()));
@@ -388,6 +443,15 @@ fn inferred(events: &[Event]) -> Vec<Arrow> {
     arrows
 }
 
+/// A `socket()` call that made a datagram socket.
+fn datagram_socket(event: &Event) -> bool {
+    event
+        .args
+        .get("type")
+        .and_then(|v| v.as_str())
+        .is_some_and(|t| t.contains("SOCK_DGRAM"))
+}
+
 /// Builds the timeline from the records and, if there is one, the capture.
 pub fn build(events: &[Event], capture: Option<&[Segment]>) -> Timeline {
     let ports = server_ports(events);
@@ -408,7 +472,12 @@ pub fn build(events: &[Event], capture: Option<&[Segment]>) -> Timeline {
     // the records' own order holds among equals.
     items.sort_by_key(|item| (item.t(), matches!(item, Item::Arrow(_))));
     let model = events.iter().find_map(|e| e.model.clone());
+    let sockets: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.kind == Kind::Call && e.call() == "socket" && !e.failed())
+        .collect();
     Timeline {
+        udp: !sockets.is_empty() && sockets.iter().all(|e| datagram_socket(e)),
         t0: items.first().map_or(0, Item::t),
         items,
         inferred: capture.is_none(),
