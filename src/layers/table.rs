@@ -106,7 +106,7 @@ pub static TABLE: &[Row] = &[
         internet: t!("transport", "transport"),
         osi: "4",
         kernel: t!(
-            "makes the socket passive (state LISTEN) with a queue of `backlog` connections; from now on the kernel completes handshakes by itself",
+            "makes the socket passive (state LISTEN): from now on the kernel completes handshakes by itself, and keeps up to `backlog` + 1 of them (on Linux) waiting for accept()",
             "rend la socket passive (état LISTEN) avec une file de `backlog` connexions ; dès lors le noyau termine seul les poignées de main"
         ),
         wire: t!(
