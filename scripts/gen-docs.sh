@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates everything in the book (docs/) and in tests/sequences/ that comes from the
-# program: the layers chapter (`sockstep layers --markdown`, both languages) and the strace
+# program: the layers chapter (`sockstep layers --markdown`, both languages), the backlog's
+# `ss -tan` on the iterative page (docs/src/models/iterative.md) and the strace
 # transcript of every server model and of the client, the event record's example lines
 # (docs/src/events.md), the UDP page's runs (docs/src/udp.md), and the runs of the IPv6, names
 # and byte-order pages. The prose around them is written by hand.
@@ -13,5 +14,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One test at a time: several tests rewrite the same page (the client's transcript).
-SOCKSTEP_BLESS=1 cargo test --quiet --test sequences --test book --test events --test udp --test names -- --test-threads=1
+SOCKSTEP_BLESS=1 cargo test --quiet --test sequences --test book --test events --test udp --test names --test backlog -- --test-threads=1
 git --no-pager diff --stat -- docs tests/sequences

@@ -10,11 +10,14 @@
 //! the man page's summary and strace's line.
 //!
 //! A note on OSI: TCP/IP was not built on the OSI model, and its layers do not line up one to
-//! one. TCP is clearly transport (OSI 4) and IP clearly network (OSI 3), but OSI's session (5)
-//! and presentation (6) layers have no TCP/IP counterpart: opening and closing a connection
-//! (OSI 5's job) is done by TCP itself, and encoding text as UTF-8 (OSI 6's job) is done by our
-//! program. The socket API sits on the boundary between the application and the kernel's
-//! transport layer, which is why almost every row says "application ↔ transport".
+//! one. TCP is clearly transport (OSI 4) and IP clearly network (OSI 3). Opening and releasing
+//! a connection is a transport service in OSI too (T-CONNECT and T-DISCONNECT, ITU-T X.214), so
+//! `accept`, `shutdown` and `close` are OSI 4. OSI's session (5) and presentation (6) layers
+//! have no TCP/IP counterpart: dialogue control (who speaks when, where to resume) is left to
+//! the application, and encoding text as UTF-8 (OSI 6's job) is done by our program. The
+//! socket API sits on the boundary between the application and the kernel's transport layer,
+//! which is why the data calls say "application ↔ transport". The readiness calls (`select`,
+//! `poll`, `epoll_*`) wait on any kind of descriptor and send nothing: they belong to no layer.
 //!
 //! The rows are in `table`; this file holds a row's shape, the lookup, and the renderings.
 
@@ -159,6 +162,37 @@ mod tests {
             for b in &TABLE[i + 1..] {
                 assert_ne!(a.call, b.call, "two rows for {}()", a.call);
             }
+        }
+    }
+
+    /// Opening and releasing a connection is OSI's transport service (T-CONNECT,
+    /// T-DISCONNECT), not its session layer: no row says 5.
+    #[test]
+    fn connections_open_and_close_at_the_transport_layer() {
+        for call in ["accept", "accept4", "shutdown", "close"] {
+            assert_eq!(row(call).osi, "4", "{call}()");
+            assert_eq!(row(call).internet.en, "transport", "{call}()");
+        }
+        for row in TABLE {
+            assert!(
+                !row.osi.contains('5'),
+                "{}() says OSI {}",
+                row.call,
+                row.osi
+            );
+        }
+    }
+
+    /// The readiness calls wait on any descriptor and send nothing: all of them, alike, are in
+    /// no network layer.
+    #[test]
+    fn readiness_calls_belong_to_no_layer() {
+        for call in ["select", "poll", "epoll_create1", "epoll_ctl", "epoll_wait"] {
+            let row = row(call);
+            assert_eq!(row.osi, "—", "{call}()");
+            assert!(row.internet.en.starts_with("none"), "{call}()");
+            assert!(row.internet.fr.starts_with("aucune"), "{call}()");
+            assert_eq!(row.internet.en, super::row("poll").internet.en, "{call}()");
         }
     }
 

@@ -43,6 +43,9 @@ const LOOK_WAIT: Text = t!(
     "this call sleeps until one of the descriptors is ready; `cat /proc/PID/wchan` shows where it waits in the kernel",
     "cet appel dort jusqu'à ce qu'un des descripteurs soit prêt ; `cat /proc/PID/wchan` montre où il attend dans le noyau"
 );
+/// The readiness calls (select, poll, epoll): they wait on descriptors of any kind (sockets,
+/// pipes, terminals) and no packet follows them, so they belong to no network layer.
+const NO_LAYER_ANY_FD: Text = t!("none (any descriptor)", "aucune (tout descripteur)");
 /// For the calls with nothing more particular to watch.
 const LOOK_PROCESS: Text = t!(
     "`ls -l /proc/PID/fd` and `ss -tanp` show the process's descriptors and connections",
@@ -103,7 +106,7 @@ pub static TABLE: &[Row] = &[
         internet: t!("transport", "transport"),
         osi: "4",
         kernel: t!(
-            "makes the socket passive (state LISTEN) with a queue of `backlog` connections; from now on the kernel completes handshakes by itself",
+            "makes the socket passive (state LISTEN): from now on the kernel completes handshakes by itself, and keeps up to `backlog` + 1 of them (on Linux) waiting for accept()",
             "rend la socket passive (état LISTEN) avec une file de `backlog` connexions ; dès lors le noyau termine seul les poignées de main"
         ),
         wire: t!(
@@ -119,7 +122,7 @@ pub static TABLE: &[Row] = &[
         call: "accept",
         syscall: "accept",
         internet: t!("transport", "transport"),
-        osi: "4 (5)",
+        osi: "4",
         kernel: t!(
             "takes one connection whose three-way handshake is already done off the queue and gives it a new descriptor; blocks while the queue is empty",
             "retire de la file une connexion dont la poignée de main est déjà faite et lui donne un nouveau descripteur ; bloque tant que la file est vide"
@@ -239,7 +242,7 @@ pub static TABLE: &[Row] = &[
         call: "shutdown",
         syscall: "shutdown",
         internet: t!("transport", "transport"),
-        osi: "4 (5)",
+        osi: "4",
         kernel: t!(
             "SHUT_WR: no more sending; a FIN follows the data already queued, and the socket can still receive (SHUT_RDWR: no more receiving either, and a blocked recv() returns 0)",
             "SHUT_WR : plus d'envoi ; un FIN suit les données en file, et la socket peut encore recevoir (SHUT_RDWR : plus de réception non plus, un recv() bloqué rend 0)"
@@ -254,7 +257,7 @@ pub static TABLE: &[Row] = &[
         call: "close",
         syscall: "close",
         internet: t!("transport", "transport"),
-        osi: "4 (5)",
+        osi: "4",
         kernel: t!(
             "releases the descriptor; when it was the last one, TCP ends the connection (FIN, or RST if received data was left unread)",
             "libère le descripteur ; si c'était le dernier, TCP termine la connexion (FIN, ou RST s'il restait des données non lues)"
@@ -448,7 +451,7 @@ pub static TABLE: &[Row] = &[
         call: "accept4",
         syscall: "accept4",
         internet: t!("transport", "transport"),
-        osi: "4 (5)",
+        osi: "4",
         kernel: t!(
             "as accept(), and sets flags on the new descriptor in the same call (SOCK_NONBLOCK: the connected socket never blocks); on a non-blocking listening socket an empty queue gives EAGAIN",
             "comme accept(), et règle des options du nouveau descripteur dans le même appel (SOCK_NONBLOCK : la socket connectée ne bloque jamais) ; sur une socket d'écoute non bloquante, une file vide donne EAGAIN"
@@ -459,8 +462,8 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "select",
         syscall: "pselect6",
-        internet: t!("application ↔ transport", "application ↔ transport"),
-        osi: "7 ↔ 4",
+        internet: NO_LAYER_ANY_FD,
+        osi: "—",
         kernel: t!(
             "checks every descriptor of the bit sets (data or a connection waiting? room to send?), sleeps until one is ready, rewrites the sets to say which; descriptors stop at FD_SETSIZE (1024)",
             "examine chaque descripteur des ensembles de bits (des données ou une connexion en attente ? de la place pour envoyer ?), dort jusqu'à ce que l'un soit prêt, réécrit les ensembles pour dire lesquels ; les descripteurs s'arrêtent à FD_SETSIZE (1024)"
@@ -471,8 +474,8 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "poll",
         syscall: "poll",
-        internet: t!("application ↔ transport", "application ↔ transport"),
-        osi: "7 ↔ 4",
+        internet: NO_LAYER_ANY_FD,
+        osi: "—",
         kernel: t!(
             "the same question as select() with an array of {fd, events}: any descriptor number, answers in revents (POLLHUP, POLLERR even unasked); the whole array is copied and scanned at each call",
             "la même question que select() avec un tableau de {fd, events} : tout numéro de descripteur, réponse dans revents (POLLHUP, POLLERR même sans les demander) ; tout le tableau est copié et parcouru à chaque appel"
@@ -483,7 +486,7 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "epoll_create1",
         syscall: "epoll_create1",
-        internet: t!("none (the process)", "aucune (le processus)"),
+        internet: NO_LAYER_ANY_FD,
         osi: "—",
         kernel: t!(
             "creates an epoll instance (an interest list and a ready list) and returns a descriptor for it",
@@ -495,8 +498,8 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "epoll_ctl",
         syscall: "epoll_ctl",
-        internet: t!("application ↔ transport", "application ↔ transport"),
-        osi: "7 ↔ 4",
+        internet: NO_LAYER_ANY_FD,
+        osi: "—",
         kernel: t!(
             "adds a socket to the interest list, once: from then on the kernel itself puts it on the ready list when bytes arrive or send room frees up",
             "ajoute une socket à la liste d'intérêt, une fois : dès lors le noyau la met lui-même sur la liste des prêts quand des octets arrivent ou que de la place se libère pour envoyer"
@@ -507,8 +510,8 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "epoll_wait",
         syscall: "epoll_wait",
-        internet: t!("application ↔ transport", "application ↔ transport"),
-        osi: "7 ↔ 4",
+        internet: NO_LAYER_ANY_FD,
+        osi: "—",
         kernel: t!(
             "sleeps until the ready list is not empty and copies out its events; nothing is scanned, so the cost follows the ready sockets, not the connections",
             "dort jusqu'à ce que la liste des prêts ne soit pas vide et en copie les événements ; rien n'est parcouru, le coût suit les sockets prêtes, pas les connexions"

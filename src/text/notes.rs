@@ -145,6 +145,18 @@ fn where_bound(addr: &SocketAddr, lang: Lang) -> String {
     }
 }
 
+/// How many completed connections Linux keeps waiting for `accept()` after `listen(fd,
+/// backlog)`: one more than the backlog, because the kernel refuses a new one only when the
+/// queue is already longer than the backlog (`sk_acceptq_is_full()` compares with `>`, in
+/// include/net/sock.h). Measured with `listen(fd, 1)`: `ss -ltn` shows Recv-Q 2, and further
+/// clients stay in SYN-SENT (tests/backlog.rs). A backlog above net.core.somaxconn (4096 by
+/// default) is cut down to it, which the program does not read: then `None`.
+fn accept_queue(backlog: i32) -> Option<i64> {
+    (0..=libc::SOMAXCONN)
+        .contains(&backlog)
+        .then(|| i64::from(backlog) + 1)
+}
+
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lang = Lang::current();
@@ -265,14 +277,26 @@ impl fmt::Display for Note {
                 addr.port(),
                 where_bound(addr, lang)
             ),
-            (Note::Listen { backlog }, Lang::En) => write!(
-                f,
-                "state LISTEN, queue of {backlog}: the kernel now answers SYN with SYN-ACK"
-            ),
-            (Note::Listen { backlog }, Lang::Fr) => write!(
-                f,
-                "état LISTEN, file de {backlog} : le noyau répond désormais SYN-ACK aux SYN"
-            ),
+            (Note::Listen { backlog }, Lang::En) => match accept_queue(*backlog) {
+                Some(n) => write!(
+                    f,
+                    "state LISTEN: a SYN now gets SYN-ACK; up to {n} completed connections (backlog + 1 on Linux) wait for accept()"
+                ),
+                None => write!(
+                    f,
+                    "state LISTEN: a SYN now gets SYN-ACK; up to net.core.somaxconn + 1 completed connections wait for accept()"
+                ),
+            },
+            (Note::Listen { backlog }, Lang::Fr) => match accept_queue(*backlog) {
+                Some(n) => write!(
+                    f,
+                    "état LISTEN : un SYN reçoit désormais un SYN-ACK ; jusqu'à {n} connexions établies (backlog + 1 sous Linux) attendent accept()"
+                ),
+                None => write!(
+                    f,
+                    "état LISTEN : un SYN reçoit désormais un SYN-ACK ; jusqu'à net.core.somaxconn + 1 connexions établies attendent accept()"
+                ),
+            },
             (Note::Accept, Lang::En) => write!(
                 f,
                 "a connection the kernel already set up (SYN, SYN-ACK, ACK), state ESTABLISHED"

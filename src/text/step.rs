@@ -29,13 +29,13 @@ mod tests {
     /// The prompt's look line is the row's, with `PID` made the process's id.
     #[test]
     fn the_look_line_is_the_rows() {
-        let prompt = step_prompt("[t] ", "close(4)", "transport · OSI 4 (5)", "close", 4242);
+        let prompt = step_prompt("[t] ", "close(4)", "transport · OSI 4", "close", 4242);
         let look = layers::row("close").look.en.replace("PID", "4242");
         assert!(look.contains("/proc/4242/fd"), "{look}");
         assert_eq!(
             prompt,
             format!(
-                "[t] next: close(4)\n[t]   layer: transport · OSI 4 (5)\n[t]   look: {look}\n[t]   press Enter to make the call\n"
+                "[t] next: close(4)\n[t]   layer: transport · OSI 4\n[t]   look: {look}\n[t]   press Enter to make the call\n"
             )
         );
     }
