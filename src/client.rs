@@ -31,6 +31,7 @@ use crate::Error;
 use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
 use crate::resolve::resolve;
+use crate::signals;
 use crate::stream::{Io, send_all};
 use crate::sys::{self, Blocking, Socket};
 use crate::text::{Msg, Problem};
@@ -153,7 +154,10 @@ fn wait_for_room(io: Io, sock: &Socket, replies: &mut Replies) -> Result<(), Err
         )];
         match sys::poll(&mut fds, None) {
             Ok(_) => {}
-            Err(e) if e.errno == Errno::EINTR => continue,
+            Err(e) if e.errno == Errno::EINTR => {
+                signals::retrying(None, e.call);
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
         let ready = fds[0].revents().unwrap_or(PollFlags::empty());
@@ -282,7 +286,10 @@ impl Replies {
             match io.recv(sock, &mut buf) {
                 Ok(n) => break n,
                 // A signal interrupted the wait before anything came: wait again.
-                Err(e) if e.errno == Errno::EINTR => continue,
+                Err(e) if e.errno == Errno::EINTR => {
+                    signals::retrying(Some(sock.fd()), e.call);
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
         };

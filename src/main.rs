@@ -253,6 +253,35 @@ struct ServerArgs {
     /// Append a record of every call and event to FILE, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     events: Option<PathBuf>,
+    #[command(flatten)]
+    faults: FaultArgs,
+}
+
+/// Faults on purpose, for the server and the client alike.
+#[derive(Args)]
+struct FaultArgs {
+    /// Hand the kernel at most N bytes per recv, read, send or write: real short reads and
+    /// writes, which every loop must survive.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_io: Option<u64>,
+    /// Raise SIGALRM every MS milliseconds (setitimer), with a handler without SA_RESTART:
+    /// blocking calls return EINTR, and must be retried.
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    interrupt: Option<u64>,
+}
+
+impl FaultArgs {
+    /// Sets the faults up: `--max-io` at once, `--interrupt`'s timer just before the
+    /// program's first blocking call could be interrupted (see `signals::interrupt_every`).
+    fn apply(&self) -> Result<(), Error> {
+        if let Some(n) = self.max_io {
+            sockstep::sys::io::set_max_io(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        if let Some(ms) = self.interrupt {
+            sockstep::signals::interrupt_every(Duration::from_millis(ms))?;
+        }
+        Ok(())
+    }
 }
 
 /// `echo:7007` → (echo, 7007, TCP); `upper:6789/udp` → (upper, 6789, UDP). A wrong shape
@@ -312,6 +341,8 @@ struct ClientArgs {
     /// With --udp: how long to wait for each reply (SO_RCVTIMEO), in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 2.0, requires = "udp")]
     timeout: f64,
+    #[command(flatten)]
+    faults: FaultArgs,
 }
 
 #[derive(Args)]
@@ -507,6 +538,7 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
             }),
         grace: Duration::from_secs(args.grace),
     };
+    args.faults.apply()?;
     server::run(&config)
 }
 
@@ -529,6 +561,8 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
             timeout,
         });
     }
+    // The faults are the TCP dialogue's: the UDP client above takes none.
+    args.faults.apply()?;
     client::run(&client::Options {
         host: args.host,
         port: args.port,

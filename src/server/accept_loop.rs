@@ -108,10 +108,15 @@ impl<'l> AcceptLoop<'l> {
                 // a child exited), and since it was installed without SA_RESTART the kernel
                 // made accept() return EINTR rather than resume it. Nothing is wrong: the top
                 // of the loop collects the child or sees the shutdown, and accepts again.
+                //
+                // `--interrupt`'s SIGALRM is the same lesson with nothing to look at: accept
+                // again.
                 Err(error) if error.errno == Errno::EINTR => {
-                    let signal = signals::shutdown_signal().or(C::ALSO_INTERRUPTED_BY);
-                    if let Some(signal) = signal {
-                        narrate::log(Log::Conn, None, Msg::AcceptInterrupted { signal });
+                    let shutdown = signals::shutdown_signal();
+                    if shutdown.is_some() || !signals::retrying(None, "accept") {
+                        if let Some(signal) = shutdown.or(C::ALSO_INTERRUPTED_BY) {
+                            narrate::log(Log::Conn, None, Msg::AcceptInterrupted { signal });
+                        }
                     }
                 }
                 Err(error) => match sort_accept_error(error) {

@@ -48,6 +48,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
     // Before the first accept(): from here on, Ctrl-C interrupts it.
     signals::handle_shutdown(config.grace)?;
+    let _alarms_elsewhere = signals::keep_alarms_away()?;
     let mut slots = Arc::new(Slots::default());
     let mut accepts = AcceptLoop::new(&listen_fd, config);
     while let Some(conn_fd) = accepts.next(&mut slots)? {
@@ -75,6 +76,9 @@ fn spawn(slots: &Arc<Slots>, conn_fd: Socket, service: Service, io: Io) -> sys::
         narrate::set_tag("threads new thread");
         narrate::set_tag(format!("threads tid {}", sys::gettid()));
         let mut slot = slot;
+        if let Err(error) = signals::take_alarms_here() {
+            narrate::error(Some(fd), Msg::ConnectionLost { error: &error });
+        }
         slot.tally = dialogue::serve(conn_fd, service, io);
     });
     drop(blocked);

@@ -58,6 +58,8 @@ pub enum Msg<'a> {
     NoFileAtHard { limit: u64 },
     /// The limit of open descriptors could not be read or raised.
     NoFileFailed { error: &'a dyn fmt::Display },
+    /// A blocking call returned EINTR because `signal`'s handler ran; it is made again.
+    Retried { call: &'static str, signal: Signal },
     /// A blocked accept() returned EINTR because a signal's handler ran.
     AcceptInterrupted { signal: Signal },
     /// SIGINT or SIGTERM: the server stops accepting and gives its clients time to leave.
@@ -245,6 +247,14 @@ impl fmt::Display for Msg<'_> {
             (Msg::NoFileFailed { error }, Lang::Fr) => write!(
                 f,
                 "Impossible de monter la limite de descripteurs ouverts (RLIMIT_NOFILE) : {error} ; on sert avec l'actuelle"
+            ),
+            (Msg::Retried { call, signal }, Lang::En) => write!(
+                f,
+                "{call}() returned EINTR: the {signal} handler ran before anything moved; {call}() again"
+            ),
+            (Msg::Retried { call, signal }, Lang::Fr) => write!(
+                f,
+                "{call}() a rendu EINTR : le gestionnaire de {signal} s'est exécuté avant que rien ne passe ; {call}() à nouveau"
             ),
             (Msg::AcceptInterrupted { signal }, Lang::En) => {
                 write!(f, "accept() returned EINTR: the {signal} handler ran")?;
