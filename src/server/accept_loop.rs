@@ -17,6 +17,8 @@
 //! and tells the loop, through [`Clients`], what it must do at the top of each turn: the fork
 //! model collects the children that have left, and the fork and thread models wait at the cap.
 
+use std::time::Duration;
+
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
@@ -66,6 +68,22 @@ pub struct AcceptLoop<'l> {
     once: bool,
     max_clients: usize,
     accepted: bool,
+    /// `accept()` is failing for want of descriptors or memory: how long the next back-off
+    /// lasts when no client of ours can leave; `None` while accepting works.
+    starved: Option<Duration>,
+}
+
+/// The first back-off of a starved accept loop, and the longest: each one doubles.
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+const LONGEST_BACKOFF: Duration = Duration::from_secs(1);
+
+/// The failures of `accept()` that say "no descriptor or no memory for the new connection":
+/// the connection stays in the queue, so accepting again at once fails again at once.
+fn starving(errno: Errno) -> bool {
+    matches!(
+        errno,
+        Errno::EMFILE | Errno::ENFILE | Errno::ENOMEM | Errno::ENOBUFS
+    )
 }
 
 impl<'l> AcceptLoop<'l> {
@@ -75,6 +93,7 @@ impl<'l> AcceptLoop<'l> {
             once: config.once,
             max_clients: config.max_clients,
             accepted: false,
+            starved: None,
         }
     }
 
@@ -102,6 +121,9 @@ impl<'l> AcceptLoop<'l> {
             match sys::accept(self.listen_fd) {
                 Ok(conn_fd) => {
                     self.accepted = true;
+                    if self.starved.take().is_some() {
+                        narrate::log(Log::Conn, None, Msg::AcceptResumed);
+                    }
                     return Ok(Some(conn_fd));
                 }
                 // UNP's lesson: a handler ran (SIGINT, SIGTERM, or the fork model's SIGCHLD:
@@ -119,12 +141,45 @@ impl<'l> AcceptLoop<'l> {
                         }
                     }
                 }
+                Err(error) if starving(error.errno) => self.back_off(clients, &error)?,
                 Err(error) => match sort_accept_error(error) {
                     AcceptError::Transient(error) => log_accept_error(&error),
                     AcceptError::Fatal(error) => return Err(error),
                 },
             }
         }
+    }
+
+    /// `accept()` failed with EMFILE, ENFILE, ENOMEM or ENOBUFS. The connection is still in
+    /// the queue, so calling `accept()` again at once fails again at once: a loop that only
+    /// logs and retries spins, one CPU at 100% and a log line per failure, thousands a second.
+    /// Instead, one log line for the whole episode, and a wait: until one of our clients
+    /// leaves (its descriptor comes back), or, with none to wait for (the iterative model,
+    /// or descriptors held elsewhere), for a back-off that doubles up to a second, during
+    /// which SIGINT and SIGTERM still end the wait.
+    fn back_off<C: Clients>(&mut self, clients: &mut C, error: &sys::SysError) -> sys::Result<()> {
+        let connected = clients.connected();
+        let backoff = match self.starved {
+            None => {
+                narrate::error(
+                    None,
+                    Msg::AcceptStarved {
+                        error,
+                        clients: connected,
+                    },
+                );
+                FIRST_BACKOFF
+            }
+            Some(backoff) => backoff,
+        };
+        self.starved = Some((backoff * 2).min(LONGEST_BACKOFF));
+        if connected > 0 {
+            return clients.wait_for_room(connected);
+        }
+        let shutdown = [Signal::SIGINT, Signal::SIGTERM];
+        let _blocked = signals::block(&shutdown)?;
+        signals::wait(&shutdown, Some(backoff))?;
+        Ok(())
     }
     // ANCHOR_END: next
 }
