@@ -2,8 +2,8 @@
 # Regenerates everything in the book (docs/) and in tests/sequences/ that comes from the
 # program: the layers chapter (`sockstep layers --markdown`, both languages) and the strace
 # transcript of every server model and of the client, the event record's example lines
-# (docs/src/events.md), and the UDP page's runs (docs/src/udp.md). The prose around them is
-# written by hand.
+# (docs/src/events.md), the UDP page's runs (docs/src/udp.md) and the faults page's traces
+# (docs/src/faults.md). The prose around them is written by hand.
 #
 #   scripts/gen-docs.sh
 #
@@ -13,5 +13,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # One test at a time: several tests rewrite the same page (the client's transcript).
-SOCKSTEP_BLESS=1 cargo test --quiet --test sequences --test book --test events --test udp -- --test-threads=1
+SOCKSTEP_BLESS=1 cargo test --quiet --test sequences --test book --test events --test udp --test fault_traces -- --test-threads=1
 git --no-pager diff --stat -- docs tests/sequences
