@@ -99,8 +99,15 @@ fn max_io_clamps_in_the_kernel() {
     );
     assert_eq!(one_dialogue(&server), b"BONJOUR\n");
     let (trace, _) = finished(server, &trace);
-    let recvs: Vec<&str> = trace.lines().filter(|l| l.starts_with("recvfrom(4,")).collect();
-    assert_eq!(recvs.len(), 9, "8 bytes, one by one, then the end:\n{trace}");
+    let recvs: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.starts_with("recvfrom(4,"))
+        .collect();
+    assert_eq!(
+        recvs.len(),
+        9,
+        "8 bytes, one by one, then the end:\n{trace}"
+    );
     for line in &recvs {
         assert!(line.contains(", 1, 0, NULL, NULL)"), "not clamped: {line}");
     }
@@ -136,7 +143,11 @@ fn interrupt_interrupts_in_the_kernel() {
     assert!(lines[at + 3].starts_with("accept(3"), "{trace}");
     assert!(log.contains("accept() returned EINTR: the SIGALRM handler ran"));
     // The accept() made again: how it ends depends on when the client came.
-    let again = lines[at + 3].split(" = ").next().unwrap_or_default().trim_end();
+    let again = lines[at + 3]
+        .split(" = ")
+        .next()
+        .unwrap_or_default()
+        .trim_end();
     let excerpt = format!(
         "{setitimer}\n...\n{}\n{again} = ...\n",
         lines[at..at + 3].join("\n")
@@ -155,11 +166,7 @@ fn interrupt_interrupts_in_the_kernel() {
 /// the trace marks it `(INJECTED)`, and the server's log says what it did about it.
 fn injected(name: &str, inject: &str, server_args: &[&str], reply: &[u8]) {
     let inject = format!("--inject={inject}");
-    let (server, trace) = traced(
-        name,
-        &["-e", "trace=recvfrom,sendto", &inject],
-        server_args,
-    );
+    let (server, trace) = traced(name, &["-e", "trace=recvfrom,sendto", &inject], server_args);
     assert_eq!(one_dialogue(&server), reply, "{name}: the reply");
     let (trace, log) = finished(server, &trace);
     let injected: Vec<&str> = trace.lines().filter(|l| l.contains("(INJECTED)")).collect();

@@ -21,7 +21,7 @@ use std::io::Write;
 use std::net::{Shutdown, TcpStream};
 use std::thread;
 
-use common::{Server, read_to_end, run_client, read_n};
+use common::{Server, read_n, read_to_end, run_client};
 use pretty_assertions::assert_eq;
 
 /// The faults of one run: the server's and the client's flags.
@@ -55,7 +55,9 @@ fn summary(server: &mut Server) -> (u64, u64, u64) {
     server.signal(libc_sigterm());
     server.wait_exit();
     server.stderr.wait_closed();
-    let line = server.stderr.wait_for("summary", |l| l.contains("summary:"));
+    let line = server
+        .stderr
+        .wait_for("summary", |l| l.contains("summary:"));
     let numbers: Vec<u64> = line
         .split(|c: char| !c.is_ascii_digit())
         .filter_map(|w| w.parse().ok())
@@ -117,7 +119,10 @@ fn exact_under(model: &str, faults: &Faults) {
     });
     let got = read_to_end(&mut stream);
     sender.join().expect("the sender");
-    assert!(got == upper(batch), "{model}: the 2 MiB batch came back different");
+    assert!(
+        got == upper(batch),
+        "{model}: the 2 MiB batch came back different"
+    );
     if faults.batch == faults.small {
         clients += 1;
         bytes_in += batch.len() as u64;

@@ -393,7 +393,10 @@ pub static TABLE: &[Row] = &[
     Row {
         call: "setitimer",
         syscall: "setitimer",
-        internet: t!("none (a timer: not a network call)", "aucune (une minuterie : pas un appel réseau)"),
+        internet: t!(
+            "none (a timer: not a network call)",
+            "aucune (une minuterie : pas un appel réseau)"
+        ),
         osi: "—",
         kernel: t!(
             "arms the process's real-time interval timer: SIGALRM every interval, to the process (a fork child does not inherit it)",

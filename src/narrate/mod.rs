@@ -163,7 +163,13 @@ fn narration(call: &Call, lang: Lang) -> String {
         }) => {
             let given = call.args.iter().find(|arg| arg.name == "len");
             let given = given.and_then(|arg| arg.value.as_u64()).unwrap_or(0) as usize;
-            format!("; {}", crate::text::Note::Clamped { asked: *asked, given })
+            format!(
+                "; {}",
+                crate::text::Note::Clamped {
+                    asked: *asked,
+                    given
+                }
+            )
         }
         _ => String::new(),
     };

@@ -135,10 +135,10 @@ impl<'l> AcceptLoop<'l> {
                 // again.
                 Err(error) if error.errno == Errno::EINTR => {
                     let shutdown = signals::shutdown_signal();
-                    if shutdown.is_some() || !signals::retrying(None, "accept") {
-                        if let Some(signal) = shutdown.or(C::ALSO_INTERRUPTED_BY) {
-                            narrate::log(Log::Conn, None, Msg::AcceptInterrupted { signal });
-                        }
+                    if (shutdown.is_some() || !signals::retrying(None, "accept"))
+                        && let Some(signal) = shutdown.or(C::ALSO_INTERRUPTED_BY)
+                    {
+                        narrate::log(Log::Conn, None, Msg::AcceptInterrupted { signal });
                     }
                 }
                 Err(error) if starving(error.errno) => self.back_off(clients, &error)?,

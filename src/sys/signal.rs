@@ -212,7 +212,12 @@ pub fn setitimer(every: Duration) -> Result<()> {
         "setitimer",
         args,
         // SAFETY: `value` is a live local; a NULL old value asks for nothing back.
-        || Errno::result(unsafe { libc::setitimer(libc::ITIMER_REAL, &value, std::ptr::null_mut()) }).map(drop),
+        || {
+            Errno::result(unsafe {
+                libc::setitimer(libc::ITIMER_REAL, &value, std::ptr::null_mut())
+            })
+            .map(drop)
+        },
         |()| Told::new(0, Note::Timer { every }),
     )
 }
