@@ -3,26 +3,12 @@
 //! gives exactly the output of the whole: the Unicode upper case for valid UTF-8, the bytes
 //! themselves for invalid sequences; and echo gives the bytes back.
 //!
-//! The cases come from a seeded generator (xorshift64*), so a failure names its seed and is
-//! replayed exactly: 3,000 byte strings, each cut at random places, for each service.
+//! `proptest` makes the cases, 2,000 per service in `cargo test` (each checked whole, cut at
+//! random places, and byte by byte), and shrinks a failure to a smallest example.
 
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 use sockstep::service::{Service, Session};
-
-/// xorshift64*: small, deterministic, good enough to pick bytes and cut points.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Pieces a string is made of: ASCII, 2-, 3- and 4-byte characters (some that grow when
 /// upper-cased: `ß`, `ŉ`, `ΐ`), and bytes that are not UTF-8 (a lone continuation byte, a cut
@@ -48,17 +34,25 @@ const PIECES: &[&[u8]] = &[
     b"\xc0\xaf",
 ];
 
-fn random_bytes(rng: &mut Rng) -> Vec<u8> {
-    let pieces = rng.below(40);
-    let mut bytes = Vec::new();
-    for _ in 0..pieces {
-        if rng.below(8) == 0 {
-            bytes.push(rng.next() as u8);
-        } else {
-            bytes.extend_from_slice(PIECES[rng.below(PIECES.len())]);
-        }
-    }
-    bytes
+/// A byte string of pieces: mostly [`PIECES`], sometimes any byte.
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        7 => proptest::sample::select(PIECES).prop_map(<[u8]>::to_vec),
+        1 => any::<u8>().prop_map(|b| vec![b]),
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+/// A byte string and where to cut it (sorted positions, repeats allowed: an empty read).
+fn cut_bytes() -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> {
+    bytes().prop_flat_map(|bytes| {
+        let len = bytes.len();
+        let cuts = proptest::collection::vec(0..=len, 0..12).prop_map(|mut cuts| {
+            cuts.sort_unstable();
+            cuts
+        });
+        (Just(bytes), cuts)
+    })
 }
 
 /// What the parrot must answer to the whole: valid UTF-8 upper-cased, invalid bytes as they are.
@@ -84,38 +78,37 @@ fn through(service: Service, bytes: &[u8], cuts: &[usize]) -> Vec<u8> {
     out
 }
 
-const CASES: u64 = 3000;
+/// How many cases each property runs in `cargo test`.
+const CASES: u32 = 2000;
 
-fn check(service: Service, expected: impl Fn(&[u8]) -> Vec<u8>) {
-    for seed in 1..=CASES {
-        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-        let bytes = random_bytes(&mut rng);
-        let mut cuts: Vec<usize> = (0..rng.below(12))
-            .map(|_| rng.below(bytes.len() + 1))
-            .collect();
-        cuts.sort_unstable();
-        let whole = through(service, &bytes, &[]);
-        assert_eq!(whole, expected(&bytes), "seed {seed}: the whole, {bytes:?}");
-        let cut = through(service, &bytes, &cuts);
-        assert_eq!(cut, whole, "seed {seed}: {bytes:?} cut at {cuts:?}");
-        // Byte by byte, as under --max-io 1.
-        let every: Vec<usize> = (1..bytes.len()).collect();
-        assert_eq!(
-            through(service, &bytes, &every),
-            whole,
-            "seed {seed}: byte by byte"
-        );
+/// The whole, cut at `cuts`, and byte by byte (as under `--max-io 1`) give the same output,
+/// which is `expected`.
+fn no_seams(
+    service: Service,
+    bytes: &[u8],
+    cuts: &[usize],
+    expected: Vec<u8>,
+) -> Result<(), TestCaseError> {
+    let whole = through(service, bytes, &[]);
+    prop_assert_eq!(&whole, &expected);
+    prop_assert_eq!(&through(service, bytes, cuts), &whole);
+    let every: Vec<usize> = (1..bytes.len()).collect();
+    prop_assert_eq!(&through(service, bytes, &every), &whole);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    /// The parrot has no seams.
+    #[test]
+    fn upper_has_no_seams((bytes, cuts) in cut_bytes()) {
+        no_seams(Service::Upper, &bytes, &cuts, expected_upper(&bytes))?;
     }
-}
 
-/// The parrot has no seams: 3,000 strings, each whole, cut at random, and byte by byte.
-#[test]
-fn upper_has_no_seams() {
-    check(Service::Upper, expected_upper);
-}
-
-/// Echo gives every byte back, however it is cut.
-#[test]
-fn echo_has_no_seams() {
-    check(Service::Echo, <[u8]>::to_vec);
+    /// Echo gives every byte back, however it is cut.
+    #[test]
+    fn echo_has_no_seams((bytes, cuts) in cut_bytes()) {
+        no_seams(Service::Echo, &bytes, &cuts, bytes.clone())?;
+    }
 }
