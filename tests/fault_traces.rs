@@ -17,13 +17,17 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::strace::check_or_bless_block;
-use common::{Server, require_strace, wait_until};
+use common::tools::{Tool, have};
+use common::{Server, wait_until};
 
 const PAGE: &str = "docs/src/faults.md";
 
-/// The server under `strace STRACE_ARGS`, with `SERVER_ARGS`; returns it and its trace file.
-fn traced(name: &str, strace_args: &[&str], server_args: &[&str]) -> (Server, PathBuf) {
-    require_strace();
+/// The server under `strace STRACE_ARGS`, with `SERVER_ARGS`; returns it and its trace file;
+/// `None` when strace cannot be used here (the test has printed its skip line).
+fn traced(name: &str, strace_args: &[&str], server_args: &[&str]) -> Option<(Server, PathBuf)> {
+    if !have(&[Tool::Strace]) {
+        return None;
+    }
     let trace = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("fault-{name}.strace"));
     let _ = std::fs::remove_file(&trace);
     let mut command = Command::new("strace");
@@ -34,7 +38,7 @@ fn traced(name: &str, strace_args: &[&str], server_args: &[&str]) -> (Server, Pa
         .args([common::BIN, "server", "--bind", "127.0.0.1", "--port", "0"])
         .arg("--once")
         .args(server_args);
-    (Server::start_with(&mut command, 1), trace)
+    Some((Server::start_with(&mut command, 1), trace))
 }
 
 /// One client: sends `bonjour\n`, half-closes, reads to the server's close (a reset, when the
@@ -92,11 +96,13 @@ fn block(lines: &str) -> String {
 /// back whole.
 #[test]
 fn max_io_clamps_in_the_kernel() {
-    let (server, trace) = traced(
+    let Some((server, trace)) = traced(
         "max-io",
         &["-e", "trace=recvfrom,sendto"],
         &["--max-io", "1", "--log", "conn"],
-    );
+    ) else {
+        return;
+    };
     assert_eq!(one_dialogue(&server), b"BONJOUR\n");
     let (trace, _) = finished(server, &trace);
     let recvs: Vec<&str> = trace
@@ -119,11 +125,13 @@ fn max_io_clamps_in_the_kernel() {
 /// signal, the EINTR the program sees, and the accept() made again.
 #[test]
 fn interrupt_interrupts_in_the_kernel() {
-    let (server, trace) = traced(
+    let Some((server, trace)) = traced(
         "interrupt",
         &["-e", "trace=accept,setitimer,rt_sigreturn"],
         &["--interrupt", "2", "--log", "data"],
-    );
+    ) else {
+        return;
+    };
     wait_until("a first interrupted accept", || {
         std::fs::read_to_string(&trace).is_ok_and(|t| t.contains("ERESTARTSYS"))
     });
@@ -166,7 +174,11 @@ fn interrupt_interrupts_in_the_kernel() {
 /// the trace marks it `(INJECTED)`, and the server's log says what it did about it.
 fn injected(name: &str, inject: &str, server_args: &[&str], reply: &[u8]) {
     let inject = format!("--inject={inject}");
-    let (server, trace) = traced(name, &["-e", "trace=recvfrom,sendto", &inject], server_args);
+    let Some((server, trace)) =
+        traced(name, &["-e", "trace=recvfrom,sendto", &inject], server_args)
+    else {
+        return;
+    };
     assert_eq!(one_dialogue(&server), reply, "{name}: the reply");
     let (trace, log) = finished(server, &trace);
     let injected: Vec<&str> = trace.lines().filter(|l| l.contains("(INJECTED)")).collect();
