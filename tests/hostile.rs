@@ -149,7 +149,8 @@ fn threads_serve_the_queue_once_a_client_leaves() {
 }
 
 /// `--max-clients 2` holds for threads: while 60 clients come and go as fast as they can,
-/// the process never has more than 1 + 2 threads (/proc/PID/task, sampled continuously).
+/// the process never has more than 1 + 2 threads, and one exiting (/proc/PID/task, sampled
+/// continuously).
 #[test]
 fn threads_cap_holds_for_threads() {
     let server = Server::loopback(&[
@@ -181,8 +182,12 @@ fn threads_cap_holds_for_threads() {
     }
     churn.join().unwrap();
     assert!(samples > 0);
+    // The acceptor + 2, and at most one more: a thread that pthread_join has seen end (the
+    // kernel clears its tid at exit) stays listed in /proc for the last steps of its exit, so
+    // a sample may catch it beside its successor. Before the fix, 5 were seen: threads never
+    // joined, started as soon as a slot was given back.
     assert!(
-        most <= 3,
-        "{most} threads at once under --max-clients 2 (the acceptor + 2), in {samples} samples"
+        most <= 4,
+        "{most} threads at once under --max-clients 2 (the acceptor + 2, + 1 exiting), in {samples} samples"
     );
 }
