@@ -31,6 +31,7 @@ use nix::sys::socket::SockType;
 use crate::Error;
 use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
+use crate::signals;
 use crate::stream::{Io, send_all};
 use crate::sys::{self, Blocking, Purpose, SockOpt, Socket};
 use crate::text::{Msg, Problem};
@@ -165,7 +166,10 @@ fn wait_for_room(io: Io, sock: &Socket, replies: &mut Replies) -> Result<(), Err
         )];
         match sys::poll(&mut fds, None) {
             Ok(_) => {}
-            Err(e) if e.errno == Errno::EINTR => continue,
+            Err(e) if e.errno == Errno::EINTR => {
+                signals::retrying(None, e.call);
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
         let ready = fds[0].revents().unwrap_or(PollFlags::empty());
@@ -303,7 +307,10 @@ impl Replies {
             match io.recv(sock, &mut buf) {
                 Ok(n) => break n,
                 // A signal interrupted the wait before anything came: wait again.
-                Err(e) if e.errno == Errno::EINTR => continue,
+                Err(e) if e.errno == Errno::EINTR => {
+                    signals::retrying(Some(sock.fd()), e.call);
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
         };

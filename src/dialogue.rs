@@ -113,7 +113,10 @@ fn talk(conn_fd: &Socket, service: Service, io: Io, tally: &mut Tally) -> sys::R
             Ok(n) => n,
             // A signal interrupted the wait before anything arrived. If it asked for the
             // shutdown, the top of the loop sees it; otherwise nothing changed: wait again.
-            Err(e) if e.errno == Errno::EINTR => continue,
+            Err(e) if e.errno == Errno::EINTR => {
+                signals::retrying(Some(fd), e.call);
+                continue;
+            }
             // The receive timeout leave_by() set has run out: the top of the loop says so.
             Err(e) if e.errno == Errno::EAGAIN && signals::deadline().is_some() => continue,
             Err(e) => return Err(e),

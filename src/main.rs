@@ -265,6 +265,35 @@ struct ServerArgs {
     /// sent in pieces wait for the client's delayed ACK.
     #[arg(long)]
     nagle: bool,
+    #[command(flatten)]
+    faults: FaultArgs,
+}
+
+/// Faults on purpose, for the server and the client alike.
+#[derive(Args)]
+struct FaultArgs {
+    /// Hand the kernel at most N bytes per recv, read, send or write: real short reads and
+    /// writes, which every loop must survive.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_io: Option<u64>,
+    /// Raise SIGALRM every MS milliseconds (setitimer), with a handler without SA_RESTART:
+    /// blocking calls return EINTR, and must be retried.
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    interrupt: Option<u64>,
+}
+
+impl FaultArgs {
+    /// Sets the faults up: `--max-io` at once, `--interrupt`'s timer just before the
+    /// program's first blocking call could be interrupted (see `signals::interrupt_every`).
+    fn apply(&self) -> Result<(), Error> {
+        if let Some(n) = self.max_io {
+            sockstep::sys::io::set_max_io(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        if let Some(ms) = self.interrupt {
+            sockstep::signals::interrupt_every(Duration::from_millis(ms))?;
+        }
+        Ok(())
+    }
 }
 
 /// `echo:7007` → (echo, 7007, TCP); `upper:6789/udp` → (upper, 6789, UDP). A wrong shape
@@ -327,6 +356,8 @@ struct ClientArgs {
     /// Leave Nagle's algorithm on: do not set TCP_NODELAY on the socket (TCP only).
     #[arg(long, conflicts_with = "udp")]
     nagle: bool,
+    #[command(flatten)]
+    faults: FaultArgs,
 }
 
 #[derive(Args)]
@@ -564,6 +595,7 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
         grace: Duration::from_secs(args.grace),
         nagle: args.nagle,
     };
+    args.faults.apply()?;
     server::run(&config)
 }
 
@@ -586,6 +618,8 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
             timeout,
         });
     }
+    // The faults are the TCP dialogue's: the UDP client above takes none.
+    args.faults.apply()?;
     client::run(&client::Options {
         host: args.host,
         port: args.port,

@@ -8,6 +8,7 @@
 use nix::errno::Errno;
 
 use crate::narrate::{self, Log};
+use crate::signals;
 use crate::sys::{self, Socket};
 use crate::text::Msg;
 
@@ -64,7 +65,10 @@ pub fn send_all(io: Io, sock: &Socket, data: &[u8]) -> sys::Result<()> {
                 sent += n;
             }
             // A signal arrived before any byte was taken: nothing happened, try again.
-            Err(e) if e.errno == Errno::EINTR => continue,
+            Err(e) if e.errno == Errno::EINTR => {
+                signals::retrying(Some(sock.fd()), e.call);
+                continue;
+            }
             Err(e) => return Err(e),
         }
     }

@@ -394,6 +394,21 @@ pub static TABLE: &[Row] = &[
         look: LOOK_PROCESS,
     },
     Row {
+        call: "setitimer",
+        syscall: "setitimer",
+        internet: t!(
+            "none (a timer: not a network call)",
+            "aucune (une minuterie : pas un appel réseau)"
+        ),
+        osi: "—",
+        kernel: t!(
+            "arms the process's real-time interval timer: SIGALRM every interval, to the process (a fork child does not inherit it)",
+            "arme la minuterie d'intervalle du processus : SIGALRM à chaque intervalle, au processus (un enfant de fork n'en hérite pas)"
+        ),
+        wire: t!("nothing", "rien"),
+        look: LOOK_PROCESS,
+    },
+    Row {
         call: "pthread_sigmask",
         syscall: "rt_sigprocmask",
         internet: t!("none (signals)", "aucune (signaux)"),

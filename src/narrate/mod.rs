@@ -167,8 +167,26 @@ fn narration(call: &Call, lang: Lang) -> String {
     } else {
         String::new()
     };
+    // --max-io cut the buffer: say so, or a student wonders why the length is 1.
+    let clamped = match &call.outcome {
+        Ok(Told {
+            clamped_from: Some(asked),
+            ..
+        }) => {
+            let given = call.args.iter().find(|arg| arg.name == "len");
+            let given = given.and_then(|arg| arg.value.as_u64()).unwrap_or(0) as usize;
+            format!(
+                "; {}",
+                crate::text::Note::Clamped {
+                    asked: *asked,
+                    given
+                }
+            )
+        }
+        _ => String::new(),
+    };
     format!(
-        "{}({}) = {}   [{}: {renamed}{}]",
+        "{}({}) = {}   [{}: {renamed}{}{clamped}]",
         row.syscall,
         record::shown(&call.args),
         call.returned(),

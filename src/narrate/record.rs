@@ -131,6 +131,8 @@ pub struct Told {
     pub bytes: Option<Vec<u8>>,
     /// The TCP state the call reported (`getsockopt(TCP_INFO)`).
     pub tcp_state: Option<TcpState>,
+    /// `--max-io` cut the buffer: the length the caller asked for (the kernel was given less).
+    pub clamped_from: Option<usize>,
 }
 
 impl Told {
@@ -142,6 +144,7 @@ impl Told {
             note,
             bytes: None,
             tcp_state: None,
+            clamped_from: None,
         }
     }
 
@@ -153,6 +156,7 @@ impl Told {
             note,
             bytes: None,
             tcp_state: None,
+            clamped_from: None,
         }
     }
 
@@ -165,6 +169,12 @@ impl Told {
     /// The call moved these bytes.
     pub fn bytes(mut self, data: &[u8]) -> Told {
         self.bytes = Some(data.to_vec());
+        self
+    }
+
+    /// `--max-io` cut the buffer from this length, if it did.
+    pub fn clamped_from(mut self, asked: Option<usize>) -> Told {
+        self.clamped_from = asked;
         self
     }
 
@@ -384,6 +394,9 @@ struct CallLine<'a> {
     layer: Layer,
     tcp_state: Option<String>,
     note: String,
+    /// `--max-io` cut the buffer: the length asked for; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clamped_from: Option<usize>,
 }
 
 /// A call's arguments as a JSON object, in the man page's order. (Written by hand rather than
@@ -469,6 +482,7 @@ pub fn write_call(call: &Call) {
         },
         tcp_state: told.and_then(|t| t.tcp_state).map(TcpState::name),
         note: Lang::En.speaking(|| call.note().to_string()),
+        clamped_from: told.and_then(|t| t.clamped_from),
     };
     append(record, &line);
 }

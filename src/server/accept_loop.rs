@@ -17,6 +17,8 @@
 //! and tells the loop, through [`Clients`], what it must do at the top of each turn: the fork
 //! model collects the children that have left, and the fork and thread models wait at the cap.
 
+use std::time::Duration;
+
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
@@ -71,6 +73,22 @@ pub struct AcceptLoop<'l> {
     /// `--nagle`: leave Nagle's algorithm on (see [`set_nodelay`]).
     nagle: bool,
     accepted: bool,
+    /// `accept()` is failing for want of descriptors or memory: how long the next back-off
+    /// lasts when no client of ours can leave; `None` while accepting works.
+    starved: Option<Duration>,
+}
+
+/// The first back-off of a starved accept loop, and the longest: each one doubles.
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+const LONGEST_BACKOFF: Duration = Duration::from_secs(1);
+
+/// The failures of `accept()` that say "no descriptor or no memory for the new connection":
+/// the connection stays in the queue, so accepting again at once fails again at once.
+fn starving(errno: Errno) -> bool {
+    matches!(
+        errno,
+        Errno::EMFILE | Errno::ENFILE | Errno::ENOMEM | Errno::ENOBUFS
+    )
 }
 
 impl<'l> AcceptLoop<'l> {
@@ -81,6 +99,7 @@ impl<'l> AcceptLoop<'l> {
             max_clients: config.max_clients,
             nagle: config.nagle,
             accepted: false,
+            starved: None,
         }
     }
 
@@ -109,24 +128,65 @@ impl<'l> AcceptLoop<'l> {
                 Ok(conn_fd) => {
                     set_nodelay(&conn_fd, self.nagle);
                     self.accepted = true;
+                    if self.starved.take().is_some() {
+                        narrate::log(Log::Conn, None, Msg::AcceptResumed);
+                    }
                     return Ok(Some(conn_fd));
                 }
                 // UNP's lesson: a handler ran (SIGINT, SIGTERM, or the fork model's SIGCHLD:
                 // a child exited), and since it was installed without SA_RESTART the kernel
                 // made accept() return EINTR rather than resume it. Nothing is wrong: the top
                 // of the loop collects the child or sees the shutdown, and accepts again.
+                //
+                // `--interrupt`'s SIGALRM is the same lesson with nothing to look at: accept
+                // again.
                 Err(error) if error.errno == Errno::EINTR => {
-                    let signal = signals::shutdown_signal().or(C::ALSO_INTERRUPTED_BY);
-                    if let Some(signal) = signal {
+                    let shutdown = signals::shutdown_signal();
+                    if (shutdown.is_some() || !signals::retrying(None, "accept"))
+                        && let Some(signal) = shutdown.or(C::ALSO_INTERRUPTED_BY)
+                    {
                         narrate::log(Log::Conn, None, Msg::AcceptInterrupted { signal });
                     }
                 }
+                Err(error) if starving(error.errno) => self.back_off(clients, &error)?,
                 Err(error) => match sort_accept_error(error) {
                     AcceptError::Transient(error) => log_accept_error(&error),
                     AcceptError::Fatal(error) => return Err(error),
                 },
             }
         }
+    }
+
+    /// `accept()` failed with EMFILE, ENFILE, ENOMEM or ENOBUFS. The connection is still in
+    /// the queue, so calling `accept()` again at once fails again at once: a loop that only
+    /// logs and retries spins, one CPU at 100% and a log line per failure, thousands a second.
+    /// Instead, one log line for the whole episode, and a wait: until one of our clients
+    /// leaves (its descriptor comes back), or, with none to wait for (the iterative model,
+    /// or descriptors held elsewhere), for a back-off that doubles up to a second, during
+    /// which SIGINT and SIGTERM still end the wait.
+    fn back_off<C: Clients>(&mut self, clients: &mut C, error: &sys::SysError) -> sys::Result<()> {
+        let connected = clients.connected();
+        let backoff = match self.starved {
+            None => {
+                narrate::error(
+                    None,
+                    Msg::AcceptStarved {
+                        error,
+                        clients: connected,
+                    },
+                );
+                FIRST_BACKOFF
+            }
+            Some(backoff) => backoff,
+        };
+        self.starved = Some((backoff * 2).min(LONGEST_BACKOFF));
+        if connected > 0 {
+            return clients.wait_for_room(connected);
+        }
+        let shutdown = [Signal::SIGINT, Signal::SIGTERM];
+        let _blocked = signals::block(&shutdown)?;
+        signals::wait(&shutdown, Some(backoff))?;
+        Ok(())
     }
     // ANCHOR_END: next
 }

@@ -116,7 +116,10 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         match event_loop.waiter.wait(watch, &mut ready) {
             Ok(()) => {}
             // A signal's handler ran: the top of the loop looks at the shutdown flag.
-            Err(e) if e.errno == Errno::EINTR => continue,
+            Err(e) if e.errno == Errno::EINTR => {
+                signals::retrying(None, e.call);
+                continue;
+            }
             Err(e) => return Err(e.into()),
         }
         event_loop.closed = false;

@@ -92,6 +92,10 @@ fn child(listen_fd: Socket, conn_fd: Socket, service: Service, io: Io, counters:
     narrate::set_tag(format!("fork pid {}", sys::getpid()));
     let fd = conn_fd.fd();
     narrate::log(Log::Conn, Some(fd), Msg::ChildStarts);
+    // `--interrupt`: the parent's interval timer is not inherited (setitimer(2)).
+    if let Err(error) = signals::rearm_after_fork() {
+        narrate::error(Some(fd), Msg::ConnectionLost { error: &error });
+    }
     // The listening socket is the parent's business. The child's copy would keep the port
     // open after the parent closed it, and waste a descriptor.
     if let Err(error) = sys::close(listen_fd) {

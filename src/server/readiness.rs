@@ -27,6 +27,7 @@ use nix::errno::Errno;
 use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::service::{Opening, Service, Session};
+use crate::signals;
 use crate::stream::Io;
 use crate::sys::{self, Socket};
 use crate::text::Msg;
@@ -257,7 +258,10 @@ impl Conn {
             let n = match self.io.recv(&self.sock, buf) {
                 Ok(n) => n,
                 // A signal arrived during the call: nothing happened, try again.
-                Err(e) if e.errno == Errno::EINTR => continue,
+                Err(e) if e.errno == Errno::EINTR => {
+                    signals::retrying(Some(fd), e.call);
+                    continue;
+                }
                 // Non-blocking: the receive buffer is empty. Wait for the next event.
                 Err(e) if e.errno == Errno::EAGAIN => {
                     self.can_read = false;
@@ -275,8 +279,10 @@ impl Conn {
                 self.tally.bytes_in += n as u64;
                 narrate::log(Log::Data, Some(fd), Msg::Received { data: &buf[..n] });
                 self.session.respond(&buf[..n], reply);
-                if n < buf.len() && !self.fin_seen {
-                    // A short read: the kernel had no more. See `on_ready`.
+                if n < sys::io::asked(buf.len()) && !self.fin_seen {
+                    // A short read: the kernel had no more. See `on_ready`. Shorter than what
+                    // the kernel was asked for, not than the buffer: under `--max-io 1` every
+                    // read is 1 byte, and an edge-triggered wait would never report the rest.
                     self.can_read = false;
                 }
             }
@@ -300,7 +306,10 @@ impl Conn {
                         sent += n;
                         self.tally.bytes_out += n as u64;
                     }
-                    Err(e) if e.errno == Errno::EINTR => continue,
+                    Err(e) if e.errno == Errno::EINTR => {
+                        signals::retrying(Some(fd), e.call);
+                        continue;
+                    }
                     // The send buffer is full: the rest waits for writability.
                     Err(e) if e.errno == Errno::EAGAIN => self.can_write = false,
                     Err(e) => return Err(e),
@@ -331,7 +340,10 @@ impl Conn {
                     self.sent += n;
                     self.tally.bytes_out += n as u64;
                 }
-                Err(e) if e.errno == Errno::EINTR => continue,
+                Err(e) if e.errno == Errno::EINTR => {
+                    signals::retrying(Some(self.sock.fd()), e.call);
+                    continue;
+                }
                 Err(e) if e.errno == Errno::EAGAIN => {
                     self.can_write = false;
                     return Ok(());

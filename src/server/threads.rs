@@ -24,12 +24,11 @@
 
 mod slots;
 
-use std::sync::Arc;
 use std::thread;
 
 use nix::sys::signal::Signal;
 
-use self::slots::{Slot, Slots};
+use self::slots::{Slot, Threads};
 use super::accept_loop::{AcceptLoop, Clients, one_listener, stop_accepting};
 use super::{Config, open_listener, summary};
 use crate::Error;
@@ -48,22 +47,24 @@ pub fn run(config: &Config) -> Result<(), Error> {
     let listen_fd = open_listener(&listen, config, Blocking::Yes)?;
     // Before the first accept(): from here on, Ctrl-C interrupts it.
     signals::handle_shutdown(config.grace)?;
-    let mut slots = Arc::new(Slots::default());
+    let _alarms_elsewhere = signals::keep_alarms_away()?;
+    let mut threads = Threads::default();
     let mut accepts = AcceptLoop::new(&listen_fd, config);
-    while let Some(conn_fd) = accepts.next(&mut slots)? {
-        spawn(&slots, conn_fd, listen.service, config.io)?;
+    while let Some(conn_fd) = accepts.next(&mut threads)? {
+        spawn(&mut threads, conn_fd, listen.service, config.io)?;
     }
-    stop_accepting(listen_fd, slots.connected())?;
-    summary(slots.wait_all());
+    stop_accepting(listen_fd, threads.connected())?;
+    summary(threads.wait_all());
     Ok(())
 }
 // ANCHOR_END: run
 
 // ANCHOR: spawn
 /// Starts a thread that serves `conn_fd`.
-fn spawn(slots: &Arc<Slots>, conn_fd: Socket, service: Service, io: Io) -> sys::Result<()> {
+fn spawn(threads: &mut Threads, conn_fd: Socket, service: Service, io: Io) -> sys::Result<()> {
     let fd = conn_fd.fd();
-    let slot = Slot::enter(slots, fd);
+    let slot = Slot::enter(&threads.slots, fd);
+    let number = slot.number();
     // A signal sent to the process (Ctrl-C, kill) goes to one thread that does not block it,
     // any one. It must reach this thread, whose accept() then returns EINTR, and not a client
     // thread, where nobody would notice it. A new thread inherits its creator's signal mask:
@@ -75,13 +76,17 @@ fn spawn(slots: &Arc<Slots>, conn_fd: Socket, service: Service, io: Io) -> sys::
         narrate::set_tag("threads new thread");
         narrate::set_tag(format!("threads tid {}", sys::gettid()));
         let mut slot = slot;
+        if let Err(error) = signals::take_alarms_here() {
+            narrate::error(Some(fd), Msg::ConnectionLost { error: &error });
+        }
         slot.tally = dialogue::serve(conn_fd, service, io);
     });
     drop(blocked);
-    if let Err(error) = spawned {
+    match spawned {
+        Ok(handle) => threads.started(number, handle),
         // EAGAIN: too many threads, or no memory for a stack. The closure, the socket in it
         // and the slot are dropped: the connection is closed, and the server goes on.
-        narrate::error(Some(fd), Msg::ClientNotServed { error: &error });
+        Err(error) => narrate::error(Some(fd), Msg::ClientNotServed { error: &error }),
     }
     Ok(())
 }

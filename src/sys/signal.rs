@@ -1,4 +1,5 @@
-//! Signals: `kill`, `sigaction`, `pthread_sigmask`, `sigtimedwait`.
+//! Signals: `kill`, `sigaction`, `pthread_sigmask`, `sigtimedwait`, and the timer that raises
+//! one, `setitimer`.
 
 use std::time::Duration;
 
@@ -92,6 +93,8 @@ pub enum MaskHow {
     Block,
     /// Replace the blocked set.
     SetMask,
+    /// Remove the signals from the blocked set.
+    Unblock,
 }
 
 /// `pthread_sigmask(3)`: block or unblock signals in the calling thread.
@@ -109,6 +112,7 @@ pub fn pthread_sigmask(how: MaskHow, set: &SigSet) -> Result<SigSet> {
     let (nix_how, how_name) = match how {
         MaskHow::Block => (SigmaskHow::SIG_BLOCK, "SIG_BLOCK"),
         MaskHow::SetMask => (SigmaskHow::SIG_SETMASK, "SIG_SETMASK"),
+        MaskHow::Unblock => (SigmaskHow::SIG_UNBLOCK, "SIG_UNBLOCK"),
     };
     let entered = Entered::enter("pthread_sigmask", Vec::new);
     let result = nix::sys::signal::pthread_sigmask(nix_how, Some(set), Some(&mut old));
@@ -170,4 +174,50 @@ pub fn sigtimedwait(set: &SigSet, timeout: Option<Duration>) -> Result<Signal> {
         Told::new(signal as i32, Note::SignalTaken { signal })
             .shown(format!("{} ({signal})", signal as i32))
     })
+}
+
+/// `setitimer(2)`: arm the process's real-time interval timer (`ITIMER_REAL`).
+///
+/// Layer: none (a timer, not a network call). From now on the kernel sends the process
+/// SIGALRM every `every`, the first one after `every`. The signal goes to the process, and so
+/// to one of its threads that does not block it; a handler installed without `SA_RESTART` then
+/// makes the blocking call that thread was in (`accept`, `recv`, `send`, `select`, `poll`,
+/// `epoll_wait`) return EINTR. Interval timers are not inherited by `fork()`'s children: each
+/// child that wants one arms its own. nix has no wrapper for it: this one calls libc.
+///
+/// strace: `setitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=2000}, it_value={tv_sec=0, tv_usec=2000}}, NULL) = 0`
+/// (<https://man7.org/linux/man-pages/man2/setitimer.2.html>)
+pub fn setitimer(every: Duration) -> Result<()> {
+    let tv = libc::timeval {
+        tv_sec: every.as_secs() as libc::time_t,
+        tv_usec: every.subsec_micros() as libc::suseconds_t,
+    };
+    let value = libc::itimerval {
+        it_interval: tv,
+        it_value: tv,
+    };
+    let args = || {
+        let tv = format!(
+            "{{tv_sec={}, tv_usec={}}}",
+            every.as_secs(),
+            every.subsec_micros()
+        );
+        vec![
+            Arg::shown("which", "ITIMER_REAL"),
+            Arg::shown("new_value", format!("{{it_interval={tv}, it_value={tv}}}")).blamed(),
+            Arg::shown("old_value", "NULL"),
+        ]
+    };
+    call(
+        "setitimer",
+        args,
+        // SAFETY: `value` is a live local; a NULL old value asks for nothing back.
+        || {
+            Errno::result(unsafe {
+                libc::setitimer(libc::ITIMER_REAL, &value, std::ptr::null_mut())
+            })
+            .map(drop)
+        },
+        |()| Told::new(0, Note::Timer { every }),
+    )
 }

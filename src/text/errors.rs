@@ -51,8 +51,8 @@ pub fn errno_hint(errno: Errno) -> &'static str {
             fr: "un signal est arrivé pendant que l'appel attendait",
         },
         Errno::EAGAIN => Text {
-            en: "nothing to do now on this non-blocking socket: wait for readiness",
-            fr: "rien à faire pour l'instant sur cette socket non bloquante : attendre qu'elle soit prête",
+            en: "nothing to do now: a non-blocking socket is not ready (wait for readiness), or a blocking one's timeout ran out",
+            fr: "rien à faire pour l'instant : une socket non bloquante n'est pas prête (attendre qu'elle le soit), ou le délai d'une socket bloquante a expiré",
         },
         _ => Text { en: "", fr: "" },
     };

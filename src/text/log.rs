@@ -67,6 +67,15 @@ pub enum Msg<'a> {
     NoFileAtHard { limit: u64 },
     /// The limit of open descriptors could not be read or raised.
     NoFileFailed { error: &'a dyn fmt::Display },
+    /// accept() failed for want of descriptors or memory: the server waits rather than spin.
+    AcceptStarved {
+        error: &'a dyn fmt::Display,
+        clients: usize,
+    },
+    /// accept() works again after an episode of AcceptStarved.
+    AcceptResumed,
+    /// A blocking call returned EINTR because `signal`'s handler ran; it is made again.
+    Retried { call: &'static str, signal: Signal },
     /// A blocked accept() returned EINTR because a signal's handler ran.
     AcceptInterrupted { signal: Signal },
     /// SIGINT or SIGTERM: the server stops accepting and gives its clients time to leave.
@@ -270,6 +279,36 @@ impl fmt::Display for Msg<'_> {
             (Msg::NoFileFailed { error }, Lang::Fr) => write!(
                 f,
                 "Impossible de monter la limite de descripteurs ouverts (RLIMIT_NOFILE) : {error} ; on sert avec l'actuelle"
+            ),
+            (Msg::AcceptStarved { error, clients: 0 }, Lang::En) => write!(
+                f,
+                "{error}; the connection waits in the queue; accept() again after a pause (growing to 1 s), not at once: it would fail at once, again and again"
+            ),
+            (Msg::AcceptStarved { error, clients: 0 }, Lang::Fr) => write!(
+                f,
+                "{error} ; la connexion attend dans la file ; accept() à nouveau après une pause (jusqu'à 1 s), pas tout de suite : il échouerait tout de suite, encore et encore"
+            ),
+            (Msg::AcceptStarved { error, clients }, Lang::En) => write!(
+                f,
+                "{error}; the connection waits in the queue; accept() again when one of the {clients} clients leaves, not at once: it would fail at once, again and again"
+            ),
+            (Msg::AcceptStarved { error, clients }, Lang::Fr) => write!(
+                f,
+                "{error} ; la connexion attend dans la file ; accept() à nouveau quand l'un des {clients} clients partira, pas tout de suite : il échouerait tout de suite, encore et encore"
+            ),
+            (Msg::AcceptResumed, Lang::En) => {
+                write!(f, "accept() works again: the server serves the queue")
+            }
+            (Msg::AcceptResumed, Lang::Fr) => {
+                write!(f, "accept() fonctionne à nouveau : le serveur sert la file")
+            }
+            (Msg::Retried { call, signal }, Lang::En) => write!(
+                f,
+                "{call}() returned EINTR: the {signal} handler ran before anything moved; {call}() again"
+            ),
+            (Msg::Retried { call, signal }, Lang::Fr) => write!(
+                f,
+                "{call}() a rendu EINTR : le gestionnaire de {signal} s'est exécuté avant que rien ne passe ; {call}() à nouveau"
             ),
             (Msg::AcceptInterrupted { signal }, Lang::En) => {
                 write!(f, "accept() returned EINTR: the {signal} handler ran")?;

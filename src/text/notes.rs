@@ -67,6 +67,11 @@ pub enum Note {
         n: usize,
         len: usize,
     },
+    /// `--max-io` handed the kernel `given` bytes of a buffer of `asked`.
+    Clamped {
+        asked: usize,
+        given: usize,
+    },
     ShutdownWrite,
     /// close() of a TCP stream socket.
     Close,
@@ -108,6 +113,10 @@ pub enum Note {
     Kill {
         pid: Pid,
         signal: Signal,
+    },
+    /// `setitimer`: SIGALRM every `every`.
+    Timer {
+        every: std::time::Duration,
     },
     SigAction {
         signal: Signal,
@@ -340,6 +349,14 @@ impl fmt::Display for Note {
             }
             (Note::Sent { n, .. }, Lang::En) => write!(f, "{} into the send buffer", Bytes(*n)),
             (Note::Sent { n, .. }, Lang::Fr) => write!(f, "{} dans le tampon d'envoi", Bytes(*n)),
+            (Note::Clamped { asked, given }, Lang::En) => write!(
+                f,
+                "--max-io {given}: {given} of the {asked} bytes handed to the kernel, on purpose"
+            ),
+            (Note::Clamped { asked, given }, Lang::Fr) => write!(
+                f,
+                "--max-io {given} : {given} des {asked} octets confiés au noyau, exprès"
+            ),
             (Note::ShutdownWrite, Lang::En) => {
                 write!(f, "FIN →: no more sending, replies can still come in")
             }
@@ -479,6 +496,16 @@ impl fmt::Display for Note {
             (Note::Kill { pid, signal }, Lang::Fr) => {
                 write!(f, "{signal} pour le processus {pid}")
             }
+            (Note::Timer { every }, Lang::En) => write!(
+                f,
+                "SIGALRM every {} ms from now on (--interrupt): blocked calls will return EINTR",
+                every.as_millis()
+            ),
+            (Note::Timer { every }, Lang::Fr) => write!(
+                f,
+                "SIGALRM toutes les {} ms désormais (--interrupt) : les appels bloqués rendront EINTR",
+                every.as_millis()
+            ),
             (Note::SigAction { signal, restart }, Lang::En) => {
                 write!(f, "{signal} now runs our handler")?;
                 if !restart {

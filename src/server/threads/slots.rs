@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::os::fd::RawFd;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::dialogue::Tally;
@@ -38,12 +38,59 @@ struct State {
     next_slot: u64,
     /// What the threads that have left served.
     tally: Tally,
+    /// The slots given back whose threads the acceptor has not joined yet.
+    gone: Vec<u64>,
+}
+
+/// The client threads as the acceptor holds them: the shared [`Slots`], and a handle on each
+/// thread still alive, by slot number.
+///
+/// A thread gives its slot back at the very end of its closure, but it is still alive for a
+/// moment after (its stack, its exit). Counting slots would let a new thread start while the
+/// old one lives: N + 1 threads under `--max-clients N`. So the cap counts the threads not yet
+/// joined, and the acceptor joins (`pthread_join`, a futex wait) each thread whose slot came
+/// back: then it has truly ended.
+#[derive(Default)]
+pub struct Threads {
+    pub slots: Arc<Slots>,
+    handles: HashMap<u64, JoinHandle<()>>,
+}
+
+impl Threads {
+    /// A thread just started for `slot`.
+    pub fn started(&mut self, slot: u64, handle: JoinHandle<()>) {
+        self.handles.insert(slot, handle);
+    }
+
+    /// Joins every thread whose slot came back (each is ending, or has ended).
+    fn join_gone(&mut self) {
+        let gone = std::mem::take(&mut self.slots.lock().gone);
+        for number in gone {
+            if let Some(handle) = self.handles.remove(&number) {
+                // A panic was logged by its slot; the thread is over either way.
+                let _ = handle.join();
+            }
+        }
+    }
+
+    /// After the listening socket is closed: [`Slots::wait_all`], then joins the threads that
+    /// have left.
+    pub fn wait_all(&mut self) -> Tally {
+        let tally = self.slots.wait_all();
+        self.join_gone();
+        tally
+    }
 }
 
 /// What the accept loop asks of the acceptor at the top of each turn.
-impl Clients for Arc<Slots> {
+impl Clients for Threads {
+    fn reap(&mut self) {
+        self.join_gone();
+    }
+
+    /// The threads alive, not the connections: see [`Threads`].
     fn connected(&self) -> usize {
-        self.lock().conns.len()
+        self.handles.len()
     }
 
     /// At most `--max-clients` threads at once: a flood of connections must not exhaust
@@ -52,22 +99,28 @@ impl Clients for Arc<Slots> {
         self.connected() >= max
     }
 
-    /// Waits while `max` clients are served, or until the server is shutting down.
+    /// Waits while `max` threads live, or until the server is shutting down.
     ///
     /// std's condition variable retries a wait that a signal interrupts (the EINTR never
     /// reaches us), so a SIGTERM would go unnoticed while the acceptor waits here for a
     /// client to leave: the wait wakes every TICK to look at the shutdown flag. It happens at
     /// the cap only.
     fn wait_for_room(&mut self, max: usize) -> sys::Result<()> {
-        let mut state = self.lock();
-        while state.conns.len() >= max && signals::shutdown_signal().is_none() {
-            state = self
-                .left
-                .wait_timeout(state, TICK)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+        loop {
+            self.join_gone();
+            if self.handles.len() < max || signals::shutdown_signal().is_some() {
+                return Ok(());
+            }
+            let state = self.slots.lock();
+            if state.gone.is_empty() {
+                drop(
+                    self.slots
+                        .left
+                        .wait_timeout(state, TICK)
+                        .unwrap_or_else(PoisonError::into_inner),
+                );
+            }
         }
-        Ok(())
     }
 }
 
@@ -140,6 +193,11 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// This slot's number, which [`Threads::started`] files the thread's handle under.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
     pub fn enter(slots: &Arc<Slots>, fd: RawFd) -> Slot {
         let mut state = slots.lock();
         let number = state.next_slot;
@@ -161,6 +219,7 @@ impl Drop for Slot {
         }
         let mut state = self.slots.lock();
         state.conns.remove(&self.number);
+        state.gone.push(self.number);
         state.tally += self.tally;
         self.slots.left.notify_all();
     }
