@@ -60,10 +60,15 @@ fn rsvg_convert_skips() {
     report(Tool::RsvgConvert);
 }
 
+#[test]
+fn ss_skips() {
+    report(Tool::Ss);
+}
+
 /// Every tool has its report above.
 #[test]
 fn every_tool_is_reported() {
-    assert_eq!(Tool::ALL.len(), 3, "a new tool needs its report test here");
+    assert_eq!(Tool::ALL.len(), 4, "a new tool needs its report test here");
 }
 
 /// Forgets the records of earlier runs: those whose cargo process has ended. (This run's

@@ -28,10 +28,12 @@ pub enum Tool {
     Tcpdump,
     /// rsvg-convert (librsvg), to render the diagrams as a browser would.
     RsvgConvert,
+    /// iproute2's `ss`, which shows sockets and their queues.
+    Ss,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 3] = [Tool::Strace, Tool::Tcpdump, Tool::RsvgConvert];
+    pub const ALL: [Tool; 4] = [Tool::Strace, Tool::Tcpdump, Tool::RsvgConvert, Tool::Ss];
 
     /// The name of its skip records and of its report.
     pub fn name(self) -> &'static str {
@@ -39,6 +41,7 @@ impl Tool {
             Tool::Strace => "strace",
             Tool::Tcpdump => "tcpdump",
             Tool::RsvgConvert => "rsvg-convert",
+            Tool::Ss => "ss",
         }
     }
 
@@ -48,6 +51,7 @@ impl Tool {
             Tool::Strace => "strace",
             Tool::Tcpdump => "tcpdump and CAP_NET_RAW",
             Tool::RsvgConvert => "rsvg-convert",
+            Tool::Ss => "ss",
         }
     }
 
@@ -55,6 +59,7 @@ impl Tool {
     pub fn package(self) -> &'static str {
         match self {
             Tool::RsvgConvert => "librsvg2-bin",
+            Tool::Ss => "iproute2",
             tool => tool.name(),
         }
     }
@@ -62,7 +67,7 @@ impl Tool {
     /// What to do besides installing it.
     pub fn also(self) -> Option<&'static str> {
         match self {
-            Tool::Strace | Tool::RsvgConvert => None,
+            Tool::Strace | Tool::RsvgConvert | Tool::Ss => None,
             Tool::Tcpdump => Some("run as root"),
         }
     }
@@ -72,6 +77,7 @@ impl Tool {
         static STRACE: OnceLock<Option<String>> = OnceLock::new();
         static TCPDUMP: OnceLock<Option<String>> = OnceLock::new();
         static RSVG: OnceLock<Option<String>> = OnceLock::new();
+        static SS: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Tool::Strace => STRACE.get_or_init(probe_strace).as_deref(),
             Tool::Tcpdump => TCPDUMP.get_or_init(probe_tcpdump).as_deref(),
@@ -80,6 +86,9 @@ impl Tool {
                     (!on_path("rsvg-convert"))
                         .then(|| "rsvg-convert is not on the PATH".to_string())
                 })
+                .as_deref(),
+            Tool::Ss => SS
+                .get_or_init(|| (!on_path("ss")).then(|| "ss is not on the PATH".to_string()))
                 .as_deref(),
         }
     }
