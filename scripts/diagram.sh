@@ -3,7 +3,7 @@
 # event records (--events), tcpdump captures the segments on the loopback device, and
 # `sockstep diagram` draws both on one time axis.
 #
-#   scripts/diagram.sh --scenario dialogue|rst|time-wait|udp [--out FILE.svg] [--keep DIR]
+#   scripts/diagram.sh --scenario dialogue|rst|time-wait|nagle|udp [--out FILE.svg] [--keep DIR]
 #
 # dialogue (default): the course's dialogue: connect, two lines (bonjour, ça va ?), each
 #   answered in upper case, the client's half-close (shutdown SHUT_WR) at the end of its input,
@@ -15,6 +15,12 @@
 # time-wait: the daytime service (RFC 867) sends the date and closes first: the side that closes
 #   first is the one that keeps TIME_WAIT, here the server. `ss` shows it after the run, and the
 #   script writes what it showed beside the figure (FILE.ss.txt).
+# nagle: the stall. The iterative server and the client both leave Nagle's algorithm on
+#   (--nagle); the client sends three messages of 4096 bytes (as capture.sh's big scenario) and
+#   reads each reply whole before the next. The server reads 1024 bytes at a time and answers
+#   each piece: the first piece leaves at once, the rest waits in the send buffer until the
+#   client's TCP acknowledges it, and the client delays that ACK by about 40 ms, drawn in
+#   proportion on the time axis.
 # udp: the UDP parrot (--udp): the client sends bonjour and ça va ? in one datagram each
 #   (sendto), each answered by one datagram, with no handshake and no FIN. The server is then
 #   stopped (SIGINT), and a connected client (--udp --connect) sends to the port nobody binds
@@ -38,14 +44,14 @@ out=
 keep=
 while [ $# -gt 0 ]; do
   case "$1" in
-    --scenario) scenario=${2:?--scenario needs dialogue, rst, time-wait or udp}; shift 2 ;;
+    --scenario) scenario=${2:?--scenario needs dialogue, rst, time-wait, nagle or udp}; shift 2 ;;
     --out) out=${2:?--out needs a file}; shift 2 ;;
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
-case "$scenario" in dialogue|rst|time-wait|udp) ;; *) die "unknown scenario $scenario (dialogue, rst, time-wait or udp)" ;; esac
+case "$scenario" in dialogue|rst|time-wait|nagle|udp) ;; *) die "unknown scenario $scenario (dialogue, rst, time-wait, nagle or udp)" ;; esac
 [ -n "$out" ] || out=$root/docs/src/diagrams/$scenario.svg
 
 if [ -z "${SOCKSTEP:-}" ]; then
@@ -78,6 +84,7 @@ wait_for() {
 case "$scenario" in
   time-wait) serve=(--listen daytime:0 --once) ;;
   udp) serve=(--udp --port 0) ;;
+  nagle) serve=(--port 0 --once --nagle) ;;
   *) serve=(--port 0 --once) ;;
 esac
 "$SOCKSTEP" server --bind 127.0.0.1 "${serve[@]}" --log quiet --events "$work/server.jsonl" \
@@ -122,6 +129,14 @@ case "$scenario" in
   dialogue)
     printf 'bonjour\nça va ?\n' >"$work/input"
     client client "$work/input"
+    wait "$!" || die "the client failed: $(cat "$work/client.err")"
+    wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+    ;;
+  nagle)
+    # Three lines of 4096 bytes with their newline, each sent in one call.
+    line=$(printf '%04095d' 0)
+    printf '%s\n%s\n%s\n' "$line" "$line" "$line" >"$work/input"
+    client client "$work/input" --nagle
     wait "$!" || die "the client failed: $(cat "$work/client.err")"
     wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
     ;;
