@@ -364,6 +364,65 @@ const UDP: [&str; 3] = ["udp/server.jsonl", "udp/client1.jsonl", "udp/client2.js
 
 /// The UDP parrot: four lifelines whose inner ones are the two UDPs, every call at its time,
 /// every captured datagram as an arrow with its length and no seq/ack (no handshake, no FIN),
+/// A segment's `seq A:B`, the first and the next byte it carried, when it carried data.
+fn seq_range(text: &str) -> Option<(u64, u64)> {
+    let range = text.split_whitespace().skip_while(|w| *w != "seq").nth(1)?;
+    let (a, b) = range.split_once(':')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// The Nagle stall (both sides with `--nagle`): a data segment, the ACK of it 30 ms or more
+/// later (the receiver's delayed ACK), and only then the rest of the data, in time order, the
+/// wait drawn in proportion (3 px per ms), not cut.
+#[test]
+fn nagle_shows_the_rest_waiting_for_the_delayed_ack() {
+    let records = ["nagle/server.jsonl", "nagle/client.jsonl"];
+    let svg = draw("nagle.svg", &records, Some("nagle/nagle.pcap"), "svg");
+    let items = drawn(&svg);
+    let segments: Vec<&Drawn> = items
+        .iter()
+        .filter(|d| d.class.starts_with("segment"))
+        .collect();
+    assert_eq!(segments.len(), captured_times("nagle/nagle.pcap").len());
+    // For each data segment, the first later segment that acknowledges its last byte.
+    let stall = segments.iter().enumerate().find_map(|(i, piece)| {
+        let (_, end) = seq_range(&piece.text)?;
+        let ack = segments[i + 1..]
+            .iter()
+            .position(|d| d.flags == "ACK" && d.text.contains(&format!("ack {end}")))?
+            + i
+            + 1;
+        let rest = segments[ack + 1..]
+            .iter()
+            .find(|d| seq_range(&d.text).is_some_and(|(start, _)| start == end))?;
+        (segments[ack].t - piece.t >= 30_000_000).then_some((*piece, segments[ack], *rest))
+    });
+    let Some((piece, ack, rest)) = stall else {
+        panic!("no data segment whose rest waits 30 ms for its ACK: {segments:#?}");
+    };
+    assert!(
+        piece.t < ack.t && ack.t <= rest.t,
+        "{piece:?} {ack:?} {rest:?}"
+    );
+    let waited_ms = (ack.t - piece.t) as f64 / 1e6;
+    assert!(
+        ack.y - piece.y >= waited_ms * 3.0,
+        "the {waited_ms} ms wait is drawn {} px high, not in proportion",
+        ack.y - piece.y
+    );
+    assert!(
+        !svg.contains(r#"class="cut" data-y"#) || {
+            // The only cut allowed is the wait before the client starts, not the stall.
+            let cut_y: Vec<f64> = svg
+                .match_indices(r#"<g class="cut" data-y=""#)
+                .filter_map(|(k, m)| svg[k + m.len()..].split('"').next()?.parse().ok())
+                .collect();
+            cut_y.iter().all(|y| *y < piece.y || *y > ack.y)
+        }
+    );
+    assert_time_order(&items);
+}
+
 /// the ICMP port unreachable that the connected client hears as ECONNREFUSED, in time order.
 #[test]
 fn udp_has_every_call_and_datagram_in_time_order() {
