@@ -6,7 +6,8 @@
 //! stays open: the client never sees the end of the stream, and the parent leaks one
 //! descriptor per client until `accept()` fails with EMFILE. In C the bug is a forgotten
 //! `close(connfd)` (UNP's `tcpserv01.c` has it right). In Rust it is a `Socket` kept alive in
-//! the parent: here, in the table of children.
+//! the parent: here, in a list of the connections handed to the children, which nothing
+//! ever empties.
 //!
 //! The scenario sends a line, shuts its side down, and waits for the server's FIN.
 //!
@@ -28,6 +29,7 @@ pub fn main() -> ExitCode {
 pub fn run(ctx: &Ctx) -> Result<(), Error> {
     let listen_fd = harness::listener(ctx)?;
     let mut children = Vec::new();
+    let mut handed_over = Vec::new();
     loop {
         let conn_fd = sys::accept(&listen_fd)?;
         // SAFETY: this program has one thread.
@@ -40,15 +42,16 @@ pub fn run(ctx: &Ctx) -> Result<(), Error> {
                 sys::exit(status);
             }
             ForkResult::Parent { child } => {
-                // TODO: the parent keeps its descriptor of the connection in this table.
-                children.push((child, conn_fd));
+                // TODO: the parent keeps its descriptor of the connection.
+                handed_over.push(conn_fd);
+                children.push(child);
             }
         }
         // Collect the children that have exited (so that none stays a zombie).
         while let Ok(WaitStatus::Exited(pid, _) | WaitStatus::Signaled(pid, _, _)) =
             sys::waitpid_any_nohang()
         {
-            children.retain(|(child, _)| *child != pid);
+            children.retain(|child| *child != pid);
         }
     }
 }

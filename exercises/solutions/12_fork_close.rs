@@ -6,7 +6,8 @@
 //! stays open: the client never sees the end of the stream, and the parent leaks one
 //! descriptor per client until `accept()` fails with EMFILE. In C the bug is a forgotten
 //! `close(connfd)` (UNP's `tcpserv01.c` has it right). In Rust it is a `Socket` kept alive in
-//! the parent: here, in the table of children.
+//! the parent: here, in a list of the connections handed to the children, which nothing
+//! ever empties.
 //!
 //! The scenario sends a line, shuts its side down, and waits for the server's FIN.
 //!

@@ -164,7 +164,7 @@ pub const KATAS: &[Kata] = &[
         "close() after fork(): the parent keeps the connection open",
         "docs/src/models/fork.md",
         "The child has its own descriptor of the connection; the parent must close its copy \
-         right after fork(): sys::close(conn_fd)?, and keep only the child's pid in the table."
+         right after fork(): sys::close(conn_fd)? instead of keeping it in a list."
     ),
     kata!(
         zombies,

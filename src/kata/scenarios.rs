@@ -342,15 +342,21 @@ pub fn recv_timeout(scene: &mut Scene) -> Step {
     }
 }
 
-pub fn recv_zero(scene: &mut Scene) -> Step {
-    let (_, addr) = start_server(scene, &[])?;
+/// Client A's whole visit: it says `bonjour`, gets `BONJOUR` back, shuts its side down (FIN),
+/// and waits for the server's FIN in return (`recv() = 0` on its side).
+fn a_says_bonjour_and_leaves(scene: &mut Scene, addr: SocketAddr) -> Step {
     let mut a = client(scene, addr, "client A")?;
     send(scene, &mut a, "client A", b"bonjour\n")?;
     expect(scene, &mut a, b"BONJOUR\n", PATIENCE)?;
     scene.step("client A shuts its side down (FIN →)");
     a.shutdown(Shutdown::Write)
         .map_err(|e| io_fail(scene, "shutdown", e))?;
-    expect_eof(scene, &mut a, PATIENCE)?;
+    expect_eof(scene, &mut a, PATIENCE)
+}
+
+pub fn recv_zero(scene: &mut Scene) -> Step {
+    let (_, addr) = start_server(scene, &[])?;
+    a_says_bonjour_and_leaves(scene, addr)?;
     let mut b = client(scene, addr, "client B")?;
     send(scene, &mut b, "client B", b"salut\n")?;
     expect(scene, &mut b, b"SALUT\n", PATIENCE)?;
@@ -576,13 +582,7 @@ fn proc_state(pid: i64) -> Option<char> {
 
 pub fn zombies(scene: &mut Scene) -> Step {
     let (_, addr) = start_server(scene, &[])?;
-    let mut a = client(scene, addr, "client A")?;
-    send(scene, &mut a, "client A", b"bonjour\n")?;
-    expect(scene, &mut a, b"BONJOUR\n", PATIENCE)?;
-    scene.step("client A shuts its side down (FIN →)");
-    a.shutdown(Shutdown::Write)
-        .map_err(|e| io_fail(scene, "shutdown", e))?;
-    expect_eof(scene, &mut a, PATIENCE)?;
+    a_says_bonjour_and_leaves(scene, addr)?;
     scene.step("wait until A's child has exited: a zombie (Z in /proc/PID/stat) until collected");
     let forks = |calls: &[Ev]| -> Vec<i64> {
         calls
