@@ -155,7 +155,18 @@ const ANON_GROWTH_BOUND_KIB: u64 = 2 * 1024;
 fn a_client_that_never_reads(model: &str) {
     let server = serve(model, &["echo"], &["--log", "data"]);
     let at_rest = proc_status(server.pid(), "RssAnon");
-    let mut flooder = server.connect();
+    // A small receive buffer, set before connect() so that the kernel does not grow it: with
+    // autotuning the flooder's buffer can swallow megabytes of replies (tcp_rmem's maximum), and
+    // the server would never be left with unsent replies to stop at.
+    let flooder =
+        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
+    flooder
+        .set_recv_buffer_size(64 * 1024)
+        .expect("setsockopt(SO_RCVBUF)");
+    flooder
+        .connect(&server.addr().into())
+        .expect("connect the flooder");
+    let mut flooder = std::net::TcpStream::from(flooder);
     let writer = thread::spawn(move || {
         let chunk = vec![b'x'; 64 * 1024];
         let mut sent = 0;
