@@ -64,26 +64,13 @@ fi
 
 work=$(mktemp -d)
 pids=()
-# Whatever fails, every process started here ends. A plain kill of strace is not enough:
-# strace takes SIGTERM as "detach", and its tracee, the server, would go on running. So each
-# process's children (strace's tracee) get the signal first, then the process itself; what is
-# still alive a moment later gets SIGKILL.
+# shellcheck source=lib/end-all.sh
+source "$(dirname "$0")/lib/end-all.sh"
+# Whatever fails, every process started here ends (lib/end-all.sh), once the fifo's writer
+# (fd 7, the rst scenario's) is closed.
 cleanup() {
   exec 7>&- 2>/dev/null || true
-  local all=() pid child
-  for pid in "${pids[@]}"; do
-    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do all+=("$child"); done
-    all+=("$pid")
-  done
-  for pid in "${all[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for _ in $(seq 40); do
-    local alive=0
-    for pid in "${all[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.05
-  done
-  for pid in "${all[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  end_all
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -62,25 +62,9 @@ fi
 
 work=$(mktemp -d)
 pids=()
-# strace takes SIGTERM as "detach": its tracee is ended first, then strace; SIGKILL for what
-# lingers.
-cleanup() {
-  local all=() pid child
-  for pid in "${pids[@]}"; do
-    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null); do all+=("$child"); done
-    all+=("$pid")
-  done
-  for pid in "${all[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for _ in $(seq 40); do
-    local alive=0
-    for pid in "${all[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" = 0 ] && break
-    sleep 0.05
-  done
-  for pid in "${all[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=lib/end-all.sh
+source "$(dirname "$0")/lib/end-all.sh"
+trap end_all EXIT
 trap 'exit 130' INT TERM
 
 CALLS='trace=accept,accept4,recvfrom,sendto,read,write,select,poll,epoll_wait,setitimer,rt_sigreturn'
