@@ -618,9 +618,21 @@ pub fn zombies(scene: &mut Scene) -> Step {
         )));
     }
     scene.step(format!("check the calls: a waitpid() returned {child_a}"));
-    let calls = scene.calls();
+    // The kernel removes the child inside waitpid(); the parent writes the call's record line
+    // just after it returns. Give that line a moment to arrive.
+    let reaped = |calls: &[Ev]| {
+        calls
+            .iter()
+            .any(|e| e.call() == "waitpid" && e.ret() == Some(child_a))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(1);
+    let mut calls = scene.calls();
+    while !reaped(&calls) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+        calls = scene.calls();
+    }
     let waits: Vec<&Ev> = calls.iter().filter(|e| e.call() == "waitpid").collect();
-    if waits.iter().any(|e| e.ret() == Some(child_a)) {
+    if reaped(&calls) {
         Ok(())
     } else {
         Err(scene.fail_calls(format!("no waitpid() returned {child_a}"), &waits))
