@@ -117,8 +117,9 @@ struct ServerArgs {
     /// Serve the parrot over UDP on --port: the same as --listen upper:PORT/udp.
     #[arg(long, conflicts_with = "listen")]
     udp: bool,
-    /// Length of the queue of connections waiting for accept() [default: the course's
-    /// listen(1) for iterative, SOMAXCONN for the models that serve clients side by side].
+    /// listen()'s backlog: Linux keeps up to BACKLOG + 1 completed connections waiting for
+    /// accept() [default: the course's listen(1), two waiting, for iterative; SOMAXCONN for
+    /// the models that serve clients side by side].
     #[arg(long)]
     backlog: Option<i32>,
     /// Serve one client (over UDP: answer one datagram), then close the listening socket and

@@ -107,7 +107,7 @@ pub static TABLE: &[Row] = &[
         osi: "4",
         kernel: t!(
             "makes the socket passive (state LISTEN): from now on the kernel completes handshakes by itself, and keeps up to `backlog` + 1 of them (on Linux) waiting for accept()",
-            "rend la socket passive (état LISTEN) avec une file de `backlog` connexions ; dès lors le noyau termine seul les poignées de main"
+            "rend la socket passive (état LISTEN) : dès lors le noyau termine seul les poignées de main, et en garde jusqu'à `backlog` + 1 (sous Linux) en attente d'accept()"
         ),
         wire: t!(
             "nothing yet; an incoming SYN is now answered with SYN-ACK",

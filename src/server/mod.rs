@@ -86,11 +86,12 @@ impl Model {
         }
     }
 
-    /// The default queue length for `listen()`. The course's `listen(1)` for its iterative
+    /// The default backlog for `listen()` (Linux queues backlog + 1 completed connections,
+    /// tests/backlog.rs). The course's `listen(1)` for its iterative
     /// server; `SOMAXCONN` (the kernel's maximum, 4096 by default) for every model that serves
     /// clients side by side. The event loops accept whenever the loop comes round, the fork
     /// and thread models between two `fork()`s or spawns, and at `--max-clients` not at all:
-    /// a burst of clients connecting meanwhile would otherwise overflow a queue of one, and the
+    /// a burst of clients connecting meanwhile would otherwise overflow a queue of two, and the
     /// kernel would drop their SYNs (each such client retries a second later).
     pub fn default_backlog(self) -> i32 {
         match self {

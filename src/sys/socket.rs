@@ -287,9 +287,12 @@ fn to_addr(
 
 /// `listen(2)`: listen for connections on a socket.
 ///
-/// Layer: transport (OSI 4). The socket becomes passive (state LISTEN) with a queue of
-/// `backlog` connections. From now on the kernel answers every SYN with a SYN-ACK and completes
-/// the handshake by itself: clients are ESTABLISHED before anyone calls `accept()`.
+/// Layer: transport (OSI 4). The socket becomes passive (state LISTEN). From now on the kernel
+/// answers every SYN with a SYN-ACK and completes the handshake by itself: clients are
+/// ESTABLISHED before anyone calls `accept()`. Linux keeps up to `backlog` + 1 completed
+/// connections waiting for `accept()` (`sk_acceptq_is_full()` compares with `>`): with
+/// `listen(3, 1)`, `ss -ltn` shows Recv-Q 2, and a third client stays in SYN-SENT, its SYN
+/// dropped and retried (tests/backlog.rs). A backlog above `net.core.somaxconn` is cut to it.
 ///
 /// strace: `listen(3, 1) = 0`
 /// (<https://man7.org/linux/man-pages/man2/listen.2.html>)
@@ -307,7 +310,9 @@ pub fn listen(sock: &Socket, backlog: i32) -> Result<()> {
 
 /// `accept(2)`: accept a connection on a socket.
 ///
-/// Layer: transport (OSI 4; OSI would call the connection a session, 5). Takes the first
+/// Layer: transport (OSI 4: opening a connection is OSI's transport service, T-CONNECT, ITU-T
+/// X.214; the session layer, 5, is dialogue control, which TCP/IP leaves to the application).
+/// Takes the first
 /// connection whose handshake the kernel has completed off the listening socket's queue and
 /// returns a new descriptor for it; blocks while the queue is empty (a non-blocking socket
 /// returns EAGAIN instead). The listening socket goes on listening. Nothing goes on the wire:

@@ -17,8 +17,8 @@ use crate::text::Note;
 
 /// `select(2)`: wait until some of the given descriptors are ready.
 ///
-/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The kernel looks at each socket
-/// in the sets (is there something in its receive buffer, or a connection in its queue? room in
+/// Layer: none of the network's: it waits on descriptors of any kind (sockets, pipes,
+/// terminals) and sends nothing. The kernel looks at each socket in the sets (is there something in its receive buffer, or a connection in its queue? room in
 /// its send buffer?), sleeps until one of them is ready, and rewrites the sets to say which are.
 /// Level-triggered: a socket with unread bytes is reported again at the next call.
 ///
@@ -88,8 +88,7 @@ pub fn select<'fd>(
 
 /// `poll(2)`: wait for some event on a set of file descriptors.
 ///
-/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The same question as
-/// [`select`], asked with an array of `{fd, events}` instead of bit sets: any descriptor number
+/// Layer: none of the network's, as [`select`]. The same question as [`select`], asked with an array of `{fd, events}` instead of bit sets: any descriptor number
 /// works, and the kernel answers in each entry's `revents`, where it may also put `POLLHUP`
 /// (the connection is over) or `POLLERR` (an error is pending, such as a RST) even if they were
 /// not asked for. Level-triggered, and the whole array is copied in and scanned at every call.
@@ -169,7 +168,8 @@ pub fn epoll_create1() -> Result<mio::Poll> {
 /// here through [`mio::Registry::register`] and [`mio::unix::SourceFd`], so that the socket stays
 /// ours (made by our `socket()` or `accept4()`) and mio only watches it.
 ///
-/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). From now on the kernel itself
+/// Layer: none of the network's: any descriptor can be watched, and nothing goes on the
+/// wire. From now on the kernel itself
 /// puts the socket on the ready list when bytes arrive or room frees up in its send buffer: the
 /// program pays once here, not at every wait as with `select()` and `poll()`. mio always asks
 /// for edge-triggered notification (`EPOLLET`): one event per change, not one per wait while the
@@ -220,7 +220,7 @@ pub fn epoll_ctl_add(
 /// `epoll_wait(2)`: wait for events on an epoll instance, here inside [`mio::Poll::poll`],
 /// which makes exactly this call.
 ///
-/// Layer: the application ↔ transport boundary (OSI 7 ↔ 4). The kernel sleeps until the
+/// Layer: none of the network's, as [`select`] and [`poll`]. The kernel sleeps until the
 /// ready list is not empty, then copies up to `events.capacity()` events out of it. Unlike
 /// `select()` and `poll()`, nothing is passed in and nothing is scanned: the cost is the number
 /// of ready sockets, not the number of connections.
