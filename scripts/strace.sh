@@ -16,6 +16,8 @@
 #   --input TEXT       what the client sends, with printf escapes (default: 'bonjour\nça va ?\n')
 #   --narrate          run server and client with --narrate too: each call's narration line is a
 #                      write(2, ...) right after the call in the trace
+#   --tcp-states       run server and client with --tcp-states too: a getsockopt(TCP_INFO) after
+#                      listen, connect, accept and shutdown, and before close, with its line
 #   --io send-recv|read-write
 #   --events FILE      server and client append their event records to FILE (--events)
 #   --time             timestamps: strace -tt (wall clock, microseconds)
@@ -52,6 +54,7 @@ model=iterative
 out=
 input='bonjour\nça va ?\n'
 narrate=()
+states=()
 io=()
 events=()
 strace_opts=()
@@ -66,6 +69,7 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?--out needs a file}; shift 2 ;;
     --input) input=${2?--input needs a text}; shift 2 ;;
     --narrate) narrate=(--narrate); shift ;;
+    --tcp-states) states=(--tcp-states); shift ;;
     --io) io=(--io "${2:?--io needs a value}"); shift 2 ;;
     --events) events=(--events "${2:?--events needs a file}"); shift 2 ;;
     --time) strace_opts+=(-tt); shift ;;
@@ -139,7 +143,7 @@ without_inherited_fds() {
   exec "$@"
 }
 without_inherited_fds strace -f -o "$out" "${strace_opts[@]}" -e trace="$FILTER" \
-  "$SOCKSTEP" server "${narrate[@]}" --model "$model" --bind 127.0.0.1 --port 0 --once \
+  "$SOCKSTEP" server "${narrate[@]}" "${states[@]}" --model "$model" --bind 127.0.0.1 --port 0 --once \
   "${io[@]}" "${events[@]}" "${server_args[@]}" >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 
@@ -164,7 +168,7 @@ fi
 # The client, under strace too, sends the input and reads every reply.
 client_status=0
 printf "$input" | strace -o "$out.client" "${strace_opts[@]}" -e trace="$FILTER" \
-  "$SOCKSTEP" client "${narrate[@]}" --port "$port" "${io[@]}" "${events[@]}" \
+  "$SOCKSTEP" client "${narrate[@]}" "${states[@]}" --port "$port" "${io[@]}" "${events[@]}" \
   >"$work/client.out" 2>"$work/client.err" || client_status=$?
 
 # --once: the server closes its listening socket and exits after this one client.

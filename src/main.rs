@@ -45,9 +45,14 @@ struct Watch {
     narrate: bool,
     /// Stop before each socket call: show the call, its layer and what to look at now, and wait
     /// for Enter on the terminal (/dev/tty, so a client fed by a pipe can be stepped too).
-    /// Turns --narrate on.
+    /// Turns --narrate and --tcp-states on.
     #[arg(long)]
     step: bool,
+    /// After listen, connect, accept and shutdown, and before close, ask the kernel for the TCP
+    /// state (getsockopt TCP_INFO: one more system call each, which the program itself does not
+    /// need) and print it, as strace shows the call.
+    #[arg(long)]
+    tcp_states: bool,
 }
 
 #[derive(Subcommand)]
@@ -337,13 +342,16 @@ fn main() -> ExitCode {
         });
     }
     cli.lang.unwrap_or_else(Lang::from_env).set();
-    let (narrating, step) = match &cli.command {
-        Command::Server(ServerArgs { watch, .. }) | Command::Client(ClientArgs { watch, .. }) => {
-            (watch.narrate || watch.step, watch.step)
-        }
-        _ => (false, false),
+    let (narrating, step, tcp_states) = match &cli.command {
+        Command::Server(ServerArgs { watch, .. }) | Command::Client(ClientArgs { watch, .. }) => (
+            watch.narrate || watch.step,
+            watch.step,
+            watch.tcp_states || watch.step,
+        ),
+        _ => (false, false, false),
     };
     narrate::set_narrate(narrating);
+    narrate::set_tcp_states(tcp_states);
     // Without a terminal, --step could never be answered: a setup error.
     let stepping = match step {
         true => narrate::start_stepping()

@@ -11,8 +11,8 @@ use sockstep::layers::TABLE;
 /// `bind`, `listen` (and `getsockname` for the real port), the SIGINT and SIGTERM handlers
 /// (`rt_sigaction`, for the shutdown), then for the client `accept`, `setsockopt`
 /// (TCP_NODELAY: Nagle's algorithm off), `getpeername`, one `recvfrom`/`sendto` per message, the `recvfrom` that returns 0, `close`,
-/// and with `--once` the `close` of the listening socket. After listen and accept, and before
-/// each close, a `getsockopt(TCP_INFO)` shows the TCP state the kernel reports.
+/// and with `--once` the `close` of the listening socket: the program's own calls, and no
+/// `getsockopt(TCP_INFO)` (that is `--tcp-states`).
 #[test]
 fn the_server_narrates_the_course_sequence() {
     let mut server = Server::loopback(&["--narrate", "--once"]);
@@ -28,20 +28,16 @@ fn the_server_narrates_the_course_sequence() {
             "setsockopt",
             "bind",
             "listen",
-            "getsockopt",
             "getsockname",
             "rt_sigaction",
             "rt_sigaction",
             "accept",
-            "getsockopt",
             "setsockopt",
             "getpeername",
             "recvfrom",
             "sendto",
             "recvfrom",
-            "getsockopt",
             "close",
-            "getsockopt",
             "close",
         ]
     );
@@ -50,8 +46,8 @@ fn the_server_narrates_the_course_sequence() {
 /// The client narrates the course's client sequence: `socket`, `connect`, `setsockopt`
 /// (TCP_NODELAY: Nagle's algorithm off), `sendto` and
 /// `recvfrom` for the line, then `shutdown` (the half-close), the `recvfrom` that returns 0
-/// when the server has closed too, and `close`; with a `getsockopt(TCP_INFO)` for the TCP state
-/// after connect and shutdown, and before close.
+/// when the server has closed too, and `close`; no `getsockopt(TCP_INFO)` (that is
+/// `--tcp-states`).
 #[test]
 fn the_client_narrates_the_course_sequence() {
     let server = Server::loopback(&["--log", "quiet"]);
@@ -63,25 +59,22 @@ fn the_client_narrates_the_course_sequence() {
         [
             "socket",
             "connect",
-            "getsockopt",
             "setsockopt",
             "sendto",
             "recvfrom",
             "shutdown",
-            "getsockopt",
             "recvfrom",
-            "getsockopt",
             "close"
         ]
     );
     let narrated = narration(&run.stderr);
     assert!(narrated.iter().all(|n| n.tag == "client"));
     assert!(
-        narrated[4]
+        narrated[3]
             .strace
             .starts_with("sendto(3, \"bonjour\\n\", 8, 0, NULL, 0) = 8"),
         "{}",
-        narrated[4].strace
+        narrated[3].strace
     );
 }
 
@@ -152,9 +145,8 @@ fn the_narration_bracket_comes_from_the_table() {
         assert!(server.wait_exit().success());
         server.stderr.wait_closed();
         let narrated = [narration(&server.stderr.text()), narration(&client.stderr)].concat();
-        // 15 and 8 calls of the course's sequences (TCP_NODELAY's setsockopt included), 4
-        // and 3 getsockopt(TCP_INFO).
-        assert_eq!(narrated.len(), 19 + 11, "{lang} {io}: {narrated:#?}");
+        // 15 and 8 calls of the course's sequences (TCP_NODELAY's setsockopt included).
+        assert_eq!(narrated.len(), 15 + 8, "{lang} {io}: {narrated:#?}");
         for line in &narrated {
             let row = TABLE
                 .iter()

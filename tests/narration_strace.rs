@@ -46,7 +46,7 @@ fn narrated_names() -> Vec<&'static str> {
 /// sa_restorer), the same call on the same first argument with the same result.
 fn narrates(narration: &Event, call: &Event, socket_call: bool) -> bool {
     if socket_call {
-        return cut_strings(&line(narration), 32) == cut_strings(&line(call), 32);
+        return cut_strings(&line(narration), 32) == named_tcp_state(&cut_strings(&line(call), 32));
     }
     let parts = |e: &Event| match e {
         Event::Call {
@@ -59,6 +59,51 @@ fn narrates(narration: &Event, call: &Event, socket_call: bool) -> bool {
         _ => None,
     };
     parts(narration) == parts(call)
+}
+
+/// strace 6.1 prints `getsockopt(TCP_INFO)`'s structure as raw bytes, of which the first is
+/// `tcpi_state`; the narration names that byte and leaves the rest out. This turns strace's
+/// line into the narration's: `"\1\0\0\0..."...` becomes `{tcpi_state=TCP_ESTABLISHED, ...}`.
+fn named_tcp_state(line: &str) -> String {
+    const OPEN: &str = "TCP_INFO, \"";
+    let Some(start) = line.find(OPEN).map(|i| i + OPEN.len() - 1) else {
+        return line.to_string();
+    };
+    // The closing quote: the first `"` that no backslash escapes.
+    let mut end = start + 1;
+    let bytes = line.as_bytes();
+    while end < bytes.len() && bytes[end] != b'"' {
+        end += if bytes[end] == b'\\' { 2 } else { 1 };
+    }
+    let mut after = end + 1;
+    if line[after..].starts_with("...") {
+        after += 3;
+    }
+    let state = unquote(&line[start..=end]).first().copied().unwrap_or(0);
+    // include/net/tcp_states.h
+    let names = [
+        "0",
+        "TCP_ESTABLISHED",
+        "TCP_SYN_SENT",
+        "TCP_SYN_RECV",
+        "TCP_FIN_WAIT1",
+        "TCP_FIN_WAIT2",
+        "TCP_TIME_WAIT",
+        "TCP_CLOSE",
+        "TCP_CLOSE_WAIT",
+        "TCP_LAST_ACK",
+        "TCP_LISTEN",
+        "TCP_CLOSING",
+        "TCP_NEW_SYN_RECV",
+    ];
+    let name = names
+        .get(state as usize)
+        .map_or(state.to_string(), |n| n.to_string());
+    format!(
+        "{}{{tcpi_state={name}, ...}}{}",
+        &line[..start],
+        &line[after..]
+    )
 }
 
 /// One thread's calls and narration lines, in order.
@@ -137,7 +182,8 @@ fn interleaving(trace: &str) -> (String, String) {
                         expected.push_str(&format!("{tag} call:      {shown}\n"));
                         if returned {
                             // Narrated after it returns, in strace's words.
-                            expected.push_str(&format!("{tag} narration: {shown}\n"));
+                            let said = named_tcp_state(&shown);
+                            expected.push_str(&format!("{tag} narration: {said}\n"));
                         }
                     } else if returned && next_says(Some(i + 1)) {
                         actual.push_str(&format!("{tag} call:      {shown}\n"));
@@ -162,20 +208,24 @@ fn interleaving(trace: &str) -> (String, String) {
     (expected, actual)
 }
 
-/// Runs `model` and the client with `--narrate` under strace and checks both traces.
-fn check_model(model: &str) {
+/// Runs `model` and the client with `--narrate` (and `extra`) under strace and checks both
+/// traces; returns them.
+fn check_model_with(model: &str, extra: &[&str]) -> Option<common::strace::Traces> {
     let also = narrated_names().join(",");
-    let Some(traces) = run_script(&[
-        "--model",
-        model,
-        "--narrate",
-        "--strsize",
-        "4096",
-        "--also",
-        &also,
-    ]) else {
-        return;
-    };
+    let args = [
+        &[
+            "--model",
+            model,
+            "--narrate",
+            "--strsize",
+            "4096",
+            "--also",
+            &also,
+        ][..],
+        extra,
+    ]
+    .concat();
+    let traces = run_script(&args)?;
     for (who, trace) in [("server", &traces.server), ("client", &traces.client)] {
         let (expected, actual) = interleaving(trace);
         assert!(
@@ -187,6 +237,42 @@ fn check_model(model: &str) {
             "the {who}'s narration does not match strace, call for call"
         );
     }
+    Some(traces)
+}
+
+/// Runs `model` and the client with `--narrate` under strace and checks both traces; neither
+/// makes a `getsockopt(TCP_INFO)`: `--narrate` shows the program's own calls, and adds none.
+fn check_model(model: &str) {
+    let Some(traces) = check_model_with(model, &[]) else {
+        return;
+    };
+    for (who, trace) in [("server", &traces.server), ("client", &traces.client)] {
+        assert!(
+            !trace.contains("TCP_INFO"),
+            "--narrate alone made the {who} ask for TCP_INFO:\n{trace}"
+        );
+    }
+}
+
+/// `--tcp-states` adds the TCP-state readings: `getsockopt(TCP_INFO)` calls strace sees on both
+/// sides (after listen and accept, and before each close, on the server; after connect and
+/// shutdown, and before close, on the client), each with its line, which names the state
+/// byte strace prints raw.
+#[test]
+fn tcp_states_add_getsockopt_calls() {
+    let Some(traces) = check_model_with("iterative", &["--tcp-states"]) else {
+        return;
+    };
+    let count = |trace: &str| {
+        trace
+            .lines()
+            .filter(|l| {
+                l.contains("getsockopt(") && l.contains("TCP_INFO") && !l.contains("write(")
+            })
+            .count()
+    };
+    assert_eq!(count(&traces.server), 4, "{}", traces.server);
+    assert_eq!(count(&traces.client), 3, "{}", traces.client);
 }
 
 #[test]

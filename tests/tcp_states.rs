@@ -1,4 +1,4 @@
-//! With `--narrate`, the narration shows the TCP state the kernel reports (getsockopt
+//! With `--tcp-states`, the narration shows the TCP state the kernel reports (getsockopt
 //! TCP_INFO) after listen, connect, accept and shutdown, and just before close: the student
 //! sees the state machine move. (The narration proof, `tests/narration_strace.rs`, shows that
 //! each of these getsockopt calls is a real call, narrated in strace's words.)
@@ -27,10 +27,10 @@ fn states(log: &str) -> Vec<String> {
 /// socket is CLOSED before close(): the TIME-WAIT that follows lives apart from the socket.
 #[test]
 fn the_narration_follows_the_tcp_state_machine() {
-    let mut server = Server::loopback(&["--once", "--narrate", "--log", "quiet"]);
+    let mut server = Server::loopback(&["--once", "--tcp-states", "--log", "quiet"]);
     let port = server.addr().port().to_string();
     let client = run_client(
-        &["--port", &port, "--narrate", "--log", "quiet"],
+        &["--port", &port, "--tcp-states", "--log", "quiet"],
         b"bonjour\n",
     );
     assert!(client.status.success(), "{}", client.stderr);

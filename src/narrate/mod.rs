@@ -38,6 +38,7 @@ pub use strace::{
 };
 
 static NARRATE: AtomicBool = AtomicBool::new(false);
+static TCP_STATES: AtomicBool = AtomicBool::new(false);
 static LOG: AtomicU8 = AtomicU8::new(Log::Data as u8);
 
 /// How much the server and the client log.
@@ -60,6 +61,19 @@ pub fn set_narrate(on: bool) {
 #[inline]
 pub fn narrating() -> bool {
     NARRATE.load(Ordering::Relaxed)
+}
+
+/// Turns the TCP-state readings (`--tcp-states`) on or off for the whole program.
+pub fn set_tcp_states(on: bool) {
+    TCP_STATES.store(on, Ordering::Relaxed);
+}
+
+/// Are the TCP-state readings on? Each is one more system call, `getsockopt(TCP_INFO)`, that
+/// the program itself does not need: made, and printed, only when asked for, so that
+/// `--narrate` alone shows exactly the program's own calls.
+#[inline]
+pub fn tcp_states() -> bool {
+    TCP_STATES.load(Ordering::Relaxed)
 }
 
 /// Sets the log level for the whole program.
@@ -126,17 +140,17 @@ pub fn error(fd: Option<i32>, msg: Msg<'_>) {
     log(Log::Quiet, fd, msg)
 }
 
-/// Is anything watching the calls: the narration or the record? The wrappers build a call's
-/// [`Call`] only then.
+/// Is anything watching the calls: the narration, the TCP-state readings or the record? The
+/// wrappers build a call's [`Call`] only then.
 #[inline]
 pub fn active() -> bool {
-    narrating() || record::recording()
+    narrating() || tcp_states() || record::recording()
 }
 
-/// One call has returned: narrates it if the narration is on, and records it if the record is
-/// on, both from the same [`Call`].
+/// One call has returned: narrates it if the narration is on (a TCP-state reading, also with
+/// `--tcp-states` alone), and records it if the record is on, all from the same [`Call`].
 pub fn happened(call: &Call) {
-    if narrating() {
+    if narrating() || (tcp_states() && call.name == crate::sys::tcp_info::CALL) {
         emit(format_args!("{}", narration(call, Lang::current())));
     }
     record::write_call(call);

@@ -19,7 +19,7 @@
 //! - [`socket`] makes, sets up, connects, accepts, shuts down and closes sockets (`socket`,
 //!   `setsockopt`, `bind`, `listen`, `accept`, `accept4`, `connect`, `shutdown`, `close`,
 //!   `getsockname`, `getpeername`), and holds the [`Socket`] type;
-//! - [`tcp_info`] asks for the TCP state the narration shows (`getsockopt(TCP_INFO)`);
+//! - [`tcp_info`] asks for the TCP state `--tcp-states` shows (`getsockopt(TCP_INFO)`);
 //! - [`io`] moves bytes (`recv`, `send`, `read`, `write`);
 //! - [`datagram`] moves UDP datagrams with their addresses (`recvfrom`, `sendto`);
 //! - [`wait`] waits for readiness (`select`, `poll`, `epoll_create1`, `epoll_ctl`,
