@@ -238,26 +238,86 @@ fn close_is_narrated_by_what_is_closed() {
     drop(client);
     assert!(server.wait_exit().success());
     server.stderr.wait_closed();
-    let closes: Vec<String> = server
-        .stderr
-        .all()
-        .into_iter()
-        .filter(|line| line.contains("] close("))
-        .collect();
-    let notes: Vec<&str> = closes
-        .iter()
-        .map(|line| {
-            let bracket = line.split_once("   [").map_or("", |(_, bracket)| bracket);
-            bracket.split_once(": ").map_or("", |(_, note)| note)
-        })
-        .collect();
     assert_eq!(
-        notes,
+        close_notes(&server.stderr.text()),
         [
-            "descriptor released; FIN → if it was the last]",
-            "descriptor released; if it was the last, the port stops listening (no FIN: a listening socket has no connection)]",
-            "descriptor released; if it was the last, the kernel frees the epoll instance (nothing on the wire)]",
+            "descriptor released; FIN → if it was the last",
+            "descriptor released; if it was the last, the port stops listening (no FIN: a listening socket has no connection)",
+            "descriptor released; if it was the last, the kernel frees the epoll instance (nothing on the wire)",
         ],
-        "{closes:#?}"
+    );
+}
+
+/// What each `close()` of a log says it does: its note, after the layer, with its tag.
+fn close_notes_tagged(log: &str) -> Vec<(String, String)> {
+    narration(log)
+        .into_iter()
+        .filter(|n| n.syscall == "close")
+        .map(|n| {
+            let note = n.bracket.split_once(": ").map_or("", |(_, note)| note);
+            (n.tag, note.to_string())
+        })
+        .collect()
+}
+
+/// What each `close()` of a log says it does.
+fn close_notes(log: &str) -> Vec<String> {
+    close_notes_tagged(log)
+        .into_iter()
+        .map(|(_, note)| note)
+        .collect()
+}
+
+/// The fork model's lesson: after `fork()` the parent closes its copy of the connection, and
+/// that close sends no FIN, since the child still holds the socket; the narration says so,
+/// in the parent. The child's own close of the connection is the one that may send FIN, and
+/// its close of the listening socket stops nothing: the parent still listens.
+#[test]
+fn the_fork_parent_close_sends_no_fin() {
+    let mut server = Server::loopback(&["--model", "fork", "--narrate"]);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    drop(client);
+    let parent = format!("fork pid {}", server.pid());
+    server
+        .stderr
+        .wait_for("the child's close of the connection", |l| {
+            l.contains("] close(4)") && !l.starts_with(&format!("[{parent}]"))
+        });
+    server.signal(libc::SIGTERM);
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let log = server.stderr.text();
+    let closes = close_notes_tagged(&log);
+    let shared = "this process drops its copy; while the child holds the socket, no FIN: the connection stays open there";
+    let in_parent: Vec<&str> = closes
+        .iter()
+        .filter(|(tag, _)| *tag == parent)
+        .map(|(_, note)| note.as_str())
+        .collect();
+    assert_eq!(in_parent.first(), Some(&shared), "{log}");
+    let in_child: Vec<&str> = closes
+        .iter()
+        .filter(|(tag, _)| *tag != parent)
+        .map(|(_, note)| note.as_str())
+        .collect();
+    assert!(!in_child.contains(&shared), "{log}");
+    assert!(
+        in_child.contains(&"descriptor released; FIN → if it was the last"),
+        "{log}"
+    );
+}
+
+/// The client half-closes with `shutdown(SHUT_WR)`, which sends its FIN; its `close()` then
+/// has no FIN left to send, and says so.
+#[test]
+fn the_client_close_after_shutdown_sends_no_second_fin() {
+    let server = Server::loopback(&["--log", "quiet"]);
+    let port = server.addr().port().to_string();
+    let run = run_client(&["--narrate", "--port", &port], b"bonjour\n");
+    assert!(run.status.success(), "{}", run.stderr);
+    assert_eq!(
+        close_notes(&run.stderr),
+        ["descriptor released; no FIN now: ours left at shutdown()"]
     );
 }

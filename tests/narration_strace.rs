@@ -20,7 +20,7 @@ use pretty_assertions::assert_eq;
 /// What a narration line says the call was: `recvfrom(4, "bonjour\n", 1024, 0, NULL, NULL) = 8`
 /// out of `[iterative] recvfrom(4, ...) = 8   [application ↔ transport · OSI 7 ↔ 4: ...]`.
 fn narrated_call(text: &str) -> Option<Event> {
-    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = common::unwrapped(text);
     let (_, body) = text.split_once("] ")?;
     let (call, _layer) = body.rsplit_once("   [")?;
     let name = call.split('(').next()?;

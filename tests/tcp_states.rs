@@ -10,7 +10,8 @@ use pretty_assertions::assert_eq;
 
 /// The states in a stderr log, in order: `LISTEN` out of `... the kernel says: LISTEN (...)`.
 fn states(log: &str) -> Vec<String> {
-    log.lines()
+    common::unwrapped(log)
+        .lines()
         .filter(|l| l.contains("TCP_INFO"))
         .map(|l| {
             let (_, said) = l

@@ -16,6 +16,18 @@
 //! Each line goes to stderr in one `write(2, ...)`: it is formatted into a `String` first,
 //! because `eprintln!` may split one line into several writes, which would interleave between
 //! threads and clutter the trace.
+//!
+//! A narration keeps within [`WIDTH`] columns, for a terminal beside strace's: the call as
+//! strace prints it (cut after a `, ` when it is longer, the rest indented by 8), then the layer
+//! and what happened on lines of their own, in brackets indented by 4:
+//!
+//! ```text
+//! [iterative] recvfrom(4, "bonjour\n", 1024, 0, NULL, NULL) = 8
+//!     [application ↔ transport · OSI 7 ↔ 4: recv() is the recvfrom syscall; 8 bytes taken
+//!      from the receive buffer]
+//! ```
+//!
+//! The lines of one call are still one `write(2, ...)`.
 
 pub mod record;
 pub mod step;
@@ -151,24 +163,95 @@ pub fn active() -> bool {
 /// `--tcp-states` alone), and records it if the record is on, all from the same [`Call`].
 pub fn happened(call: &Call) {
     if narrating() || (tcp_states() && call.name == crate::sys::tcp_info::CALL) {
-        emit(format_args!("{}", narration(call, Lang::current())));
+        let (strace, bracket) = narration(call, Lang::current());
+        let text = wrapped(&tag_prefix(), &strace, &bracket);
+        // Nothing sensible can be done if stderr itself is gone; the program goes on.
+        let _ = std::io::stderr().write_all(text.as_bytes());
     }
     record::write_call(call);
 }
 
-/// The narration line of a call: strace's line, then the layer and what happened.
-fn narration(call: &Call, lang: Lang) -> String {
+/// The columns a narration keeps within.
+pub const WIDTH: usize = 100;
+
+/// Where the bracket's lines start, and its first, `[`, which tells it from the rest of a
+/// long call (an argument may start with `[` too: `[128 => 16]`), indented further.
+const INDENT: &str = "    ";
+const CALL_INDENT: &str = "        ";
+
+/// A call's narration, in lines of at most [`WIDTH`] columns (characters, not bytes), ending
+/// with a newline: `prefix` and the call (cut after a `, ` outside quotes when it is too long,
+/// the rest indented), then the bracket on lines of its own, indented.
+pub fn wrapped(prefix: &str, strace: &str, bracket: &str) -> String {
+    let mut lines = fill(prefix, CALL_INDENT, &args_pieces(strace), " ");
+    let inside = format!("{INDENT} ");
+    let words: Vec<&str> = bracket.split(' ').collect();
+    lines.extend(fill(&format!("{INDENT}["), &inside, &words, " "));
+    let mut text = lines.join("\n");
+    text.push_str("]\n");
+    text
+}
+
+/// `pieces` joined by `sep` on lines of at most [`WIDTH`] columns (one piece too long for a
+/// line has it to itself): the first line starts with `first`, the others with `next`.
+fn fill(first: &str, next: &str, pieces: &[&str], sep: &str) -> Vec<String> {
+    let width = |s: &str| s.chars().count();
+    let mut lines = Vec::new();
+    let mut line = first.to_string();
+    let mut empty = true;
+    for piece in pieces {
+        if !empty && width(&line) + width(sep) + width(piece) + 1 > WIDTH {
+            lines.push(std::mem::replace(&mut line, next.to_string()));
+            empty = true;
+        }
+        if !empty {
+            line.push_str(sep);
+        }
+        line.push_str(piece);
+        empty = false;
+    }
+    lines.push(line);
+    lines
+}
+
+/// A call in strace's notation cut after each `, ` that is not inside a quoted string: the
+/// places where a long call may go on to the next line. Joined again with spaces, the pieces
+/// give the call back.
+fn args_pieces(strace: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    let bytes = strace.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b',' if !quoted && bytes.get(i + 1) == Some(&b' ') => {
+                pieces.push(&strace[start..=i]);
+                start = i + 2;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&strace[start..]);
+    pieces
+}
+
+/// A call's narration: strace's line, and what the bracket says (the layer and what
+/// happened).
+fn narration(call: &Call, lang: Lang) -> (String, String) {
     let row = layers::row(call.name);
     if row.is_library() {
         // Not a system call: no strace line to imitate. `→` rather than `=`, and the note says
         // what strace shows instead.
-        return format!(
-            "{}({}) → {}   [{}: {}]",
-            call.name,
-            record::shown(&call.args),
-            call.returned(),
-            layers::label(call.name, lang),
-            call.note()
+        return (
+            format!(
+                "{}({}) → {}",
+                call.name,
+                record::shown(&call.args),
+                call.returned()
+            ),
+            format!("{}: {}", layers::label(call.name, lang), call.note()),
         );
     }
     // glibc implements recv() with the recvfrom system call and send() with sendto: say so,
@@ -199,12 +282,49 @@ fn narration(call: &Call, lang: Lang) -> String {
         }
         _ => String::new(),
     };
-    format!(
-        "{}({}) = {}   [{}: {renamed}{}{clamped}]",
-        row.syscall,
-        record::shown(&call.args),
-        call.returned(),
-        layers::label(call.name, lang),
-        call.note()
+    (
+        format!(
+            "{}({}) = {}",
+            row.syscall,
+            record::shown(&call.args),
+            call.returned()
+        ),
+        format!(
+            "{}: {renamed}{}{clamped}",
+            layers::label(call.name, lang),
+            call.note()
+        ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long call goes on after a `, ` outside quotes, a long bracket after a space; every
+    /// line keeps within the width, and joining the lines again gives the call and the bracket
+    /// back.
+    #[test]
+    fn a_narration_keeps_within_the_width() {
+        let call = r#"getsockname(3, {sa_family=AF_INET, sin_port=htons(40123), sin_addr=inet_addr("127.0.0.1")}, [128 => 16]) = 0"#;
+        let bracket = "transport + internet · OSI 4 + 3: this end is 127.0.0.1:40123, and a few more words to need two lines, \"a, b\"";
+        let text = wrapped("[fork pid 123456] ", call, bracket);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() >= 4, "{text}");
+        for line in &lines {
+            assert!(line.chars().count() <= WIDTH, "{line:?}");
+        }
+        let bracket_at = lines.iter().position(|l| l.starts_with("    [")).unwrap();
+        let joined = |ls: &[&str]| ls.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            joined(&lines[..bracket_at]),
+            format!("[fork pid 123456] {call}")
+        );
+        assert_eq!(joined(&lines[bracket_at..]), format!("[{bracket}]"));
+        // A comma inside a quoted string is not a place to cut.
+        assert_eq!(
+            args_pieces(r#"sendto(3, "a, b", 4) = 4"#),
+            ["sendto(3,", r#""a, b","#, "4) = 4"]
+        );
+    }
 }

@@ -43,11 +43,19 @@ impl Kind {
 
 /// A socket: a file descriptor the kernel attached to a network endpoint (or, for
 /// [`Kind::Epoll`], to an epoll instance). The `Socket` owns it.
+///
+/// It also remembers what decides what its `close()` does, so that the narration can say it:
+/// its kind, whether another process holds a copy of it, and whether our FIN has gone already.
 #[derive(Debug)]
 pub struct Socket {
     fd: RawFd,
     /// A cell, because `listen()` turns a stream socket into a listening one in place.
     kind: Cell<Kind>,
+    /// Another process holds a copy of the descriptor (a child, after `fork()`): closing this
+    /// one ends nothing, the connection lives on in the other.
+    held_elsewhere: Cell<bool>,
+    /// `shutdown()` has sent our FIN already: `close()` has none left to send.
+    fin_sent: Cell<bool>,
 }
 
 impl Socket {
@@ -56,6 +64,27 @@ impl Socket {
         Socket {
             fd,
             kind: Cell::new(kind),
+            held_elsewhere: Cell::new(false),
+            fin_sent: Cell::new(false),
+        }
+    }
+
+    /// Another process now holds a copy of this descriptor: the child `fork()` just made. The
+    /// kernel ends a connection (FIN) only when its last descriptor is closed, so this copy's
+    /// `close()` sends nothing, and its narration says so.
+    pub fn held_by_child(&self) {
+        self.held_elsewhere.set(true);
+    }
+
+    /// What `close()` will do, as the narration says it.
+    fn close_note(&self) -> Note {
+        match (self.kind(), self.held_elsewhere.get(), self.fin_sent.get()) {
+            (Kind::Stream, true, _) => Note::CloseShared,
+            (Kind::Stream, false, true) => Note::CloseAfterShutdown,
+            (Kind::Stream, false, false) => Note::Close,
+            (Kind::Listening, _, _) => Note::CloseListener,
+            (Kind::Datagram, _, _) => Note::CloseDatagram,
+            (Kind::Epoll, _, _) => Note::CloseEpoll,
         }
     }
 
@@ -93,7 +122,7 @@ impl Drop for Socket {
     /// A socket dropped without [`close`] (on an error path) is closed here, by the same
     /// narrated call, so that the narration still matches strace.
     fn drop(&mut self) {
-        let _ = close_fd(self.fd, self.kind());
+        let _ = close_fd(self);
     }
 }
 
@@ -369,7 +398,9 @@ pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
 /// strace: `shutdown(3, SHUT_WR) = 0`
 /// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
 pub fn shutdown_write(sock: &Socket) -> Result<()> {
-    shutdown(sock.fd(), nix_socket::Shutdown::Write)
+    shutdown(sock.fd(), nix_socket::Shutdown::Write)?;
+    sock.fin_sent.set(true);
+    Ok(())
 }
 
 /// `shutdown(2)` with `SHUT_RDWR`: shut down both halves of a full-duplex connection.
@@ -406,29 +437,31 @@ fn shutdown(fd: RawFd, how: nix_socket::Shutdown) -> Result<()> {
 ///
 /// Layer: transport (OSI 4). Releases the descriptor. When it was the last one on the
 /// connection, TCP ends it: a FIN goes out (or a RST, if received bytes were left unread), and
-/// the side that closed first waits in TIME_WAIT.
+/// the side that closed first waits in TIME_WAIT. When another process still holds a copy (the
+/// fork model's parent, after `fork()`), nothing goes out: the connection lives on in the
+/// other process. After `shutdown(SHUT_WR)` our FIN has gone already: no second one.
 ///
 /// strace: `close(4) = 0`
 /// (<https://man7.org/linux/man-pages/man2/close.2.html>)
 pub fn close(sock: Socket) -> Result<()> {
     // ManuallyDrop: the descriptor is closed here, so the Socket's Drop must not close it again.
     let sock = std::mem::ManuallyDrop::new(sock);
-    close_fd(sock.fd, sock.kind())
+    close_fd(&sock)
 }
 
 /// `close()` of a socket's descriptor.
-fn close_fd(fd: RawFd, kind: Kind) -> Result<()> {
-    if kind.is_tcp() {
+fn close_fd(sock: &Socket) -> Result<()> {
+    let fd = sock.fd;
+    if sock.kind().is_tcp() {
         // After close() the descriptor is gone and nothing can be asked about it: ask before,
         // and let the narration say what close() will do from that state.
-        show_state(fd, StateCheck::BeforeClose);
+        let check = match sock.held_elsewhere.get() {
+            true => StateCheck::BeforeSharedClose,
+            false => StateCheck::BeforeClose,
+        };
+        show_state(fd, check);
     }
-    let note = match kind {
-        Kind::Stream => Note::Close,
-        Kind::Listening => Note::CloseListener,
-        Kind::Datagram => Note::CloseDatagram,
-        Kind::Epoll => Note::CloseEpoll,
-    };
+    let note = sock.close_note();
     // Even a failed close() releases the descriptor on Linux: never retry it.
     call(
         "close",

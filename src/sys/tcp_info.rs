@@ -13,6 +13,8 @@ use crate::text::{Note, TcpState};
 pub enum StateCheck {
     After,
     BeforeClose,
+    /// Before the `close()` of a copy another process still holds: it will send nothing.
+    BeforeSharedClose,
 }
 
 /// `getsockopt(2)` with `TCP_INFO`: ask the kernel for a connection's TCP state.
@@ -66,6 +68,7 @@ pub fn tcp_state(fd: RawFd, check: StateCheck) -> Result<TcpState> {
         let note = match check {
             StateCheck::After => Note::TcpState { state },
             StateCheck::BeforeClose => Note::StateBeforeClose { state },
+            StateCheck::BeforeSharedClose => Note::StateBeforeSharedClose { state },
         };
         Told::new(0, note).tcp_state(state)
     })

@@ -75,6 +75,10 @@ pub enum Note {
     ShutdownWrite,
     /// close() of a TCP stream socket.
     Close,
+    /// close() of a TCP stream socket another process still holds (the fork model's parent).
+    CloseShared,
+    /// close() of a TCP stream socket after shutdown(SHUT_WR): our FIN has gone already.
+    CloseAfterShutdown,
     /// close() of a listening socket: no connection, so no FIN.
     CloseListener,
     /// close() of a UDP socket.
@@ -96,6 +100,10 @@ pub enum Note {
     },
     /// The state just before `close()`, and what `close()` will do from there.
     StateBeforeClose {
+        state: TcpState,
+    },
+    /// The state just before the `close()` of a copy another process still holds.
+    StateBeforeSharedClose {
         state: TcpState,
     },
     Timeout {
@@ -370,6 +378,22 @@ impl fmt::Display for Note {
             (Note::Close, Lang::Fr) => {
                 write!(f, "descripteur libéré ; FIN → si c'était le dernier")
             }
+            (Note::CloseShared, Lang::En) => write!(
+                f,
+                "this process drops its copy; while the child holds the socket, no FIN: the connection stays open there"
+            ),
+            (Note::CloseShared, Lang::Fr) => write!(
+                f,
+                "ce processus lâche sa copie ; tant que le fils tient la socket, pas de FIN : la connexion reste ouverte chez lui"
+            ),
+            (Note::CloseAfterShutdown, Lang::En) => write!(
+                f,
+                "descriptor released; no FIN now: ours left at shutdown()"
+            ),
+            (Note::CloseAfterShutdown, Lang::Fr) => write!(
+                f,
+                "descripteur libéré ; pas de FIN maintenant : le nôtre est parti au shutdown()"
+            ),
             (Note::CloseListener, Lang::En) => write!(
                 f,
                 "descriptor released; if it was the last, the port stops listening (no FIN: a listening socket has no connection)"
@@ -430,6 +454,16 @@ impl fmt::Display for Note {
                 "avant close(), le noyau dit : {} ; {}",
                 state.name(),
                 state.after_close(lang)
+            ),
+            (Note::StateBeforeSharedClose { state }, Lang::En) => write!(
+                f,
+                "before close(), the kernel says: {}; while the child holds a copy, this close() sends nothing",
+                state.name()
+            ),
+            (Note::StateBeforeSharedClose { state }, Lang::Fr) => write!(
+                f,
+                "avant close(), le noyau dit : {} ; tant que le fils en tient une copie, ce close() n'envoie rien",
+                state.name()
             ),
             (Note::Ready, Lang::En) => write!(f, "that many descriptors are ready"),
             (Note::Ready, Lang::Fr) => write!(f, "autant de descripteurs sont prêts"),

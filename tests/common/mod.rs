@@ -391,7 +391,30 @@ pub struct Narrated {
 
 /// The narration lines of a log, in order; log lines and anything else are left out.
 pub fn narration(log: &str) -> Vec<Narrated> {
-    log.lines().filter_map(parse_narrated).collect()
+    unwrapped(log).lines().filter_map(parse_narrated).collect()
+}
+
+/// A log with each narration on one line again: a narration keeps within 100 columns by going
+/// on, indented, on the next lines (the rest of a long call indented by 8, then the bracket,
+/// `    [` and the rest of it indented by 5); here those lines join their first, the pieces
+/// with a space and the bracket after three, as `[tag] call(args) = result   [layer: note]`.
+pub fn unwrapped(log: &str) -> String {
+    let mut out = String::new();
+    for line in log.lines() {
+        if let Some(bracket) = line.strip_prefix("    [") {
+            out.push_str("   [");
+            out.push_str(bracket);
+        } else if line.starts_with("     ") && !out.is_empty() {
+            out.push(' ');
+            out.push_str(line.trim_start());
+        } else {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// The system calls a log narrates, in order.
