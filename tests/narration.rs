@@ -321,3 +321,98 @@ fn the_client_close_after_shutdown_sends_no_second_fin() {
         ["descriptor released; no FIN now: ours left at shutdown()"]
     );
 }
+
+/// Every line of a whole dialogue's narration keeps within 100 columns (characters, not
+/// bytes: `→`, `·` and `é` are one column each), for each server model and the client, in
+/// English and in French, TCP states included: the call as strace prints it, cut after a `, `
+/// when it is longer, and the layer's bracket on lines of its own.
+#[test]
+fn narration_lines_keep_within_100_columns() {
+    let models = ["iterative", "fork", "threads", "select", "poll", "mio"];
+    let mut longest = (0, String::new());
+    let mut narrated = 0;
+    for lang in ["en", "fr"] {
+        for model in models {
+            let flags = ["--narrate", "--tcp-states", "--lang", lang];
+            let mut server =
+                Server::loopback(&[&flags[..], &["--model", model, "--once"]].concat());
+            let port = server.addr().port().to_string();
+            let input = "bonjour\nça va, été ? une ligne plus longue que trente-deux octets\n";
+            let client = run_client(&[&flags[..], &["--port", &port]].concat(), input.as_bytes());
+            assert!(client.status.success(), "{model}: {}", client.stderr);
+            assert!(server.wait_exit().success(), "{model}");
+            server.stderr.wait_closed();
+            for log in [server.stderr.text(), client.stderr] {
+                narrated += narration(&log).len();
+                for line in log.lines().filter(|l| is_narration_line(l)) {
+                    let width = line.chars().count();
+                    if width > longest.0 {
+                        longest = (width, format!("{lang} {model}: {line}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(narrated > 200, "only {narrated} narrations");
+    assert!(longest.0 <= 100, "{} columns: {}", longest.0, longest.1);
+}
+
+/// Is this line part of a narration: its first line, `[tag] name(...`, or one of the indented
+/// lines that follow it? (The log's lines, `[tag] fd 4: ...`, are not.)
+fn is_narration_line(line: &str) -> bool {
+    if line.starts_with("    ") {
+        return true;
+    }
+    let Some((_, rest)) = line.split_once("] ") else {
+        return false;
+    };
+    let name = rest.split('(').next().unwrap_or("");
+    rest.contains('(')
+        && !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// `sockstep layers` fits a 100-column terminal, in English and in French: each column as wide
+/// as its widest cell (`epoll_create1()` no longer runs into the next), and what the kernel
+/// does, the wire and what to look at cut between words, indented under their row. Joined
+/// again, each of those says what the table says.
+#[test]
+fn layers_fits_100_columns() {
+    for lang in ["en", "fr"] {
+        let run = run_to_end(&mut sockstep(&["layers", "--lang", lang]), b"");
+        assert!(run.status.success());
+        let out = run.stdout_text();
+        for line in out.lines() {
+            assert!(line.chars().count() <= 100, "{lang}: {line:?}");
+        }
+        for row in TABLE {
+            let call = format!("{}()", row.call);
+            let line = out
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(&call))
+                .unwrap_or_else(|| panic!("{lang}: no row for {call}"));
+            assert!(line.starts_with(&format!("{call} ")), "{lang}: {line:?}");
+        }
+        // The cells' text, with the lines of each joined again.
+        let joined = common::unwrapped(&out);
+        let kernel = if lang == "fr" {
+            "le noyau : "
+        } else {
+            "the kernel: "
+        };
+        for row in TABLE {
+            let text = if lang == "fr" {
+                row.kernel.fr
+            } else {
+                row.kernel.en
+            };
+            assert!(
+                joined.contains(&format!("{kernel}{text}")),
+                "{lang}: {} not whole in:\n{joined}",
+                row.call
+            );
+        }
+    }
+}

@@ -25,6 +25,7 @@ mod table;
 
 pub use table::TABLE;
 
+use crate::narrate;
 use crate::text::{Lang, Text};
 
 /// One row of the table.
@@ -106,20 +107,45 @@ pub fn render(lang: Lang) -> String {
             "à voir",
         ),
     };
+    // Each column as wide as its widest cell, and one space between: `epoll_create1()` and
+    // `getsockname()` are longer than most.
+    let width = |cells: &mut dyn Iterator<Item = String>| {
+        cells.map(|cell| cell.chars().count()).max().unwrap_or(0)
+    };
+    let w_call =
+        width(&mut TABLE.iter().map(|row| format!("{}()", row.call))).max(h_call.chars().count());
+    let w_syscall = width(&mut TABLE.iter().map(|row| row.strace_shows(lang, false)))
+        .max(h_syscall.chars().count());
+    let w_internet = width(&mut TABLE.iter().map(|row| row.internet.get(lang).to_string()))
+        .max(h_internet.chars().count());
     out.push_str(&format!(
-        "{h_call:<12} {h_syscall:<13} {h_internet:<26} OSI\n"
+        "{h_call:<w_call$} {h_syscall:<w_syscall$} {h_internet:<w_internet$} OSI\n"
     ));
+    // What the kernel does, what goes on the wire and what to look at: indented under the
+    // row, cut between words to keep within the narration's width.
+    let (sep, next) = match lang {
+        Lang::En => (": ", "        "),
+        Lang::Fr => (" : ", "        "),
+    };
     for row in TABLE {
         out.push_str(&format!(
-            "{:<12} {:<13} {:<26} {}\n",
+            "{:<w_call$} {:<w_syscall$} {:<w_internet$} {}\n",
             format!("{}()", row.call),
             row.strace_shows(lang, false),
             row.internet.get(lang),
             row.osi
         ));
-        out.push_str(&format!("    {h_kernel}: {}\n", row.kernel.get(lang)));
-        out.push_str(&format!("    {h_wire}: {}\n", row.wire.get(lang)));
-        out.push_str(&format!("    {h_look}: {}\n", row.look.get(lang)));
+        for (heading, text) in [
+            (h_kernel, &row.kernel),
+            (h_wire, &row.wire),
+            (h_look, &row.look),
+        ] {
+            out.push_str(&narrate::wrap_words(
+                &format!("    {heading}{sep}"),
+                next,
+                text.get(lang),
+            ));
+        }
     }
     out
 }

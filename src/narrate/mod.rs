@@ -192,6 +192,15 @@ pub fn wrapped(prefix: &str, strace: &str, bracket: &str) -> String {
     text
 }
 
+/// `text` cut between words into lines of at most [`WIDTH`] columns, the first starting with
+/// `first` and the others with `next`; a newline after each.
+pub fn wrap_words(first: &str, next: &str, text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = fill(first, next, &words, " ").join("\n");
+    out.push('\n');
+    out
+}
+
 /// `pieces` joined by `sep` on lines of at most [`WIDTH`] columns (one piece too long for a
 /// line has it to itself): the first line starts with `first`, the others with `next`.
 fn fill(first: &str, next: &str, pieces: &[&str], sep: &str) -> Vec<String> {
