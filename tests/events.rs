@@ -22,14 +22,20 @@ use pretty_assertions::assert_eq;
 use serde_json::Value;
 
 /// The system calls the record and strace are compared on: the socket story's (as strace names
-/// them, the same lists), with `clone` for `fork()`, without the waits for children and the
-/// signals, which the story leaves out too.
+/// them, the same lists), with `clone` for `fork()` and the thread's creation (see
+/// [`THREAD`]), without the waits for children and the signals, which the story leaves out too.
 fn compared(syscall: &str) -> bool {
     [NETWORK, ON_FD, READINESS]
         .iter()
         .any(|names| names.contains(&syscall))
         || syscall == "clone"
 }
+
+/// A thread's creation, as both sides say it. The record has one line for it, the library
+/// call `pthread_create` (std's spawn), returning 0 in the creating thread; strace shows the
+/// system call glibc makes for it, `clone3` (or `clone` with CLONE_THREAD), returning the new
+/// thread's id. (glibc's `mmap` and `rt_sigprocmask` around it are not in the story.)
+const THREAD: &str = "pthread_create = 0";
 
 /// One dialogue (`scripts/strace.sh --time --events FILE`) of `model`'s server and the client,
 /// both under strace and both recording to the same file: the traces and the record's lines.
@@ -68,8 +74,8 @@ fn said(name: &str, ret: &str) -> String {
     }
 }
 
-/// strace's socket calls, per process or thread (strace's pid is the thread's id), in order.
-/// A thread's creation (`clone` with CLONE_THREAD) is std's, not a course call: left out.
+/// strace's socket calls, per process or thread (strace's pid is the thread's id), in order; a
+/// thread's creation said as [`THREAD`] when it made one.
 fn traced_calls(trace: &str) -> BTreeMap<u32, Vec<String>> {
     let mut calls: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for event in story_with_every_wait(&parse(trace)) {
@@ -82,10 +88,20 @@ fn traced_calls(trace: &str) -> BTreeMap<u32, Vec<String>> {
         else {
             continue;
         };
-        if !compared(&name) || args.contains("CLONE_THREAD") {
+        let ret = ret.unwrap_or_else(|| "?".into());
+        if name == "clone3" || (name == "clone" && args.contains("CLONE_THREAD")) {
+            let made = ret.parse::<u32>().is_ok();
+            let said = if made {
+                THREAD.to_string()
+            } else {
+                said(&name, &ret)
+            };
+            calls.entry(pid).or_default().push(said);
             continue;
         }
-        let ret = ret.unwrap_or_else(|| "?".into());
+        if !compared(&name) {
+            continue;
+        }
         calls.entry(pid).or_default().push(said(&name, &ret));
     }
     calls
@@ -103,7 +119,23 @@ fn recorded_calls(
         if line["kind"] != "call" || line["role"] != role {
             continue;
         }
-        let syscall = line["syscall"].as_str().unwrap();
+        let tid = || {
+            line["tid"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("no tid: {line}")) as u32
+        };
+        if line["call"] == "pthread_create" {
+            assert_eq!(line["library"], true, "{line}");
+            let said = match line["ret"].as_i64() {
+                Some(0) => THREAD.to_string(),
+                _ => format!("pthread_create = {}", line["ret"]),
+            };
+            calls.entry(tid_as(tid())).or_default().push(said);
+            continue;
+        }
+        let Some(syscall) = line["syscall"].as_str() else {
+            continue; // another library call (getaddrinfo): strace shows its calls, not it
+        };
         if !compared(syscall) {
             continue;
         }
@@ -112,11 +144,8 @@ fn recorded_calls(
             (Value::Number(n), None) => n.to_string(),
             (other, None) => panic!("a call without a return value: {other} in {line}"),
         };
-        let tid = line["tid"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("no tid: {line}")) as u32;
         calls
-            .entry(tid_as(tid))
+            .entry(tid_as(tid()))
             .or_default()
             .push(said(syscall, &ret));
     }

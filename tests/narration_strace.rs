@@ -22,6 +22,12 @@ use pretty_assertions::assert_eq;
 fn narrated_call(text: &str) -> Option<Event> {
     let text = common::unwrapped(text);
     let (_, body) = text.split_once("] ")?;
+    // A thread's creation is a library call, glibc's pthread_create, narrated with `→` after
+    // the system calls it made: read it as a call returning that value.
+    let body = match body.strip_prefix("pthread_create(") {
+        Some(_) => body.replacen(") → ", ") = ", 1),
+        None => body.to_string(),
+    };
     let (call, _layer) = body.rsplit_once("   [")?;
     let name = call.split('(').next()?;
     let is_call = !name.is_empty()
@@ -108,8 +114,20 @@ fn named_tcp_state(line: &str) -> String {
 
 /// One thread's calls and narration lines, in order.
 enum Item {
-    Call { event: Event, socket_call: bool },
+    Call {
+        event: Event,
+        socket_call: bool,
+    },
+    /// A thread's creation: `clone3` (or `clone` with CLONE_THREAD), which glibc's
+    /// `pthread_create` makes, with its `mmap`s and `rt_sigprocmask`s; narrated by one line,
+    /// `pthread_create(...) → 0`, after them.
+    Thread(Event),
     Narration(Event),
+}
+
+/// Does this call make a thread (not a process)?
+fn makes_thread(name: &str, args: &str) -> bool {
+    name == "clone3" || (name == "clone" && args.contains("CLONE_THREAD"))
 }
 
 /// For each process or thread of `trace`, the calls and the narration lines in the order they
@@ -139,9 +157,12 @@ fn interleaving(trace: &str) -> (String, String) {
             if in_story {
                 story_calls.next();
             }
-            // The story also holds the creation of processes and threads: not socket calls.
+            // The story also holds the creation of processes and threads: not socket calls. A
+            // process's (fork's `clone`) is narrated as any other call; a thread's below.
             let process = matches!(name.as_str(), "clone" | "clone3" | "fork" | "vfork");
-            if in_story && !process {
+            if makes_thread(name, args) {
+                items.push(Item::Thread(event.clone()));
+            } else if in_story && !process {
                 items.push(Item::Call {
                     event: event.clone(),
                     socket_call: true,
@@ -165,6 +186,28 @@ fn interleaving(trace: &str) -> (String, String) {
                 Item::Narration(said) => {
                     actual.push_str(&format!("{tag} narration: {}\n", line(said)));
                 }
+                Item::Thread(event) => {
+                    // Accounted for by the next narration line of this thread, which must be
+                    // pthread_create's, returning 0 when the call made a thread (glibc's own
+                    // calls between them, its rt_sigprocmask, are not narrated as ours).
+                    let shown = cut_strings(&line(event), 32);
+                    actual.push_str(&format!("{tag} call:      {shown}\n"));
+                    expected.push_str(&format!("{tag} call:      {shown}\n"));
+                    let next = items[i + 1..].iter().find_map(|item| match item {
+                        Item::Narration(said) => Some(line(said)),
+                        _ => None,
+                    });
+                    let said = next.filter(|said| said.starts_with("pthread_create("));
+                    let said = said.unwrap_or_else(|| "pthread_create(...) = 0".into());
+                    expected.push_str(&format!("{tag} narration: {said}\n"));
+                    let Event::Call { ret, .. } = event else {
+                        unreachable!()
+                    };
+                    let made = ret.as_deref().is_some_and(|r| !r.starts_with('-'));
+                    if made {
+                        assert!(said.ends_with(") = 0"), "{said}");
+                    }
+                }
                 Item::Call { event, socket_call } => {
                     let Event::Call { ret, .. } = event else {
                         unreachable!()
@@ -173,7 +216,7 @@ fn interleaving(trace: &str) -> (String, String) {
                     let next_says = |j: Option<usize>| {
                         j.and_then(|j| items.get(j)).is_some_and(|item| match item {
                             Item::Narration(said) => narrates(said, event, *socket_call),
-                            Item::Call { .. } => false,
+                            Item::Call { .. } | Item::Thread(_) => false,
                         })
                     };
                     let returned = ret.is_some();

@@ -559,6 +559,25 @@ pub static TABLE: &[Row] = &[
         look: LOOK_PROCESS,
     },
     Row {
+        call: "pthread_create",
+        // A library call: strace shows the calls glibc makes for it, never a line of its own.
+        syscall: "",
+        internet: t!(
+            "none (process management)",
+            "aucune (gestion des processus)"
+        ),
+        osi: "—",
+        kernel: t!(
+            "nothing by this name: glibc maps the new thread's stack (mmap, mprotect; or reuses one), blocks every signal (rt_sigprocmask), asks the kernel for a thread (clone3 with CLONE_VM|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD: the same memory, descriptors and handlers), then puts the mask back; strace shows those calls",
+            "rien sous ce nom : la glibc alloue la pile du nouveau thread (mmap, mprotect ; ou en réemploie une), bloque tous les signaux (rt_sigprocmask), demande un thread au noyau (clone3 avec CLONE_VM|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD : même mémoire, mêmes descripteurs et gestionnaires), puis rétablit le masque ; strace montre ces appels"
+        ),
+        wire: t!("nothing", "rien"),
+        look: t!(
+            "`ps -L -p PID` or `ls /proc/PID/task`: one more thread, whose id is the one clone3 returned",
+            "`ps -L -p PID` ou `ls /proc/PID/task` : un thread de plus, dont le numéro est celui que clone3 a rendu"
+        ),
+    },
+    Row {
         call: "getaddrinfo",
         // A library call: strace shows the calls it makes, never a line of its own.
         syscall: "",

@@ -24,13 +24,14 @@
 //! - [`datagram`] moves UDP datagrams with their addresses (`recvfrom`, `sendto`);
 //! - [`wait`] waits for readiness (`select`, `poll`, `epoll_create1`, `epoll_ctl`,
 //!   `epoll_wait`);
-//! - [`process`] makes and ends processes (`fork`, `getpid`, `gettid`, `waitpid`, `_exit`);
+//! - [`process`] makes and ends processes and threads (`fork`, `pthread_create`, `getpid`,
+//!   `gettid`, `waitpid`, `_exit`);
 //! - [`signal`] handles signals (`sigaction`, `pthread_sigmask`, `sigtimedwait`, `kill`) and
 //!   raises them with a timer (`setitimer`);
 //! - [`memory`] maps memory (`mmap`);
 //! - [`limits`] reads and sets resource limits (`getrlimit`, `setrlimit`);
-//! - [`netdb`] turns a name into addresses (`getaddrinfo`): the one library call here, not a
-//!   system call, and narrated as one.
+//! - [`netdb`] turns a name into addresses (`getaddrinfo`): a library call, not a system call,
+//!   and narrated as one, as `pthread_create` is.
 
 pub mod datagram;
 pub mod io;
@@ -55,7 +56,7 @@ pub use io::{read, recv, send, write};
 pub use limits::{getrlimit_nofile, setrlimit_nofile};
 pub use memory::mmap_shared;
 pub use netdb::{Purpose, getaddrinfo, resolve};
-pub use process::{exit, fork, getpid, gettid, waitpid_any_nohang};
+pub use process::{exit, fork, getpid, gettid, pthread_create, waitpid_any_nohang};
 pub use signal::{MaskHow, kill, pthread_sigmask, setitimer, sigaction, sigtimedwait};
 pub use socket::{
     Blocking, Kind, SockOpt, Socket, accept, accept4, bind, close, close_epoll, connect,

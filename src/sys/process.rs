@@ -1,10 +1,15 @@
-//! Processes and threads: `fork`, `getpid`, `gettid`, `waitpid`, `_exit`.
+//! Processes and threads: `fork`, `pthread_create`, `getpid`, `gettid`, `waitpid`, `_exit`.
 
+use std::os::fd::RawFd;
+use std::thread::{self, JoinHandle};
+
+use nix::errno::Errno;
 use nix::sys::wait::{WaitPidFlag, WaitStatus};
 use nix::unistd::{ForkResult, Pid};
+use serde_json::json;
 
 use super::{Entered, Result, call};
-use crate::narrate::{self, Arg, Told, strace_wait_status};
+use crate::narrate::{self, Arg, Call, Told, record, strace_wait_status};
 use crate::text::Note;
 
 // Processes, threads and signals.
@@ -32,7 +37,18 @@ use crate::text::Note;
 /// until it exits or execs: another thread may have held a lock (the allocator's, stderr's)
 /// that stays locked for ever in the child. Call it from a single-threaded process.
 pub unsafe fn fork() -> Result<ForkResult> {
-    let entered = Entered::enter("fork", Vec::new);
+    // What strace shows of the call's arguments (it adds the child_tidptr glibc passes).
+    let args = || {
+        vec![
+            Arg::shown("child_stack", "child_stack=NULL"),
+            Arg::shown(
+                "flags",
+                "flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD",
+            ),
+        ]
+    };
+    // --step shows them before the call too.
+    let entered = Entered::enter("fork", args);
     // SAFETY: the caller promises that the process has one thread.
     let result = unsafe { nix::unistd::fork() };
     let child = match result {
@@ -45,20 +61,62 @@ pub unsafe fn fork() -> Result<ForkResult> {
         Ok(ForkResult::Parent { child }) => Ok(child),
         Err(errno) => Err(errno),
     };
-    let args = |_: &_| {
-        vec![
-            Arg::shown("child_stack", "child_stack=NULL"),
-            Arg::shown(
-                "flags",
-                "flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD",
-            ),
-        ]
-    };
     entered
-        .exit(child, args, |&child| {
-            Told::new(child.as_raw(), Note::Fork { child })
-        })
+        .exit(
+            child,
+            |_| args(),
+            |&child| Told::new(child.as_raw(), Note::Fork { child }),
+        )
         .map(|child| ForkResult::Parent { child })
+}
+
+/// `pthread_create(3)`, through std's [`thread::Builder::spawn`]: start a thread that runs
+/// `serve`, for the client on `conn_fd`.
+///
+/// Layer: none (process management). Not a system call: a library function, glibc's, which
+/// makes these, as `strace -f` shows them: `mmap` and `mprotect` for the new thread's stack
+/// (unless glibc reuses the stack of a thread that has ended), `rt_sigprocmask` to block every
+/// signal while the thread is born, `clone3` with `CLONE_VM|CLONE_FS|CLONE_FILES|
+/// CLONE_SIGHAND|CLONE_THREAD|...` (the same memory, descriptors and signal handlers: a thread,
+/// not a process), which returns the new thread's id, and `rt_sigprocmask` to put the mask
+/// back. (glibc before 2.34, or a kernel without `clone3`, uses `clone`.) The first thread ever
+/// made also unblocks glibc's own two real-time signals (`SIG_UNBLOCK, [RTMIN RT_1]`).
+///
+/// Those calls are glibc's, so the narration does not write them as ours: one line, with `→`
+/// rather than strace's `=`, after them, saying which they were.
+/// (<https://man7.org/linux/man-pages/man3/pthread_create.3.html>)
+pub fn pthread_create(
+    conn_fd: RawFd,
+    serve: impl FnOnce() + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    let t_enter = record::now();
+    let spawned = thread::Builder::new().spawn(serve);
+    let t_exit = record::now();
+    if narrate::active() {
+        let outcome = match &spawned {
+            Ok(_) => Ok(Told::new(0, Note::ThreadCreated)),
+            Err(error) => Err(Errno::from_raw(error.raw_os_error().unwrap_or(0))),
+        };
+        narrate::happened(&Call {
+            name: "pthread_create",
+            args: vec![
+                Arg::shown("thread", "&thread"),
+                Arg::shown("attr", "&attr"),
+                Arg::shown("start_routine", "thread_start"),
+                // The closure std hands the thread; the record keeps the descriptor it serves.
+                Arg {
+                    name: "fd",
+                    shown: format!("arg /* serves fd {conn_fd} */"),
+                    value: json!(conn_fd),
+                    blamed: None,
+                },
+            ],
+            outcome,
+            t_enter,
+            t_exit,
+        });
+    }
+    spawned
 }
 
 pub fn getpid() -> Pid {

@@ -113,6 +113,8 @@ pub enum Note {
     Fork {
         child: Pid,
     },
+    /// pthread_create, through std's thread::spawn: glibc's calls, which made a thread.
+    ThreadCreated,
     Pid,
     Tid,
     Waited {
@@ -511,6 +513,14 @@ impl fmt::Display for Note {
             (Note::Fork { child }, Lang::Fr) => write!(
                 f,
                 "le fils {child} est une copie de ce processus, où fork() rend 0"
+            ),
+            (Note::ThreadCreated, Lang::En) => write!(
+                f,
+                "a library call (std's thread::spawn): strace shows glibc's mmap and mprotect (the thread's stack, unless reused), rt_sigprocmask (every signal blocked), clone3 with CLONE_THREAD (the new thread, = its id) and rt_sigprocmask (mask back)"
+            ),
+            (Note::ThreadCreated, Lang::Fr) => write!(
+                f,
+                "un appel de bibliothèque (thread::spawn de std) : strace montre mmap et mprotect de la glibc (la pile du thread, sauf réemploi), rt_sigprocmask (tous les signaux bloqués), clone3 avec CLONE_THREAD (le nouveau thread, = son numéro) et rt_sigprocmask (masque rétabli)"
             ),
             (Note::Pid, Lang::En) => write!(f, "this process's id, [pid N] in strace -f"),
             (Note::Pid, Lang::Fr) => write!(f, "le numéro de ce processus, [pid N] dans strace -f"),
