@@ -347,3 +347,62 @@ fn poll() {
 fn mio() {
     check_model("mio");
 }
+
+/// The threads page shows a thread's creation as strace sees it, with the narration between
+/// the calls: after `accept()` and TCP_NODELAY, our `pthread_sigmask` blocking SIGINT and
+/// SIGTERM; then glibc's own calls for `pthread_create`: `mmap` and `mprotect` (the thread's
+/// stack), `rt_sigprocmask` (every signal blocked), `clone3` (the thread), `rt_sigprocmask`
+/// (mask back), after which the one narration line of `pthread_create` names them; then our
+/// `pthread_sigmask` unblocking.
+#[test]
+fn the_threads_page_shows_the_thread_creation() {
+    let Some(traces) = run_script(&[
+        "--model",
+        "threads",
+        "--narrate",
+        "--strsize",
+        "4096",
+        "--also",
+        "mmap,mprotect,rt_sigprocmask",
+    ]) else {
+        return;
+    };
+    let events = parse(&traces.server);
+    let mut pids: Vec<u32> = Vec::new();
+    for event in &events {
+        if !pids.contains(&event.pid()) {
+            pids.push(event.pid());
+        }
+    }
+    let main = pids[0];
+    let mut shown = String::new();
+    let mut started = false;
+    let mut cloned = false;
+    for event in events.iter().filter(|e| e.pid() == main) {
+        let Event::Call { name, args, .. } = event else {
+            continue;
+        };
+        started |= name == "accept";
+        if !started {
+            continue;
+        }
+        if name == "write" && args.starts_with("2, \"") {
+            let quoted = args[3..].rsplit_once(", ").map(|(q, _)| q).unwrap();
+            let text = String::from_utf8(unquote(quoted)).expect("narration is UTF-8");
+            shown.push_str(&text);
+            if cloned && text.contains("rt_sigprocmask(SIG_SETMASK, [],") {
+                break;
+            }
+            continue;
+        }
+        cloned |= name == "clone3" || name == "clone";
+        shown.push_str(&format!("{}\n", cut_strings(&line(event), 32)));
+    }
+    assert!(cloned, "no thread made:\n{}", traces.server);
+    assert!(shown.contains("pthread_create("), "{shown}");
+    common::strace::check_or_bless_block(
+        "docs/src/strace/threads.md",
+        "thread creation",
+        &common::strace::text_block(&common::strace::normalise(&shown, &pids)),
+    );
+}
