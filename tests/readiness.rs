@@ -255,7 +255,7 @@ fn sockets_are_non_blocking(model: &str) {
         .stderr
         .wait_for("connection from", |l| l.contains("connection from"));
     let conn_fd = logged_fd(&conn_line);
-    assert!(accepted.contains(&format!("= {conn_fd} ")), "{accepted}");
+    assert!(accepted.ends_with(&format!(") = {conn_fd}")), "{accepted}");
     for fd in [listen_fd, conn_fd] {
         let flags = fd_flags(server.pid(), fd);
         assert_ne!(flags & O_NONBLOCK, 0, "fd {fd} flags {flags:o}");
