@@ -40,7 +40,8 @@ struct Cli {
 /// course's calls (`layers` makes none, `bench` narrates nothing: they refuse these flags).
 #[derive(Args)]
 struct Watch {
-    /// Print each system call on stderr as strace names it, with the layer it acts on.
+    /// Print each system call on stderr as strace names it, with the layer it acts on: the
+    /// program's own calls, no more (--tcp-states adds the TCP-state readings).
     #[arg(short, long)]
     narrate: bool,
     /// Stop before each socket call: show the call, its layer and what to look at now, and wait
