@@ -65,10 +65,20 @@ fn ss_skips() {
     report(Tool::Ss);
 }
 
+#[test]
+fn cc_skips() {
+    report(Tool::Cc);
+}
+
+#[test]
+fn python3_skips() {
+    report(Tool::Python3);
+}
+
 /// Every tool has its report above.
 #[test]
 fn every_tool_is_reported() {
-    assert_eq!(Tool::ALL.len(), 4, "a new tool needs its report test here");
+    assert_eq!(Tool::ALL.len(), 6, "a new tool needs its report test here");
 }
 
 /// Forgets the records of earlier runs: those whose cargo process has ended. (This run's

@@ -1,5 +1,6 @@
 //! The tools a few tests need besides a Rust toolchain: strace (and the right to trace),
-//! tcpdump (and the right to capture, CAP_NET_RAW, which root has), and rsvg-convert.
+//! tcpdump (and the right to capture, CAP_NET_RAW, which root has), rsvg-convert, and for the
+//! course's own programs `cc` and `python3`.
 //!
 //! On a machine without one of them, such a test prints one line on the terminal, for example
 //! `skipped: capture::each_segment_follows_its_call needs tcpdump and CAP_NET_RAW; apt-get
@@ -30,10 +31,21 @@ pub enum Tool {
     RsvgConvert,
     /// iproute2's `ss`, which shows sockets and their queues.
     Ss,
+    /// A C compiler, `cc`: builds the course's C programs (`examples/c/`).
+    Cc,
+    /// `python3`: runs the course's Python programs (`examples/python/`).
+    Python3,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 4] = [Tool::Strace, Tool::Tcpdump, Tool::RsvgConvert, Tool::Ss];
+    pub const ALL: [Tool; 6] = [
+        Tool::Strace,
+        Tool::Tcpdump,
+        Tool::RsvgConvert,
+        Tool::Ss,
+        Tool::Cc,
+        Tool::Python3,
+    ];
 
     /// The name of its skip records and of its report.
     pub fn name(self) -> &'static str {
@@ -42,6 +54,8 @@ impl Tool {
             Tool::Tcpdump => "tcpdump",
             Tool::RsvgConvert => "rsvg-convert",
             Tool::Ss => "ss",
+            Tool::Cc => "cc",
+            Tool::Python3 => "python3",
         }
     }
 
@@ -52,6 +66,8 @@ impl Tool {
             Tool::Tcpdump => "tcpdump and CAP_NET_RAW",
             Tool::RsvgConvert => "rsvg-convert",
             Tool::Ss => "ss",
+            Tool::Cc => "a C compiler (cc)",
+            Tool::Python3 => "python3",
         }
     }
 
@@ -60,6 +76,8 @@ impl Tool {
         match self {
             Tool::RsvgConvert => "librsvg2-bin",
             Tool::Ss => "iproute2",
+            Tool::Cc => "gcc",
+            Tool::Python3 => "python3-minimal",
             tool => tool.name(),
         }
     }
@@ -67,7 +85,7 @@ impl Tool {
     /// What to do besides installing it.
     pub fn also(self) -> Option<&'static str> {
         match self {
-            Tool::Strace | Tool::RsvgConvert | Tool::Ss => None,
+            Tool::Strace | Tool::RsvgConvert | Tool::Ss | Tool::Cc | Tool::Python3 => None,
             Tool::Tcpdump => Some("run as root"),
         }
     }
@@ -78,6 +96,8 @@ impl Tool {
         static TCPDUMP: OnceLock<Option<String>> = OnceLock::new();
         static RSVG: OnceLock<Option<String>> = OnceLock::new();
         static SS: OnceLock<Option<String>> = OnceLock::new();
+        static CC: OnceLock<Option<String>> = OnceLock::new();
+        static PYTHON3: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Tool::Strace => STRACE.get_or_init(probe_strace).as_deref(),
             Tool::Tcpdump => TCPDUMP.get_or_init(probe_tcpdump).as_deref(),
@@ -90,6 +110,8 @@ impl Tool {
             Tool::Ss => SS
                 .get_or_init(|| (!on_path("ss")).then(|| "ss is not on the PATH".to_string()))
                 .as_deref(),
+            Tool::Cc => CC.get_or_init(|| not_on_path("cc")).as_deref(),
+            Tool::Python3 => PYTHON3.get_or_init(|| not_on_path("python3")).as_deref(),
         }
     }
 }
@@ -128,6 +150,11 @@ fn probe_tcpdump() -> Option<String> {
         .unwrap_or(0);
     (effective & (1 << CAP_NET_RAW) == 0)
         .then(|| "this process lacks CAP_NET_RAW, which capturing needs".to_string())
+}
+
+/// `None` when `name` is on the PATH, else why it cannot be used.
+fn not_on_path(name: &str) -> Option<String> {
+    (!on_path(name)).then(|| format!("{name} is not on the PATH"))
 }
 
 /// Is there an executable file named `name` in a directory of the PATH?
