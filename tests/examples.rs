@@ -111,8 +111,8 @@ fn under_strace(trace: &Path, program: &[OsString]) -> Command {
 
 /// The socket story of a finished trace: its calls, before normalisation.
 fn story_of(trace: &Path) -> Vec<Event> {
-    let text = std::fs::read_to_string(trace)
-        .unwrap_or_else(|e| panic!("read {}: {e}", trace.display()));
+    let text =
+        std::fs::read_to_string(trace).unwrap_or_else(|e| panic!("read {}: {e}", trace.display()));
     strace::story(&strace::parse(&text))
 }
 
@@ -326,7 +326,10 @@ fn python_rules(story: &[Event], client: bool) -> Vec<Event> {
                     Some("0".to_string()),
                 ));
             }
-            "getsockname" if accepted.iter().any(|fd| args.starts_with(&format!("{fd},"))) => {}
+            "getsockname"
+                if accepted
+                    .iter()
+                    .any(|fd| args.starts_with(&format!("{fd},"))) => {}
             "sendto" | "recvfrom" if client => {
                 let sent = name == "sendto";
                 let (args, ret) = with_end_of_line(args, ret.as_deref(), sent);
@@ -417,7 +420,9 @@ fn the_python_server_makes_the_iterative_models_calls() {
     let python = server_story("python-server", &program, INPUT, expected);
     let rust = server_story("sockstep-server-py", &sockstep_server(), INPUT, expected);
     assert!(
-        python.iter().any(|e| matches!(e, Event::Call { name, .. } if name == "accept4")),
+        python
+            .iter()
+            .any(|e| matches!(e, Event::Call { name, .. } if name == "accept4")),
         "CPython's accept() is accept4, with the address: {}",
         render(&python)
     );
@@ -478,7 +483,11 @@ fn rule_four_puts_the_end_of_line_back() {
         )
     );
     assert_eq!(
-        with_end_of_line(r#"3, "dit \"oui\", 0", 1024, 0, NULL, NULL"#, Some("14"), false),
+        with_end_of_line(
+            r#"3, "dit \"oui\", 0", 1024, 0, NULL, NULL"#,
+            Some("14"),
+            false
+        ),
         (
             r#"3, "dit \"oui\", 0\n", 1024, 0, NULL, NULL"#.to_string(),
             Some("15".to_string())
