@@ -75,10 +75,15 @@ fn python3_skips() {
     report(Tool::Python3);
 }
 
+#[test]
+fn mdbook_skips() {
+    report(Tool::Mdbook);
+}
+
 /// Every tool has its report above.
 #[test]
 fn every_tool_is_reported() {
-    assert_eq!(Tool::ALL.len(), 6, "a new tool needs its report test here");
+    assert_eq!(Tool::ALL.len(), 7, "a new tool needs its report test here");
 }
 
 /// Forgets the records of earlier runs: those whose cargo process has ended. (This run's

@@ -1,6 +1,7 @@
 //! The tools a few tests need besides a Rust toolchain: strace (and the right to trace),
-//! tcpdump (and the right to capture, CAP_NET_RAW, which root has), rsvg-convert, and for the
-//! course's own programs `cc` and `python3`.
+//! tcpdump (and the right to capture, CAP_NET_RAW, which root has), rsvg-convert, ss, for the
+//! course's own programs `cc` and `python3`, and mdbook (a crate, installed with cargo, not a
+//! Debian package).
 //!
 //! On a machine without one of them, such a test prints one line on the terminal, for example
 //! `skipped: capture::each_segment_follows_its_call needs tcpdump and CAP_NET_RAW; apt-get
@@ -35,16 +36,19 @@ pub enum Tool {
     Cc,
     /// `python3`: runs the course's Python programs (`examples/python/`).
     Python3,
+    /// mdBook, which builds the book in `docs/` as HTML.
+    Mdbook,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 6] = [
+    pub const ALL: [Tool; 7] = [
         Tool::Strace,
         Tool::Tcpdump,
         Tool::RsvgConvert,
         Tool::Ss,
         Tool::Cc,
         Tool::Python3,
+        Tool::Mdbook,
     ];
 
     /// The name of its skip records and of its report.
@@ -56,6 +60,7 @@ impl Tool {
             Tool::Ss => "ss",
             Tool::Cc => "cc",
             Tool::Python3 => "python3",
+            Tool::Mdbook => "mdbook",
         }
     }
 
@@ -68,25 +73,28 @@ impl Tool {
             Tool::Ss => "ss",
             Tool::Cc => "a C compiler (cc)",
             Tool::Python3 => "python3",
+            Tool::Mdbook => "mdbook",
         }
     }
 
-    /// The Debian or Ubuntu package that brings it.
-    pub fn package(self) -> &'static str {
+    /// The Debian or Ubuntu package that brings it, if one does.
+    pub fn package(self) -> Option<&'static str> {
         match self {
-            Tool::RsvgConvert => "librsvg2-bin",
-            Tool::Ss => "iproute2",
-            Tool::Cc => "gcc",
-            Tool::Python3 => "python3-minimal",
-            tool => tool.name(),
+            Tool::RsvgConvert => Some("librsvg2-bin"),
+            Tool::Ss => Some("iproute2"),
+            Tool::Cc => Some("gcc"),
+            Tool::Python3 => Some("python3-minimal"),
+            Tool::Mdbook => None,
+            tool => Some(tool.name()),
         }
     }
 
-    /// What to do besides installing it.
+    /// What to do besides, or instead of, installing a package.
     pub fn also(self) -> Option<&'static str> {
         match self {
             Tool::Strace | Tool::RsvgConvert | Tool::Ss | Tool::Cc | Tool::Python3 => None,
             Tool::Tcpdump => Some("run as root"),
+            Tool::Mdbook => Some("cargo install --locked mdbook"),
         }
     }
 
@@ -98,6 +106,7 @@ impl Tool {
         static SS: OnceLock<Option<String>> = OnceLock::new();
         static CC: OnceLock<Option<String>> = OnceLock::new();
         static PYTHON3: OnceLock<Option<String>> = OnceLock::new();
+        static MDBOOK: OnceLock<Option<String>> = OnceLock::new();
         match self {
             Tool::Strace => STRACE.get_or_init(probe_strace).as_deref(),
             Tool::Tcpdump => TCPDUMP.get_or_init(probe_tcpdump).as_deref(),
@@ -112,6 +121,7 @@ impl Tool {
                 .as_deref(),
             Tool::Cc => CC.get_or_init(|| not_on_path("cc")).as_deref(),
             Tool::Python3 => PYTHON3.get_or_init(|| not_on_path("python3")).as_deref(),
+            Tool::Mdbook => MDBOOK.get_or_init(|| not_on_path("mdbook")).as_deref(),
         }
     }
 }
@@ -215,11 +225,12 @@ pub fn remedy(tools: &[Tool]) -> String {
             .collect::<Vec<_>>()
             .join(sep)
     };
-    let mut remedy = format!(
-        "{}; apt-get install {}",
-        list(|t| Some(t.what()), " and "),
-        list(|t| Some(t.package()), " ")
-    );
+    let mut remedy = list(|t| Some(t.what()), " and ");
+    let packages = list(Tool::package, " ");
+    if !packages.is_empty() {
+        remedy.push_str("; apt-get install ");
+        remedy.push_str(&packages);
+    }
     let also = list(Tool::also, "; ");
     if !also.is_empty() {
         remedy.push_str("; ");
