@@ -475,6 +475,41 @@ fn the_book_builds_and_its_html_links_resolve() {
     );
 }
 
+/// A line quoted from another page (a ```` ```text ```` block after `<!-- quoted from: PAGE
+/// -->`, as the introduction quotes a trace and a narration line) is still, whole, a line of
+/// that page: when the program's output changes and the page is regenerated, the quotation
+/// cannot go on showing the old one.
+#[test]
+fn quoted_lines_are_in_their_page() {
+    const MARK: &str = "<!-- quoted from: ";
+    let mut quoted = 0;
+    for page in pages() {
+        let text = std::fs::read_to_string(src().join(&page)).unwrap();
+        for after in text.split(MARK).skip(1) {
+            let (from, rest) = after.split_once(" -->").unwrap();
+            let block = rest
+                .split_once("```text\n")
+                .and_then(|(_, block)| block.split_once("```"))
+                .map(|(block, _)| block)
+                .unwrap_or_else(|| panic!("{}: no text block after {MARK}{from}", page.display()));
+            let source_path = src()
+                .join(page.parent().unwrap_or(Path::new("")))
+                .join(from);
+            let source = std::fs::read_to_string(&source_path)
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", page.display(), source_path.display()));
+            for line in block.lines() {
+                assert!(
+                    source.lines().any(|l| l == line),
+                    "{} quotes a line that {from} no longer has:\n{line}",
+                    page.display()
+                );
+                quoted += 1;
+            }
+        }
+    }
+    assert!(quoted >= 2, "only {quoted} quoted lines in the book");
+}
+
 /// Every `id="..."` of an HTML page.
 fn ids_in_html(html: &str) -> HashSet<String> {
     html.match_indices(" id=\"")
