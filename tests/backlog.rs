@@ -75,7 +75,7 @@ fn ss_on(port: u16, clients: &[u16]) -> String {
     };
     let mut rows: Vec<((usize, bool), String)> = String::from_utf8_lossy(&out.stdout)
         .lines()
-        .map(|line| {
+        .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
             let (local, peer) = (name(f[3]), name(f[4]));
             let client =
@@ -85,8 +85,13 @@ fn ss_on(port: u16, clients: &[u16]) -> String {
                 (None, Some(i)) => (i, true),
                 (None, None) => (0, false),
             };
+            // A connection of another test on the same port number, left in TIME-WAIT after
+            // the port was given again, is not this test's: only the listener and our clients.
+            if key.0 == 0 && f[0] != "LISTEN" {
+                return None;
+            }
             let row = format!("{:<9} {:<6} {:<6} {:<20} {}", f[0], f[1], f[2], local, peer);
-            (key, row.trim_end().to_string())
+            Some((key, row.trim_end().to_string()))
         })
         .collect();
     rows.sort();
