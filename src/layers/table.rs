@@ -35,6 +35,12 @@ const LOOK_SEND: Text = t!(
     "the bytes go into the send buffer and leave at once (Send-Q in `ss -tn` stays 0 on loopback); the peer's Recv-Q grows until it reads",
     "les octets vont dans le tampon d'envoi et partent aussitôt (Send-Q de `ss -tn` reste à 0 en local) ; le Recv-Q du pair grandit jusqu'à sa lecture"
 );
+/// getsockname: on a listening socket (the server's), which `ss -tn` does not list.
+const LOOK_LOCAL_NAME: Text = t!(
+    "`ss -tln` shows the same address and port for a listening socket (`ss -tn` for a connected one); this call asks the kernel, nothing goes on the wire",
+    "`ss -tln` montre la même adresse et le même port pour une socket d'écoute (`ss -tn` pour une socket connectée) ; cet appel interroge le noyau, rien ne passe sur le fil"
+);
+/// getpeername: only a connected socket has a peer.
 const LOOK_NAME: Text = t!(
     "`ss -tn` shows the same addresses and ports; this call asks the kernel, nothing goes on the wire",
     "`ss -tn` montre les mêmes adresses et ports ; cet appel interroge le noyau, rien ne passe sur le fil"
@@ -278,7 +284,7 @@ pub static TABLE: &[Row] = &[
             "donne l'adresse IP et le port locaux de la socket (le port choisi par le noyau pour le port 0)"
         ),
         wire: t!("nothing", "rien"),
-        look: LOOK_NAME,
+        look: LOOK_LOCAL_NAME,
     },
     Row {
         call: "getsockopt",

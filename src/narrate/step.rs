@@ -7,8 +7,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, fcntl};
+use nix::sys::signal::Signal;
+use nix::sys::termios::{FlushArg, tcflush};
 
 use crate::layers;
+use crate::signals;
 use crate::text::{self, Lang};
 
 /// The calls `--step` stops before: the socket story and the waits of the event loops. The
@@ -67,23 +71,54 @@ pub fn stepping() -> bool {
     STEP.load(Ordering::Relaxed)
 }
 
+/// The calls that wait for a peer, for as long as it takes: a signal that comes while one of
+/// them blocks makes it return EINTR, and every caller knows what to do then.
+const WAITS: &[&str] = &[
+    "accept",
+    "accept4",
+    "recv",
+    "read",
+    "recvfrom",
+    "select",
+    "poll",
+    "epoll_wait",
+];
+
 /// With `--step`, says which call is about to be made (in strace's notation, as far as its
 /// arguments are known before the call), the layer it acts on and what to look at now, then
 /// waits for Enter on the terminal. Without `--step` it costs one relaxed load: `args` is not
 /// even called.
+///
+/// `Err(EINTR)` means: do not make the call. Ctrl-C (or SIGTERM) came at the stop before a
+/// call that waits for a peer; had it come a moment later, during the call, the call would
+/// have returned EINTR, and the server would have shut down. So the wrapper returns EINTR
+/// without making the call (strace shows none), and the server shuts down the same way.
 #[inline]
-pub fn before(call: &'static str, args: impl FnOnce() -> String) {
+pub fn before(call: &'static str, args: impl FnOnce() -> String) -> Result<(), Errno> {
     if stepping() && STOPS.contains(&call) {
-        step(call, args());
+        return step(call, args());
     }
+    Ok(())
 }
 
-fn step(call: &'static str, args: String) {
+/// How a stop ended.
+enum Answer {
+    /// Enter: make the call.
+    Enter,
+    /// The terminal is gone or closed (Ctrl-D).
+    Gone,
+    /// SIGINT or SIGTERM asked the server to shut down.
+    Shutdown(Signal),
+}
+
+fn step(call: &'static str, args: String) -> Result<(), Errno> {
     let row = layers::row(call);
     let lang = Lang::current();
     let tag = super::tag_prefix();
     let mut guard = TTY.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let Some(tty) = guard.as_mut() else { return };
+    let Some(tty) = guard.as_mut() else {
+        return Ok(());
+    };
     let prompt = text::step_prompt(
         &tag,
         &format!("{}({args})", row.syscall),
@@ -91,19 +126,112 @@ fn step(call: &'static str, args: String) {
         call,
         std::process::id(),
     );
+    match stop(tty, &tag, &prompt) {
+        Answer::Enter => Ok(()),
+        Answer::Gone => {
+            // Stop stepping and run on.
+            STEP.store(false, Ordering::Relaxed);
+            Ok(())
+        }
+        Answer::Shutdown(signal) => {
+            STEP.store(false, Ordering::Relaxed);
+            let waits = WAITS.contains(&call);
+            let said = text::step_interrupted(&tag, row.syscall, signal, waits);
+            let _ = tty.write_all(said.as_bytes());
+            if waits { Err(Errno::EINTR) } else { Ok(()) }
+        }
+    }
+}
+
+/// One stop: takes the terminal's turn, throws away what was typed ahead, shows the prompt and
+/// waits for the end of a line.
+///
+/// Typed ahead: the terminal keeps the lines typed before a prompt, and the next stops would
+/// read them and run on unseen. `tcflush(TCIFLUSH)` discards them before each prompt, so that
+/// each call waits for an Enter typed after its prompt was shown. The flush, the turn's lock
+/// and the terminal's reads and writes are `--step`'s own business, not the program's: they
+/// are not narrated (strace shows them, on descriptor 10 or above).
+fn stop(tty: &std::fs::File, tag: &str, prompt: &str) -> Answer {
+    let mut io = tty;
+    let _turn = match Turn::take(tty, tag) {
+        Ok(turn) => turn,
+        Err(answer) => return answer,
+    };
+    let _ = tcflush(tty, FlushArg::TCIFLUSH);
+    if io.write_all(prompt.as_bytes()).is_err() {
+        return Answer::Gone;
+    }
     let mut answer = [0u8; 1];
-    let waited = tty.write_all(prompt.as_bytes()).and_then(|()| {
-        loop {
-            // Wait for the end of the line the user types; the terminal gives it at Enter.
-            match tty.read(&mut answer)? {
-                0 => break Ok(false),
-                _ if answer[0] == b'\n' => break Ok(true),
-                _ => {}
+    loop {
+        // Wait for the end of the line the user types; the terminal gives it at Enter.
+        match io.read(&mut answer) {
+            Ok(0) => return Answer::Gone,
+            Ok(_) if answer[0] == b'\n' => return Answer::Enter,
+            Ok(_) => {}
+            // A signal's handler ran. SIGINT or SIGTERM: the stop ends; any other (a child's
+            // SIGCHLD, --interrupt's SIGALRM) is no business of the stop's: wait on.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                if let Some(signal) = signals::shutdown_signal() {
+                    return Answer::Shutdown(signal);
+                }
+            }
+            Err(_) => return Answer::Gone,
+        }
+    }
+}
+
+/// The terminal's turn: one process at a time shows a stop and waits for Enter.
+///
+/// The fork model's parent and child both step, on the one terminal. Were both to wait at
+/// once, an Enter would go to whichever read first, and the prompt on the screen might not be
+/// the one answered. So a process takes a write lock on the terminal (`fcntl(F_SETLKW)`, a
+/// POSIX record lock: it belongs to the process, is not inherited by `fork()`, and goes when
+/// the process ends) for the time of its stop; another process's stop waits until that Enter,
+/// after saying on the terminal whom it waits for. Threads are kept in turn by [`TTY`]'s
+/// mutex.
+struct Turn<'a> {
+    tty: &'a std::fs::File,
+}
+
+impl<'a> Turn<'a> {
+    fn take(tty: &'a std::fs::File, tag: &str) -> Result<Turn<'a>, Answer> {
+        let mut lock = whole_file(libc::F_WRLCK);
+        if fcntl(tty, FcntlArg::F_SETLK(&lock)).is_err() {
+            // Someone else's stop is on the screen: say whose, then wait for its Enter.
+            if fcntl(tty, FcntlArg::F_GETLK(&mut lock)).is_ok() && lock.l_type != libc::F_UNLCK as i16
+            {
+                let said = text::step_waiting(tag, lock.l_pid);
+                let _ = (&*tty).write_all(said.as_bytes());
+            }
+            let lock = whole_file(libc::F_WRLCK);
+            loop {
+                match fcntl(tty, FcntlArg::F_SETLKW(&lock)) {
+                    Ok(_) => break,
+                    Err(Errno::EINTR) => {
+                        if let Some(signal) = signals::shutdown_signal() {
+                            return Err(Answer::Shutdown(signal));
+                        }
+                    }
+                    // No lock to be had (ENOLCK, say): the stop goes on without its turn.
+                    Err(_) => break,
+                }
             }
         }
-    });
-    if !matches!(waited, Ok(true)) {
-        // The terminal is gone or closed (Ctrl-D): stop stepping and run on.
-        STEP.store(false, Ordering::Relaxed);
+        Ok(Turn { tty })
     }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let _ = fcntl(self.tty, FcntlArg::F_SETLK(&whole_file(libc::F_UNLCK)));
+    }
+}
+
+/// A `struct flock` over the whole file.
+fn whole_file(kind: libc::c_int) -> libc::flock {
+    // SAFETY: flock is a plain C struct, for which all zeroes is a valid value.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = kind as i16;
+    lock.l_whence = libc::SEEK_SET as i16;
+    lock
 }

@@ -46,7 +46,7 @@ impl Datagram {
 /// (<https://man7.org/linux/man-pages/man2/recvfrom.2.html>)
 pub fn recvfrom(sock: &Socket, buf: &mut [u8]) -> Result<Datagram> {
     let len = buf.len();
-    let entered = Entered::enter("recvfrom", || recvfrom_args(sock, None, len));
+    let entered = Entered::enter("recvfrom", || recvfrom_args(sock, None, len))?;
     let result = receive(sock, buf);
     entered.exit(
         result,

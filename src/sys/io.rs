@@ -53,7 +53,7 @@ fn clamp(len: usize) -> (usize, Option<usize>) {
 pub fn recv(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
     let (len, clamped_from) = clamp(buf.len());
     let buf = &mut buf[..len];
-    let entered = Entered::enter("recv", || buf_args(sock, None, buf.len(), RECV_FLAGS));
+    let entered = Entered::enter("recv", || buf_args(sock, None, buf.len(), RECV_FLAGS))?;
     let result = nix_socket::recv(sock.fd(), buf, MsgFlags::empty());
     entered.exit(
         result,
@@ -102,7 +102,7 @@ fn buf_args(
 pub fn read(sock: &Socket, buf: &mut [u8]) -> Result<usize> {
     let (len, clamped_from) = clamp(buf.len());
     let buf = &mut buf[..len];
-    let entered = Entered::enter("read", || buf_args(sock, None, buf.len(), &[]));
+    let entered = Entered::enter("read", || buf_args(sock, None, buf.len(), &[]))?;
     let result = nix::unistd::read(sock, buf);
     entered.exit(
         result,

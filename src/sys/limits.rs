@@ -18,7 +18,7 @@ use crate::text::Note;
 /// `prlimit64(0, RLIMIT_NOFILE, NULL, {rlim_cur=1024, rlim_max=4096}) = 0`.
 /// (<https://man7.org/linux/man-pages/man2/getrlimit.2.html>)
 pub fn getrlimit_nofile() -> Result<(u64, u64)> {
-    let entered = Entered::enter("getrlimit", Vec::new);
+    let entered = Entered::enter("getrlimit", Vec::new)?;
     let result = nix::sys::resource::getrlimit(Resource::RLIMIT_NOFILE);
     let args = |result: &nix::Result<(u64, u64)>| {
         let old = match result {

@@ -112,7 +112,7 @@ pub(crate) fn call<T>(
     make: impl FnOnce() -> nix::Result<T>,
     tell: impl FnOnce(&T) -> Told,
 ) -> Result<T> {
-    let entered = Entered::enter(name, &args);
+    let entered = Entered::enter(name, &args)?;
     let result = make();
     entered.exit(result, |_| args(), tell)
 }
@@ -126,13 +126,18 @@ pub(crate) struct Entered {
 }
 
 impl Entered {
-    /// Before the call: `--step`'s stop, and the time.
-    pub(crate) fn enter(name: &'static str, args: impl FnOnce() -> Vec<Arg>) -> Entered {
-        narrate::before(name, || record::shown(&args()));
-        Entered {
+    /// Before the call: `--step`'s stop, and the time. Fails with EINTR, the call not made,
+    /// when Ctrl-C ends the stop before a call that waits (see `narrate::step::before`).
+    pub(crate) fn enter(name: &'static str, args: impl Fn() -> Vec<Arg>) -> Result<Entered> {
+        narrate::before(name, || record::shown(&args())).map_err(|errno| SysError {
+            call: name,
+            args: record::blamed(&args()),
+            errno,
+        })?;
+        Ok(Entered {
             name,
             t_enter: record::now(),
-        }
+        })
     }
 
     /// After the call: the narration and the record, from one [`Call`]; the error, named.

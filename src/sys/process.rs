@@ -48,7 +48,7 @@ pub unsafe fn fork() -> Result<ForkResult> {
         ]
     };
     // --step shows them before the call too.
-    let entered = Entered::enter("fork", args);
+    let entered = Entered::enter("fork", args)?;
     // SAFETY: the caller promises that the process has one thread.
     let result = unsafe { nix::unistd::fork() };
     let child = match result {
@@ -156,7 +156,7 @@ pub fn gettid() -> Pid {
 /// `wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], WNOHANG, NULL) = 4243`.
 /// (<https://man7.org/linux/man-pages/man2/waitpid.2.html>)
 pub fn waitpid_any_nohang() -> Result<WaitStatus> {
-    let entered = Entered::enter("waitpid", Vec::new);
+    let entered = Entered::enter("waitpid", Vec::new)?;
     let result = nix::sys::wait::waitpid(None, Some(WaitPidFlag::WNOHANG));
     let args = |result: &nix::Result<WaitStatus>| {
         let wstatus = match result {

@@ -55,7 +55,7 @@ pub unsafe fn sigaction(
     flags: SaFlags,
 ) -> Result<()> {
     let action = SigAction::new(SigHandler::Handler(handler), flags, SigSet::empty());
-    let entered = Entered::enter("sigaction", Vec::new);
+    let entered = Entered::enter("sigaction", Vec::new)?;
     // SAFETY: the caller vouches for the handler.
     let result = unsafe { nix::sys::signal::sigaction(signal, &action) };
     let args = |result: &nix::Result<SigAction>| {
@@ -114,7 +114,7 @@ pub fn pthread_sigmask(how: MaskHow, set: &SigSet) -> Result<SigSet> {
         MaskHow::SetMask => (SigmaskHow::SIG_SETMASK, "SIG_SETMASK"),
         MaskHow::Unblock => (SigmaskHow::SIG_UNBLOCK, "SIG_UNBLOCK"),
     };
-    let entered = Entered::enter("pthread_sigmask", Vec::new);
+    let entered = Entered::enter("pthread_sigmask", Vec::new)?;
     let result = nix::sys::signal::pthread_sigmask(nix_how, Some(set), Some(&mut old));
     let args = |_: &_| {
         vec![
@@ -146,7 +146,7 @@ pub fn sigtimedwait(set: &SigSet, timeout: Option<Duration>) -> Result<Signal> {
         tv_nsec: d.subsec_nanos() as _,
     });
     let sigset: &libc::sigset_t = set.as_ref();
-    let entered = Entered::enter("sigtimedwait", Vec::new);
+    let entered = Entered::enter("sigtimedwait", Vec::new)?;
     // SAFETY: every pointer is to a live local or to `set`; a NULL timeout means "no limit".
     let ret = unsafe {
         let mut info: libc::siginfo_t = std::mem::zeroed();

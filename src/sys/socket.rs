@@ -521,7 +521,7 @@ fn ask_name(
     ask: fn(RawFd) -> nix::Result<SockaddrStorage>,
     note: fn(SocketAddr) -> Note,
 ) -> Result<SocketAddr> {
-    let entered = Entered::enter(name, || name_args(sock, None));
+    let entered = Entered::enter(name, || name_args(sock, None))?;
     let result = ask(sock.fd()).and_then(to_std);
     entered.exit(
         result,

@@ -36,7 +36,7 @@ pub fn tcp_state(fd: RawFd, check: StateCheck) -> Result<TcpState> {
     let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
     let asked = std::mem::size_of::<libc::tcp_info>() as libc::socklen_t;
     let mut len = asked;
-    let entered = Entered::enter(CALL, Vec::new);
+    let entered = Entered::enter(CALL, Vec::new)?;
     // SAFETY: `info` is writable for `len` bytes, and the kernel writes at most that many.
     let rc = unsafe {
         libc::getsockopt(

@@ -61,7 +61,7 @@ pub fn select<'fd>(
         ]
     });
     let asked = || asked.clone().unwrap_or_default();
-    let entered = Entered::enter("select", asked);
+    let entered = Entered::enter("select", asked)?;
     let result =
         nix::sys::select::select(nfds, &mut *readfds, &mut *writefds, None, timeval.as_mut())
             .map(|n| n as usize);
@@ -102,7 +102,7 @@ pub fn poll(fds: &mut [PollFd<'_>], timeout: Option<Duration>) -> Result<usize> 
     let count = fds.len();
     let entered = Entered::enter("poll", || {
         poll_args(format!("[... {count} descriptors]"), count, millis)
-    });
+    })?;
     let result = nix::poll::poll(
         fds,
         PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX),
@@ -245,7 +245,7 @@ pub fn epoll_wait(
             Arg::int("timeout", millis),
         ]
     };
-    let entered = Entered::enter("epoll_wait", || args("...".into()));
+    let entered = Entered::enter("epoll_wait", || args("...".into()))?;
     // mio rounds a bound up to whole milliseconds, as `wait_millis` does.
     let result = poll
         .poll(events, timeout)

@@ -1,6 +1,8 @@
 //! The `--step` prompt: the stop before each call. What to look at comes from the call's row in
 //! the layer table (`layers::Row::look`), where all that is said of one call is written.
 
+use nix::sys::signal::Signal;
+
 use super::Lang;
 use crate::layers;
 
@@ -14,12 +16,49 @@ pub fn step_prompt(tag: &str, call: &str, layer: &str, name: &str, pid: u32) -> 
         .get(lang)
         .replace("PID", &pid.to_string());
     let (next, layer_word, look_word, enter) = match lang {
-        Lang::En => ("next", "layer", "look", "press Enter to make the call"),
-        Lang::Fr => ("ensuite", "couche", "à voir", "Entrée pour faire l'appel"),
+        Lang::En => ("next:", "layer:", "look:", "press Enter to make the call"),
+        Lang::Fr => (
+            "ensuite\u{a0}:",
+            "couche\u{a0}:",
+            "à voir\u{a0}:",
+            "appuyer sur Entrée pour faire l'appel",
+        ),
     };
     format!(
-        "{tag}{next}: {call}\n{tag}  {layer_word}: {layer}\n{tag}  {look_word}: {look}\n{tag}  {enter}\n"
+        "{tag}{next} {call}\n{tag}  {layer_word} {layer}\n{tag}  {look_word} {look}\n{tag}  {enter}\n"
     )
+}
+
+/// Said on the terminal when another process's stop holds it (the fork model's parent and
+/// child): this process's stop comes after that one's Enter.
+pub fn step_waiting(tag: &str, holder: i32) -> String {
+    match Lang::current() {
+        Lang::En => format!(
+            "{tag}waiting for the terminal: process {holder} is at its stop, and Enter goes to it; one stop at a time\n"
+        ),
+        Lang::Fr => format!(
+            "{tag}en attente du terminal\u{a0}: le processus {holder} est à son arrêt, et Entrée va à lui\u{a0}; un arrêt à la fois\n"
+        ),
+    }
+}
+
+/// Said on the terminal when Ctrl-C (or SIGTERM) ends a stop: no more stops, and whether the
+/// call is made (`waits`: it would wait for a peer, so it is not made and returns EINTR).
+pub fn step_interrupted(tag: &str, call: &str, signal: Signal, waits: bool) -> String {
+    match (Lang::current(), waits) {
+        (Lang::En, true) => format!(
+            "{tag}{signal}: no more stops; {call}() is not made and returns EINTR, as if {signal} had interrupted it, and the server shuts down\n"
+        ),
+        (Lang::En, false) => format!(
+            "{tag}{signal}: no more stops; {call}() is made, and the server shuts down\n"
+        ),
+        (Lang::Fr, true) => format!(
+            "{tag}{signal}\u{a0}: plus d'arrêt\u{a0}; {call}() n'est pas fait et renvoie EINTR, comme si {signal} l'avait interrompu, et le serveur s'arrête\n"
+        ),
+        (Lang::Fr, false) => format!(
+            "{tag}{signal}\u{a0}: plus d'arrêt\u{a0}; {call}() est fait, puis le serveur s'arrête\n"
+        ),
+    }
 }
 
 #[cfg(test)]
