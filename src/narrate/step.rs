@@ -198,7 +198,8 @@ impl<'a> Turn<'a> {
         let mut lock = whole_file(libc::F_WRLCK);
         if fcntl(tty, FcntlArg::F_SETLK(&lock)).is_err() {
             // Someone else's stop is on the screen: say whose, then wait for its Enter.
-            if fcntl(tty, FcntlArg::F_GETLK(&mut lock)).is_ok() && lock.l_type != libc::F_UNLCK as i16
+            if fcntl(tty, FcntlArg::F_GETLK(&mut lock)).is_ok()
+                && lock.l_type != libc::F_UNLCK as i16
             {
                 let said = text::step_waiting(tag, lock.l_pid);
                 let _ = (&*tty).write_all(said.as_bytes());

@@ -49,9 +49,9 @@ pub fn step_interrupted(tag: &str, call: &str, signal: Signal, waits: bool) -> S
         (Lang::En, true) => format!(
             "{tag}{signal}: no more stops; {call}() is not made and returns EINTR, as if {signal} had interrupted it, and the server shuts down\n"
         ),
-        (Lang::En, false) => format!(
-            "{tag}{signal}: no more stops; {call}() is made, and the server shuts down\n"
-        ),
+        (Lang::En, false) => {
+            format!("{tag}{signal}: no more stops; {call}() is made, and the server shuts down\n")
+        }
         (Lang::Fr, true) => format!(
             "{tag}{signal}\u{a0}: plus d'arrêt\u{a0}; {call}() n'est pas fait et renvoie EINTR, comme si {signal} l'avait interrompu, et le serveur s'arrête\n"
         ),

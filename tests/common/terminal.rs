@@ -87,6 +87,13 @@ impl Terminal {
     pub fn enter(&mut self) {
         self.master.write_all(b"\n").expect("type Enter");
     }
+
+    /// Types `bytes` at once, as a student's fingers would: `b"\n\n\n"` is three Enters
+    /// typed ahead, `b"\x03"` is Ctrl-C (the terminal turns it into SIGINT for the
+    /// foreground process group).
+    pub fn type_bytes(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).expect("type on the terminal");
+    }
 }
 
 /// Removes the `\r` the terminal puts before each `\n` (its `onlcr` setting).
