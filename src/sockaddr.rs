@@ -56,7 +56,7 @@ pub fn render(addr: &SocketAddr, lang: Lang) -> String {
     let (network, host) = (NETWORK.get(lang), HOST.get(lang));
     let (sep, padding) = match lang {
         Lang::En => (":", "padding, zeros"),
-        Lang::Fr => (" :", "remplissage, des zéros"),
+        Lang::Fr => (" :", "remplissage, des zéros"),
     };
     let endian = if cfg!(target_endian = "little") {
         "little-endian"

@@ -39,12 +39,12 @@ fn one_dialogue(mut server: Server) -> Vec<String> {
 /// The course's words, in the course's order: « Connexion de », « Réception de », « Envoi
 /// de », « Envoi ok. », « Fermeture de la connexion avec le client. », « On se débranche ».
 const COURSE_LOG: [&str; 7] = [
-    "[iterative] fd FD : Connexion de ADDR",
-    "[iterative] fd FD : Réception de : \"bonjour\\n\"",
-    "[iterative] fd FD : Envoi de : \"BONJOUR\\n\"",
-    "[iterative] fd FD : Envoi ok.",
-    "[iterative] fd FD : recv() a rendu 0 : le client a fermé la connexion.",
-    "[iterative] fd FD : Fermeture de la connexion avec le client.",
+    "[iterative] fd FD : Connexion de ADDR",
+    "[iterative] fd FD : Réception de : \"bonjour\\n\"",
+    "[iterative] fd FD : Envoi de : \"BONJOUR\\n\"",
+    "[iterative] fd FD : Envoi ok.",
+    "[iterative] fd FD : recv() a renvoyé 0 : le client a fermé la connexion.",
+    "[iterative] fd FD : Fermeture de la connexion avec le client.",
     "[iterative] On se débranche",
 ];
 
@@ -117,7 +117,7 @@ fn eaddrinuse_in_french() {
     assert_eq!(
         run.stderr,
         format!(
-            "sockstep: erreur : bind(127.0.0.1:{port}): EADDRINUSE: Address already in use (une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s)"
+            "sockstep: erreur : bind(127.0.0.1:{port}): EADDRINUSE: Address already in use (une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s)"
         )
     );
 }

@@ -135,7 +135,7 @@ fn the_narration_bracket_comes_from_the_table() {
     for (lang, io, renamed) in [
         ("en", "send-recv", "recv() is the recvfrom syscall; "),
         ("fr", "read-write", ""),
-        ("fr", "send-recv", "recv() est l'appel système recvfrom ; "),
+        ("fr", "send-recv", "recv() est l'appel système recvfrom ; "),
     ] {
         let flags = ["--narrate", "--lang", lang, "--io", io];
         let mut server = Server::loopback(&[&flags[..], &["--once"]].concat());
@@ -158,7 +158,9 @@ fn the_narration_bracket_comes_from_the_table() {
             } else {
                 row.internet.en
             };
-            let label = format!("{internet} · OSI {}: ", row.osi);
+            // French puts a no-break space before the colon.
+            let colon = if lang == "fr" { " :" } else { ":" };
+            let label = format!("{internet} · OSI {}{colon} ", row.osi);
             assert!(
                 line.bracket.starts_with(&label),
                 "{lang}: the bracket of {} should start with {label:?}: {:?}",

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::text::Lang;
+use crate::text::{Lang, decimal, decimal_point};
 
 /// What `sockstep bench` says: its header, its progress, its table's headings and notes, and
 /// its problems. The CSV's header is machine-read and stays in English, as `listening on` does.
@@ -226,7 +226,8 @@ impl fmt::Display for Bench<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "machine : {cpus} processeurs ({cpu_model}), Linux {kernel} ; charge moyenne au départ : {load}"
+                "machine : {cpus} processeurs ({cpu_model}), Linux {kernel} ; charge moyenne au départ : {}",
+                decimal_point(load)
             ),
             (Bench::Pinned { server, loadgen }, Lang::En) => write!(
                 f,
@@ -234,7 +235,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::Pinned { server, loadgen }, Lang::Fr) => write!(
                 f,
-                "épinglage : le serveur tourne sur le processeur {server}, le générateur de charge sur le {loadgen} (--no-pin pour les partager)"
+                "épinglage : le serveur tourne sur le processeur {server}, le générateur de charge sur le {loadgen} (--no-pin pour les partager)"
             ),
             (Bench::NotPinnedAsked, Lang::En) => {
                 write!(
@@ -244,7 +245,7 @@ impl fmt::Display for Bench<'_> {
             }
             (Bench::NotPinnedAsked, Lang::Fr) => write!(
                 f,
-                "épinglage : non (--no-pin) : l'ordonnanceur place serveur et générateur de charge"
+                "épinglage : non (--no-pin) : l'ordonnanceur place serveur et générateur de charge"
             ),
             (Bench::NotPinnedOneCpu, Lang::En) => write!(
                 f,
@@ -252,7 +253,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::NotPinnedOneCpu, Lang::Fr) => write!(
                 f,
-                "épinglage : non : un seul processeur, serveur et générateur de charge le partagent"
+                "épinglage : non : un seul processeur, serveur et générateur de charge le partagent"
             ),
             (
                 Bench::Runs {
@@ -277,7 +278,7 @@ impl fmt::Display for Bench<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "chaque mesure : un serveur neuf, des messages de {} octets au service {service}, {until} ; médiane de {reps} mesure(s)",
+                "chaque mesure : un serveur neuf, des messages de {} octets au service {service}, {until} ; médiane de {reps} mesure(s)",
                 list(sizes, "et")
             ),
             (Bench::Nagle { on: false }, Lang::En) => write!(
@@ -286,7 +287,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::Nagle { on: false }, Lang::Fr) => write!(
                 f,
-                "algorithme de Nagle : coupé, chaque serveur pose TCP_NODELAY sur chaque connexion (--nagle le laisse actif) ; le générateur de charge aussi"
+                "algorithme de Nagle : coupé, chaque serveur pose TCP_NODELAY sur chaque connexion (--nagle le laisse actif) ; le générateur de charge aussi"
             ),
             (Bench::Nagle { on: true }, Lang::En) => write!(
                 f,
@@ -294,27 +295,27 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::Nagle { on: true }, Lang::Fr) => write!(
                 f,
-                "algorithme de Nagle : laissé actif dans chaque serveur (--nagle) : un petit segment attend que le petit segment envoyé avant lui soit acquitté, et le TCP du client peut retarder cet ACK de 40 ms ; le générateur de charge pose toujours TCP_NODELAY"
+                "algorithme de Nagle : laissé actif dans chaque serveur (--nagle) : un petit segment attend que le petit segment envoyé avant lui soit acquitté, et le TCP du client peut retarder cet ACK de 40 ms ; le générateur de charge pose toujours TCP_NODELAY"
             ),
             (Bench::Seconds { secs }, Lang::En) => write!(f, "{secs} s of ping-pong"),
-            (Bench::Seconds { secs }, Lang::Fr) => write!(f, "{secs} s de ping-pong"),
+            (Bench::Seconds { secs }, Lang::Fr) => write!(f, "{} s de ping-pong", decimal(*secs, None)),
             (Bench::Replies { count, secs }, Lang::En) => {
                 write!(f, "until {count} replies (at most {secs} s)")
             }
             (Bench::Replies { count, secs }, Lang::Fr) => {
-                write!(f, "jusqu'à {count} réponses (au plus {secs} s)")
+                write!(f, "jusqu'à {count} réponses (au plus {} s)", decimal(*secs, None))
             }
             (Bench::CountedBy { tool }, Lang::En) => {
                 write!(f, "system calls: counted by {tool} during the load")
             }
             (Bench::CountedBy { tool }, Lang::Fr) => {
-                write!(f, "appels système : comptés par {tool} pendant la charge")
+                write!(f, "appels système : comptés par {tool} pendant la charge")
             }
             (Bench::NotCounted { why }, Lang::En) => {
                 write!(f, "system calls: not counted ({why})")
             }
             (Bench::NotCounted { why }, Lang::Fr) => {
-                write!(f, "appels système : non comptés ({why})")
+                write!(f, "appels système : non comptés ({why})")
             }
             (Bench::MaxClientsConns, Lang::En) => write!(
                 f,
@@ -322,7 +323,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::MaxClientsConns, Lang::Fr) => write!(
                 f,
-                "fork et threads : --max-clients réglé au nombre de connexions de chaque mesure, pour que toutes puissent être servies (--max-clients N pour les limiter)"
+                "fork et threads : --max-clients réglé au nombre de connexions de chaque mesure, pour que toutes puissent être servies (--max-clients N pour les limiter)"
             ),
             (Bench::MaxClients { max }, Lang::En) => write!(
                 f,
@@ -330,7 +331,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::MaxClients { max }, Lang::Fr) => write!(
                 f,
-                "fork et threads : au plus {max} clients servis à la fois (--max-clients)"
+                "fork et threads : au plus {max} clients servis à la fois (--max-clients)"
             ),
             (Bench::Illustrative, Lang::En) => write!(
                 f,
@@ -338,7 +339,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::Illustrative, Lang::Fr) => write!(
                 f,
-                "Les chiffres sur la boucle locale sont indicatifs : client et serveur partagent une machine et aucun réseau n'est traversé. Comparer les modèles au sein d'une même exécution, pas avec les chiffres d'une autre machine."
+                "Les chiffres sur la boucle locale sont indicatifs : client et serveur partagent une machine et aucun réseau n'est traversé. Comparer les modèles au sein d'une même exécution, pas avec les chiffres d'une autre machine."
             ),
             (
                 Bench::Progress {
@@ -394,7 +395,8 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::Steal { percent }, Lang::Fr) => write!(
                 f,
-                "temps volé pendant le bench : {percent:.1} % du temps des processeurs est allé à d'autres machines virtuelles (bruit)"
+                "temps volé pendant le bench : {} % du temps des processeurs est allé à d'autres machines virtuelles (bruit)",
+                decimal(*percent, Some(1))
             ),
             (Bench::LoadAtEnd { load }, Lang::En) => write!(
                 f,
@@ -402,7 +404,8 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::LoadAtEnd { load }, Lang::Fr) => write!(
                 f,
-                "charge moyenne à la fin : {load} (tout autre travail sur la machine rend les chiffres plus bruités)"
+                "charge moyenne à la fin : {} (tout autre travail sur la machine rend les chiffres plus bruités)",
+                decimal_point(load)
             ),
             (Bench::Noisy { reasons }, Lang::En) => write!(
                 f,
@@ -410,14 +413,15 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::Noisy { reasons }, Lang::Fr) => write!(
                 f,
-                "machine bruyante : {reasons}. Ces chiffres peuvent en dire plus sur la machine que sur les modèles : recommencer quand elle est calme."
+                "machine bruyante : {reasons}. Ces chiffres peuvent en dire plus sur la machine que sur les modèles : recommencer quand elle est calme."
             ),
             (Bench::NoisySteal { percent }, Lang::En) => {
                 write!(f, "the hypervisor stole {percent:.1}% of the CPUs' time")
             }
             (Bench::NoisySteal { percent }, Lang::Fr) => write!(
                 f,
-                "l'hyperviseur a volé {percent:.1} % du temps des processeurs"
+                "l'hyperviseur a volé {} % du temps des processeurs",
+                decimal(*percent, Some(1))
             ),
             (Bench::NoisyLoad { load, cpus }, Lang::En) => write!(
                 f,
@@ -425,7 +429,8 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::NoisyLoad { load, cpus }, Lang::Fr) => write!(
                 f,
-                "la charge moyenne était de {load:.2} avant le début du bench, pour {cpus} processeurs : d'autres travaux tournaient"
+                "la charge moyenne était de {} avant le début du bench, pour {cpus} processeurs : d'autres travaux tournaient",
+                decimal(*load, Some(2))
             ),
             (
                 Bench::NoisyCells {
@@ -455,7 +460,7 @@ impl fmt::Display for Bench<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "{count} cases sur {total} ont varié de plus de {limit:.0} % en msgs/s d'une répétition à l'autre (le plus : {model}, {size} o, {conns} connexion(s), {spread:.0} %)"
+                "{count} cases sur {total} ont varié de plus de {limit:.0} % en msgs/s d'une répétition à l'autre (le plus : {model}, {size} o, {conns} connexion(s), {spread:.0} %)"
             ),
             (Bench::SingleSample { reps }, Lang::En) => write!(
                 f,
@@ -463,10 +468,10 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::SingleSample { reps }, Lang::Fr) => write!(
                 f,
-                "échantillon unique : chaque chiffre vient de {reps} mesure(s), moins de 3, et dit peu de chose de combien il varierait ; --reps 3 ou plus donne la médiane et signale les cases qui varient beaucoup"
+                "échantillon unique : chaque chiffre vient de {reps} mesure(s), moins de 3, et dit peu de chose de combien il varierait ; --reps 3 ou plus donne la médiane et signale les cases qui varient beaucoup"
             ),
             (Bench::Wrote { path }, Lang::En) => write!(f, "wrote {}", path.display()),
-            (Bench::Wrote { path }, Lang::Fr) => write!(f, "écrit : {}", path.display()),
+            (Bench::Wrote { path }, Lang::Fr) => write!(f, "écrit : {}", path.display()),
             (Bench::Legend, Lang::En) => write!(
                 f,
                 "waiting: connections that got no reply before the end of the run (a model that serves one client at a time leaves the others waiting). \
@@ -478,12 +483,12 @@ procs, threads: the server's processes and threads at the end of the load."
             ),
             (Bench::Legend, Lang::Fr) => write!(
                 f,
-                "en attente : connexions sans aucune réponse à la fin de la mesure (un modèle qui sert un client à la fois fait attendre les autres). \
-erreurs : connexions refusées, réinitialisées ou mal servies. \
+                "en attente : connexions sans aucune réponse à la fin de la mesure (un modèle qui sert un client à la fois fait attendre les autres). \
+erreurs : connexions refusées, réinitialisées ou mal servies. \
 Les latences sont celles des réponses reçues. \
-CPU : temps utilisateur+système du serveur pendant la charge, processus fils compris. \
-RSS : mémoire résidente maximale, additionnée sur les processus du serveur (fork : les pages partagées en copie sur écriture comptent dans chaque processus). \
-processus, threads : ceux du serveur à la fin de la charge."
+CPU : temps utilisateur+système du serveur pendant la charge, processus fils compris. \
+RSS : mémoire résidente maximale, additionnée sur les processus du serveur (fork : les pages partagées en copie sur écriture comptent dans chaque processus). \
+processus, threads : ceux du serveur à la fin de la charge."
             ),
             (Bench::Headings, _) => write!(f, "{}", Bench::headings().join(" | ")),
             (Bench::ChartThroughput { size }, Lang::En) => {
@@ -506,13 +511,13 @@ processus, threads : ceux du serveur à la fin de la charge."
             ),
             (Bench::PlotWaitingNote, Lang::Fr) => write!(
                 f,
-                "Un anneau vide : des connexions n'ont reçu aucune réponse pendant cette mesure (colonne en attente du tableau) ; ses chiffres sont ceux des connexions servies."
+                "Un anneau vide : des connexions n'ont reçu aucune réponse pendant cette mesure (colonne en attente du tableau) ; ses chiffres sont ceux des connexions servies."
             ),
             (Bench::AxisMsgs, _) => write!(f, "msgs/s"),
             (Bench::AxisP99, Lang::En) => write!(f, "p99 latency"),
             (Bench::AxisP99, Lang::Fr) => write!(f, "latence p99"),
             (Bench::BadOption { what }, Lang::En) => write!(f, "bench: {what}"),
-            (Bench::BadOption { what }, Lang::Fr) => write!(f, "bench : {what}"),
+            (Bench::BadOption { what }, Lang::Fr) => write!(f, "bench : {what}"),
             (Bench::ServerDidNotStart { model, why, log }, Lang::En) => write!(
                 f,
                 "the {model} server did not start: {why} (its log: {})",
@@ -520,23 +525,23 @@ processus, threads : ceux du serveur à la fin de la charge."
             ),
             (Bench::ServerDidNotStart { model, why, log }, Lang::Fr) => write!(
                 f,
-                "le serveur {model} n'a pas démarré : {why} (son journal : {})",
+                "le serveur {model} n'a pas démarré : {why} (son journal : {})",
                 log.display()
             ),
             (Bench::LoadSetup { why }, Lang::En) => {
                 write!(f, "the load generator could not start: {why}")
             }
             (Bench::LoadSetup { why }, Lang::Fr) => {
-                write!(f, "le générateur de charge n'a pas pu démarrer : {why}")
+                write!(f, "le générateur de charge n'a pas pu démarrer : {why}")
             }
             (Bench::CannotWrite { path, why }, Lang::En) => {
                 write!(f, "cannot write {}: {why}", path.display())
             }
             (Bench::CannotWrite { path, why }, Lang::Fr) => {
-                write!(f, "impossible d'écrire {} : {why}", path.display())
+                write!(f, "impossible d'écrire {} : {why}", path.display())
             }
             (Bench::Plot { why }, Lang::En) => write!(f, "drawing the plot: {why}"),
-            (Bench::Plot { why }, Lang::Fr) => write!(f, "dessin du graphique : {why}"),
+            (Bench::Plot { why }, Lang::Fr) => write!(f, "dessin du graphique : {why}"),
         }
     }
 }

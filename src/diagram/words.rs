@@ -28,14 +28,14 @@ impl fmt::Display for Trouble {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self, Lang::current()) {
             (Trouble::Read { path, why }, Lang::En) => write!(f, "reading {path}: {why}"),
-            (Trouble::Read { path, why }, Lang::Fr) => write!(f, "lecture de {path} : {why}"),
+            (Trouble::Read { path, why }, Lang::Fr) => write!(f, "lecture de {path} : {why}"),
             (Trouble::BadLine { path, line, why }, Lang::En) => write!(
                 f,
                 "{path}:{line}: not an event of the record ({why}); a last line cut short means its writer was stopped mid-line"
             ),
             (Trouble::BadLine { path, line, why }, Lang::Fr) => write!(
                 f,
-                "{path}:{line} : pas un événement de l'enregistrement ({why}) ; une dernière ligne coupée veut dire que son auteur a été arrêté en pleine ligne"
+                "{path}:{line} : pas un événement de l'enregistrement ({why}) ; une dernière ligne coupée veut dire que son auteur a été arrêté en pleine ligne"
             ),
             (Trouble::OtherVersion { path, line, v }, Lang::En) => write!(
                 f,
@@ -44,7 +44,7 @@ impl fmt::Display for Trouble {
             ),
             (Trouble::OtherVersion { path, line, v }, Lang::Fr) => write!(
                 f,
-                "{path}:{line} : un événement du schéma version {v} ; ce sockstep lit la version {}",
+                "{path}:{line} : un événement du schéma version {v} ; ce sockstep lit la version {}",
                 super::events::VERSION
             ),
             (Trouble::Capture { path, why }, Lang::En) => {
@@ -53,11 +53,11 @@ impl fmt::Display for Trouble {
             (Trouble::Capture { path, why }, Lang::Fr) => {
                 write!(
                     f,
-                    "{path} : pas une capture pcap que sockstep sait lire : {why}"
+                    "{path} : pas une capture pcap que sockstep sait lire : {why}"
                 )
             }
             (Trouble::Write { path, why }, Lang::En) => write!(f, "writing {path}: {why}"),
-            (Trouble::Write { path, why }, Lang::Fr) => write!(f, "écriture de {path} : {why}"),
+            (Trouble::Write { path, why }, Lang::Fr) => write!(f, "écriture de {path} : {why}"),
         }
     }
 }

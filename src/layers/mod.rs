@@ -62,7 +62,7 @@ impl Row {
             (false, true, _) => format!("`{}`", self.syscall),
             (false, false, _) => self.syscall.to_string(),
             (true, true, Lang::En) => "none: a library call".into(),
-            (true, true, Lang::Fr) => "rien : appel de bibliothèque".into(),
+            (true, true, Lang::Fr) => "rien : appel de bibliothèque".into(),
             (true, false, Lang::En) => "(library)".into(),
             (true, false, Lang::Fr) => "(bibliothèque)".into(),
         }
@@ -125,7 +125,7 @@ pub fn render(lang: Lang) -> String {
     // row, cut between words to keep within the narration's width.
     let (sep, next) = match lang {
         Lang::En => (": ", "        "),
-        Lang::Fr => (" : ", "        "),
+        Lang::Fr => (" : ", "        "),
     };
     for row in TABLE {
         out.push_str(&format!(

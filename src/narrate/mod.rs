@@ -139,7 +139,7 @@ pub fn log(level: Log, fd: Option<i32>, msg: Msg<'_>) {
     }
     let sep = match Lang::current() {
         Lang::En => ":",
-        Lang::Fr => " :",
+        Lang::Fr => " :",
     };
     match fd {
         Some(fd) => emit(format_args!("fd {fd}{sep} {msg}")),
@@ -250,6 +250,11 @@ fn args_pieces(strace: &str) -> Vec<&str> {
 /// happened).
 fn narration(call: &Call, lang: Lang) -> (String, String) {
     let row = layers::row(call.name);
+    // French typography: a no-break space before `:` and `;`.
+    let (colon, semicolon) = match lang {
+        Lang::En => (":", ";"),
+        Lang::Fr => (" :", " ;"),
+    };
     if row.is_library() {
         // Not a system call: no strace line to imitate. `→` rather than `=`, and the note says
         // what strace shows instead.
@@ -260,7 +265,7 @@ fn narration(call: &Call, lang: Lang) -> (String, String) {
                 record::shown(&call.args),
                 call.returned()
             ),
-            format!("{}: {}", layers::label(call.name, lang), call.note()),
+            format!("{}{colon} {}", layers::label(call.name, lang), call.note()),
         );
     }
     // glibc implements recv() with the recvfrom system call and send() with sendto: say so,
@@ -268,7 +273,7 @@ fn narration(call: &Call, lang: Lang) -> (String, String) {
     let renamed = if row.syscall != row.call {
         match lang {
             Lang::En => format!("{}() is the {} syscall; ", row.call, row.syscall),
-            Lang::Fr => format!("{}() est l'appel système {} ; ", row.call, row.syscall),
+            Lang::Fr => format!("{}() est l'appel système {} ; ", row.call, row.syscall),
         }
     } else {
         String::new()
@@ -282,7 +287,7 @@ fn narration(call: &Call, lang: Lang) -> (String, String) {
             let given = call.args.iter().find(|arg| arg.name == "len");
             let given = given.and_then(|arg| arg.value.as_u64()).unwrap_or(0) as usize;
             format!(
-                "; {}",
+                "{semicolon} {}",
                 crate::text::Note::Clamped {
                     asked: *asked,
                     given
@@ -299,7 +304,7 @@ fn narration(call: &Call, lang: Lang) -> (String, String) {
             call.returned()
         ),
         format!(
-            "{}: {renamed}{}{clamped}",
+            "{}{colon} {renamed}{}{clamped}",
             layers::label(call.name, lang),
             call.note()
         ),

@@ -12,7 +12,7 @@ pub fn errno_hint(errno: Errno) -> &'static str {
     let text = match errno {
         Errno::EADDRINUSE => Text {
             en: "another socket already holds this port (`ss -ltnp` shows which server): choose another port, or --port 0 for any free one; with --no-reuseaddr, a previous run's connections in TIME_WAIT hold it too: wait 60 s",
-            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s",
+            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s",
         },
         Errno::EADDRNOTAVAIL => Text {
             en: "this address is not one of this machine's",
@@ -24,15 +24,15 @@ pub fn errno_hint(errno: Errno) -> &'static str {
         },
         Errno::ECONNREFUSED => Text {
             en: "the machine answered that no server listens on that port: a RST for TCP, an ICMP port unreachable for UDP",
-            fr: "la machine a répondu qu'aucun serveur n'écoute sur ce port : un RST pour TCP, un ICMP port unreachable pour UDP",
+            fr: "la machine a répondu qu'aucun serveur n'écoute sur ce port : un RST pour TCP, un ICMP port unreachable pour UDP",
         },
         Errno::ECONNRESET => Text {
             en: "the peer reset the connection (RST): it closed with unread data or vanished",
-            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire ou a disparu",
+            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire ou a disparu",
         },
         Errno::EPIPE => Text {
             en: "the peer has closed its side: nothing more can be sent (Rust ignores SIGPIPE, so send() reports EPIPE instead of killing the program)",
-            fr: "le pair a fermé son côté : plus rien ne peut être envoyé (Rust ignore SIGPIPE, send() rend donc EPIPE au lieu de tuer le programme)",
+            fr: "le pair a fermé son côté : plus rien ne peut être envoyé (Rust ignore SIGPIPE, send() renvoie donc EPIPE au lieu de tuer le programme)",
         },
         Errno::ETIMEDOUT => Text {
             en: "no answer from the other machine in time",
@@ -44,7 +44,7 @@ pub fn errno_hint(errno: Errno) -> &'static str {
         },
         Errno::EMFILE | Errno::ENFILE => Text {
             en: "the table of open file descriptors is full: every socket is a descriptor",
-            fr: "la table des descripteurs ouverts est pleine : chaque socket est un descripteur",
+            fr: "la table des descripteurs ouverts est pleine : chaque socket est un descripteur",
         },
         Errno::EINTR => Text {
             en: "a signal arrived while the call was waiting",
@@ -52,7 +52,7 @@ pub fn errno_hint(errno: Errno) -> &'static str {
         },
         Errno::EAGAIN => Text {
             en: "nothing to do now: a non-blocking socket is not ready (wait for readiness), or a blocking one's timeout ran out",
-            fr: "rien à faire pour l'instant : une socket non bloquante n'est pas prête (attendre qu'elle le soit), ou le délai d'une socket bloquante a expiré",
+            fr: "rien à faire pour l'instant : une socket non bloquante n'est pas prête (attendre qu'elle le soit), ou le délai d'une socket bloquante a expiré",
         },
         _ => Text { en: "", fr: "" },
     };
@@ -105,7 +105,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::UnknownHost { host, why }, Lang::Fr) => write!(
                 f,
-                "getaddrinfo({host}) : hôte inconnu : {why} (résolution de nom, avant toute socket)"
+                "getaddrinfo({host}) : hôte inconnu : {why} (résolution de nom, avant toute socket)"
             ),
             (Problem::NoAddress { host }, Lang::En) => {
                 write!(
@@ -116,7 +116,7 @@ impl fmt::Display for Problem<'_> {
             (Problem::NoAddress { host }, Lang::Fr) => {
                 write!(
                     f,
-                    "getaddrinfo({host}) : aucune adresse IPv4 ni IPv6 pour ce nom"
+                    "getaddrinfo({host}) : aucune adresse IPv4 ni IPv6 pour ce nom"
                 )
             }
             (Problem::ServerClosed, Lang::En) => write!(
@@ -125,7 +125,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::ServerClosed, Lang::Fr) => write!(
                 f,
-                "recv() a rendu 0 : le serveur a fermé la connexion (il s'est arrêté, ou son --grace a expiré) ; rien de ce qui serait tapé ne recevrait de réponse"
+                "recv() a renvoyé 0 : le serveur a fermé la connexion (il s'est arrêté, ou son --grace a expiré) ; rien de ce qui serait tapé ne recevrait de réponse"
             ),
             (Problem::ServerVanished, Lang::En) => write!(
                 f,
@@ -133,7 +133,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::ServerVanished, Lang::Fr) => write!(
                 f,
-                "recv() a rendu 0 : le serveur a fermé la connexion avant la fin de sa réponse"
+                "recv() a renvoyé 0 : le serveur a fermé la connexion avant la fin de sa réponse"
             ),
             (Problem::NoTerminal { why }, Lang::En) => write!(
                 f,
@@ -141,15 +141,15 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::NoTerminal { why }, Lang::Fr) => write!(
                 f,
-                "--step attend Entrée sur le terminal, et il n'y en a pas : open(/dev/tty) : {why}"
+                "--step attend Entrée sur le terminal, et il n'y en a pas : open(/dev/tty) : {why}"
             ),
             (Problem::Input { why }, Lang::En) => write!(f, "reading standard input: {why}"),
             (Problem::Input { why }, Lang::Fr) => {
-                write!(f, "lecture de l'entrée standard : {why}")
+                write!(f, "lecture de l'entrée standard : {why}")
             }
             (Problem::Output { why }, Lang::En) => write!(f, "writing standard output: {why}"),
             (Problem::Output { why }, Lang::Fr) => {
-                write!(f, "écriture sur la sortie standard : {why}")
+                write!(f, "écriture sur la sortie standard : {why}")
             }
             (Problem::OneListenerOnly { model }, Lang::En) => write!(
                 f,
@@ -157,7 +157,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::OneListenerOnly { model }, Lang::Fr) => write!(
                 f,
-                "le modèle {model} sert un seul port : son accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
+                "le modèle {model} sert un seul port : son accept() bloquant n'attend que sur une socket d'écoute, un second --listen ne serait jamais servi (utiliser --model select, poll ou mio)"
             ),
             (Problem::UnknownService { service, known }, Lang::En) => write!(
                 f,
@@ -165,7 +165,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::UnknownService { service, known }, Lang::Fr) => write!(
                 f,
-                "service inconnu {service:?} : sockstep sert {known} (chacun sur n'importe quel port : --listen echo:7007)"
+                "service inconnu {service:?} : sockstep sert {known} (chacun sur n'importe quel port : --listen echo:7007)"
             ),
             (Problem::BadListen { arg }, Lang::En) => write!(
                 f,
@@ -173,7 +173,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::BadListen { arg }, Lang::Fr) => write!(
                 f,
-                "{arg:?} n'est pas SERVICE:PORT, avec SERVICE parmi upper, echo, discard, daytime et PORT un nombre jusqu'à 65535 (0 : un port libre), comme echo:7007"
+                "{arg:?} n'est pas SERVICE:PORT, avec SERVICE parmi upper, echo, discard, daytime et PORT un nombre jusqu'à 65535 (0 : un port libre), comme echo:7007"
             ),
             (Problem::UdpNotForModel { model }, Lang::En) => write!(
                 f,
@@ -186,7 +186,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::UdpNotForModel { model }, Lang::Fr) => write!(
                 f,
-                "le modèle {model} ne peut pas servir UDP : il confie chaque connexion acceptée à {what}, et une socket UDP n'a pas de connexion à accepter (ni listen(), ni accept()) : tous les datagrammes de tous les clients arrivent sur l'unique socket liée. Utiliser --model iterative (recvfrom et sendto en boucle), ou select, poll ou mio (UDP et TCP côte à côte dans une boucle)",
+                "le modèle {model} ne peut pas servir UDP : il confie chaque connexion acceptée à {what}, et une socket UDP n'a pas de connexion à accepter (ni listen(), ni accept()) : tous les datagrammes de tous les clients arrivent sur l'unique socket liée. Utiliser --model iterative (recvfrom et sendto en boucle), ou select, poll ou mio (UDP et TCP côte à côte dans une boucle)",
                 what = if *model == "fork" {
                     "un nouveau processus"
                 } else {
@@ -199,7 +199,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::UdpUnsafeBind { addr }, Lang::Fr) => write!(
                 f,
-                "un écouteur UDP ne se liera pas à {addr} : une socket liée à une adresse joker, de diffusion ou de multidiffusion reçoit les datagrammes envoyés en diffusion ou en multidiffusion, et recvfrom() ne peut pas les distinguer, si bien qu'un seul datagramme forgé pourrait faire répondre chaque perroquet du réseau à sa victime ; lier une adresse unicast (--bind 127.0.0.1, le défaut, ou l'adresse d'une interface)"
+                "un écouteur UDP ne se liera pas à {addr} : une socket liée à une adresse joker, de diffusion ou de multidiffusion reçoit les datagrammes envoyés en diffusion ou en multidiffusion, et recvfrom() ne peut pas les distinguer, si bien qu'un seul datagramme forgé pourrait faire répondre chaque perroquet du réseau à sa victime ; lier une adresse unicast (--bind 127.0.0.1, le défaut, ou l'adresse d'une interface)"
             ),
             (Problem::NoDaytimeOverUdp, Lang::En) => write!(
                 f,
@@ -207,13 +207,13 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::NoDaytimeOverUdp, Lang::Fr) => write!(
                 f,
-                "daytime n'est pas servi en UDP : il répond à tout datagramme, même vide, par une ligne d'environ 40 octets, plus de 3 fois ce qu'il a reçu, ce qui en fait un amplificateur (une réponse UDP ne dépasse jamais 3 fois le datagramme)"
+                "daytime n'est pas servi en UDP : il répond à tout datagramme, même vide, par une ligne d'environ 40 octets, plus de 3 fois ce qu'il a reçu, ce qui en fait un amplificateur (une réponse UDP ne dépasse jamais 3 fois le datagramme)"
             ),
             (Problem::RepliesLost { lost, sent }, Lang::En) => {
                 write!(f, "datagrams without a reply: {lost} of {sent}")
             }
             (Problem::RepliesLost { lost, sent }, Lang::Fr) => {
-                write!(f, "datagrammes restés sans réponse : {lost} sur {sent}")
+                write!(f, "datagrammes restés sans réponse : {lost} sur {sent}")
             }
             (Problem::BadTimeout { secs }, Lang::En) => write!(
                 f,
@@ -221,7 +221,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::BadTimeout { secs }, Lang::Fr) => write!(
                 f,
-                "--timeout {secs} : l'attente d'une réponse doit être un nombre positif de secondes (0 voudrait dire attendre toujours pour SO_RCVTIMEO)"
+                "--timeout {secs} : l'attente d'une réponse doit être un nombre positif de secondes (pour SO_RCVTIMEO, 0 voudrait dire attendre indéfiniment)"
             ),
         }
     }
@@ -232,6 +232,6 @@ impl fmt::Display for Problem<'_> {
 pub fn error_prefix() -> &'static str {
     match Lang::current() {
         Lang::En => "error: ",
-        Lang::Fr => "erreur : ",
+        Lang::Fr => "erreur : ",
     }
 }

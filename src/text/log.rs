@@ -147,11 +147,11 @@ impl fmt::Display for Msg<'_> {
             (Msg::Received { data }, Lang::En) => {
                 write!(f, "received {}: {}", Bytes(data.len()), Quoted(data))
             }
-            (Msg::Received { data }, Lang::Fr) => write!(f, "Réception de : {}", Quoted(data)),
+            (Msg::Received { data }, Lang::Fr) => write!(f, "Réception de : {}", Quoted(data)),
             (Msg::Sending { data }, Lang::En) => {
                 write!(f, "sending {}: {}", Bytes(data.len()), Quoted(data))
             }
-            (Msg::Sending { data }, Lang::Fr) => write!(f, "Envoi de : {}", Quoted(data)),
+            (Msg::Sending { data }, Lang::Fr) => write!(f, "Envoi de : {}", Quoted(data)),
             (Msg::SendOk, Lang::En) => write!(f, "send ok."),
             (Msg::SendOk, Lang::Fr) => write!(f, "Envoi ok."),
             (Msg::ShortSend { sent, len }, Lang::En) => write!(
@@ -161,24 +161,24 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ShortSend { sent, len }, Lang::Fr) => write!(
                 f,
-                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; on envoie les {} autres",
+                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; on envoie les {} autres",
                 len - sent
             ),
             (Msg::PeerClosed, Lang::En) => {
                 write!(f, "recv() returned 0: the client closed the connection.")
             }
             (Msg::PeerClosed, Lang::Fr) => {
-                write!(f, "recv() a rendu 0 : le client a fermé la connexion.")
+                write!(f, "recv() a renvoyé 0 : le client a fermé la connexion.")
             }
             (Msg::ConnectionLost { error }, Lang::En) => write!(f, "connection lost: {error}"),
-            (Msg::ConnectionLost { error }, Lang::Fr) => write!(f, "Connexion perdue : {error}"),
+            (Msg::ConnectionLost { error }, Lang::Fr) => write!(f, "Connexion perdue : {error}"),
             (Msg::NoDelayFailed { error }, Lang::En) => write!(
                 f,
                 "TCP_NODELAY not set ({error}): Nagle's algorithm stays on for this connection"
             ),
             (Msg::NoDelayFailed { error }, Lang::Fr) => write!(
                 f,
-                "TCP_NODELAY non posé ({error}) : l'algorithme de Nagle reste actif pour cette connexion"
+                "TCP_NODELAY non posé ({error}) : l'algorithme de Nagle reste actif pour cette connexion"
             ),
             (Msg::Closing, Lang::En) => write!(f, "closing the connection with the client."),
             (Msg::Closing, Lang::Fr) => write!(f, "Fermeture de la connexion avec le client."),
@@ -196,7 +196,7 @@ impl fmt::Display for Msg<'_> {
                 write!(f, "{error}; the server goes on")
             }
             (Msg::AcceptFailed { error }, Lang::Fr) => {
-                write!(f, "{error} ; le serveur continue")
+                write!(f, "{error} ; le serveur continue")
             }
             (Msg::ConnectedTo { addr }, Lang::En) => write!(f, "connected to {addr}."),
             (Msg::ConnectedTo { addr }, Lang::Fr) => write!(f, "Connexion vers {addr} réussie."),
@@ -206,7 +206,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ConnectFailed { addr, error, next }, Lang::Fr) => write!(
                 f,
-                "Échec vers {addr} ({error}) ; essai de l'adresse suivante, {next}."
+                "Échec vers {addr} ({error}) ; essai de l'adresse suivante, {next}."
             ),
             (Msg::EndOfInput, Lang::En) => write!(
                 f,
@@ -214,7 +214,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::EndOfInput, Lang::Fr) => write!(
                 f,
-                "Fin de l'entrée : shutdown(SHUT_WR) envoie FIN, puis on lit les dernières réponses."
+                "Fin de l'entrée : shutdown(SHUT_WR) envoie un FIN, puis on lit les dernières réponses."
             ),
             (Msg::Disconnecting, Lang::En) => write!(f, "disconnecting."),
             (Msg::Disconnecting, Lang::Fr) => write!(f, "Déconnexion."),
@@ -231,7 +231,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ShortSendWait { sent, len }, Lang::Fr) => write!(
                 f,
-                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; les {} autres attendent que la socket soit prête en écriture",
+                "Envoi partiel : le noyau a pris {sent} octets sur {len} ; les {} autres attendent que la socket soit prête en écriture",
                 len - sent
             ),
             (Msg::ReadingPaused { pending, bound }, Lang::En) => write!(
@@ -240,13 +240,13 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ReadingPaused { pending, bound }, Lang::Fr) => write!(
                 f,
-                "{pending} octets de réponses non envoyés (limite {bound}) : le client ne lit pas, le serveur cesse de le lire"
+                "{pending} octets de réponses non envoyés (limite {bound}) : le client ne lit pas, le serveur cesse de le lire"
             ),
             (Msg::ReadingResumed, Lang::En) => {
                 write!(f, "the replies drained: reading from the client again")
             }
             (Msg::ReadingResumed, Lang::Fr) => {
-                write!(f, "Les réponses sont parties : on lit de nouveau le client")
+                write!(f, "Les réponses sont parties : on lit de nouveau le client")
             }
             (Msg::PastFdSetSize { fd, limit }, Lang::En) => write!(
                 f,
@@ -254,7 +254,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::PastFdSetSize { fd, limit }, Lang::Fr) => write!(
                 f,
-                "Refusée : select() ne surveille que les descripteurs sous FD_SETSIZE ({limit}), dans des ensembles fixes de {limit} bits, et cette connexion a reçu le descripteur {fd} ; on la ferme (--model poll ou mio pour plus de clients) ; le serveur continue"
+                "Refusée : select() ne surveille que les descripteurs sous FD_SETSIZE ({limit}), dans des ensembles fixes de {limit} bits, et cette connexion a reçu le descripteur {fd} ; on la ferme (--model poll ou mio pour plus de clients) ; le serveur continue"
             ),
             (Msg::NoFileRaised { from, to }, Lang::En) => write!(
                 f,
@@ -262,7 +262,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::NoFileRaised { from, to }, Lang::Fr) => write!(
                 f,
-                "Limite de descripteurs ouverts (RLIMIT_NOFILE) montée de {from} à la limite stricte, {to} : un par client"
+                "Limite de descripteurs ouverts (RLIMIT_NOFILE) montée de {from} à la limite stricte, {to} : un par client"
             ),
             (Msg::NoFileAtHard { limit }, Lang::En) => write!(
                 f,
@@ -270,7 +270,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::NoFileAtHard { limit }, Lang::Fr) => write!(
                 f,
-                "Limite de descripteurs ouverts (RLIMIT_NOFILE) : {limit}, déjà la limite stricte"
+                "Limite de descripteurs ouverts (RLIMIT_NOFILE) : {limit}, déjà la limite stricte"
             ),
             (Msg::NoFileFailed { error }, Lang::En) => write!(
                 f,
@@ -278,7 +278,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::NoFileFailed { error }, Lang::Fr) => write!(
                 f,
-                "Impossible de monter la limite de descripteurs ouverts (RLIMIT_NOFILE) : {error} ; on sert avec l'actuelle"
+                "Impossible de monter la limite de descripteurs ouverts (RLIMIT_NOFILE) : {error} ; on sert avec l'actuelle"
             ),
             (Msg::AcceptStarved { error, clients: 0 }, Lang::En) => write!(
                 f,
@@ -286,7 +286,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::AcceptStarved { error, clients: 0 }, Lang::Fr) => write!(
                 f,
-                "{error} ; la connexion attend dans la file ; accept() à nouveau après une pause (jusqu'à 1 s), pas tout de suite : il échouerait tout de suite, encore et encore"
+                "{error} ; la connexion attend dans la file ; on rappellera accept() après une pause (jusqu'à 1 s), pas tout de suite : il échouerait aussitôt, encore et encore"
             ),
             (Msg::AcceptStarved { error, clients }, Lang::En) => write!(
                 f,
@@ -294,13 +294,13 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::AcceptStarved { error, clients }, Lang::Fr) => write!(
                 f,
-                "{error} ; la connexion attend dans la file ; accept() à nouveau quand l'un des {clients} clients partira, pas tout de suite : il échouerait tout de suite, encore et encore"
+                "{error} ; la connexion attend dans la file ; on rappellera accept() quand l'un des {clients} clients partira, pas tout de suite : il échouerait aussitôt, encore et encore"
             ),
             (Msg::AcceptResumed, Lang::En) => {
                 write!(f, "accept() works again: the server serves the queue")
             }
             (Msg::AcceptResumed, Lang::Fr) => {
-                write!(f, "accept() fonctionne à nouveau : le serveur sert la file")
+                write!(f, "accept() fonctionne à nouveau : le serveur sert la file")
             }
             (Msg::Retried { call, signal }, Lang::En) => write!(
                 f,
@@ -308,7 +308,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::Retried { call, signal }, Lang::Fr) => write!(
                 f,
-                "{call}() a rendu EINTR : le gestionnaire de {signal} s'est exécuté avant que rien ne passe ; {call}() à nouveau"
+                "{call}() a renvoyé EINTR : le gestionnaire de {signal} s'est exécuté avant que rien ne soit passé ; on rappelle {call}()"
             ),
             (Msg::AcceptInterrupted { signal }, Lang::En) => {
                 write!(f, "accept() returned EINTR: the {signal} handler ran")?;
@@ -321,15 +321,15 @@ impl fmt::Display for Msg<'_> {
             (Msg::AcceptInterrupted { signal }, Lang::Fr) => {
                 write!(
                     f,
-                    "accept() a rendu EINTR : le gestionnaire de {signal} s'est exécuté"
+                    "accept() a renvoyé EINTR : le gestionnaire de {signal} s'est exécuté"
                 )?;
                 if *signal == Signal::SIGCHLD {
                     write!(
                         f,
-                        " (un fils est parti) ; on le recueille, puis accept() à nouveau"
+                        " (un fils est parti) ; on le recueille, puis on rappelle accept()"
                     )
                 } else {
-                    write!(f, " ; plus d'accept()")
+                    write!(f, " ; plus d'accept()")
                 }
             }
             (
@@ -361,19 +361,19 @@ impl fmt::Display for Msg<'_> {
             ) => {
                 write!(
                     f,
-                    "{signal} : arrêt du serveur. Plus de nouveaux clients ; "
+                    "{signal} : arrêt du serveur. Plus de nouveaux clients ; "
                 )?;
                 match clients {
                     0 => write!(f, "personne n'est connecté."),
                     _ => write!(
                         f,
-                        "{} : {} s pour partir.",
+                        "{} : {} s pour partir.",
                         count(
                             *clients,
                             "client encore connecté",
                             "clients encore connectés"
                         ),
-                        grace.as_secs_f64()
+                        super::decimal(grace.as_secs_f64(), None)
                     ),
                 }
             }
@@ -384,20 +384,20 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ClientGrace { left }, Lang::Fr) => write!(
                 f,
-                "le serveur s'arrête : ce client a {:.1} s pour partir ; les réponses continuent d'ici là",
-                left.as_secs_f64()
+                "le serveur s'arrête : ce client a {} s pour partir ; les réponses continuent d'ici là",
+                super::decimal(left.as_secs_f64(), Some(1))
             ),
             (Msg::GraceOver, Lang::En) => {
                 write!(f, "the grace period is over: closing this connection.")
             }
-            (Msg::GraceOver, Lang::Fr) => write!(f, "Le délai de grâce est passé : on ferme."),
+            (Msg::GraceOver, Lang::Fr) => write!(f, "Le délai de grâce est passé : on ferme."),
             (Msg::AtCap { max }, Lang::En) => write!(
                 f,
                 "{max} clients at once (--max-clients): no accept() until one leaves; the next wait in the listening queue"
             ),
             (Msg::AtCap { max }, Lang::Fr) => write!(
                 f,
-                "{max} clients à la fois (--max-clients) : plus d'accept() avant qu'un parte ; les suivants attendent dans la file d'écoute"
+                "{max} clients à la fois (--max-clients) : plus d'accept() avant qu'un client ne parte ; les suivants attendent dans la file d'écoute"
             ),
             (Msg::ClientNotServed { error }, Lang::En) => {
                 write!(f, "{error}: this client is not served; the server goes on")
@@ -405,7 +405,7 @@ impl fmt::Display for Msg<'_> {
             (Msg::ClientNotServed { error }, Lang::Fr) => {
                 write!(
                     f,
-                    "{error} : ce client n'est pas servi ; le serveur continue"
+                    "{error} : ce client n'est pas servi ; le serveur continue"
                 )
             }
             (Msg::Forked { child }, Lang::En) => write!(
@@ -414,7 +414,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::Forked { child }, Lang::Fr) => write!(
                 f,
-                "fork() = {child} : le fils {child} sert ce client ; le père ferme sa copie du descripteur"
+                "fork() = {child} : le fils {child} sert ce client ; le père ferme sa copie du descripteur"
             ),
             (Msg::ChildStarts, Lang::En) => write!(
                 f,
@@ -422,7 +422,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ChildStarts, Lang::Fr) => write!(
                 f,
-                "fork() a rendu 0 : ici le fils. Il ferme sa copie de la socket d'écoute, sert son client et se termine."
+                "fork() a renvoyé 0 : ici le fils. Il ferme sa copie de la socket d'écoute, sert son client et se termine."
             ),
             (Msg::ChildLeft { status }, lang) => match (status, lang) {
                 (WaitStatus::Exited(pid, code), Lang::En) => {
@@ -433,7 +433,7 @@ impl fmt::Display for Msg<'_> {
                 }
                 (WaitStatus::Exited(pid, code), Lang::Fr) => write!(
                     f,
-                    "le fils {pid} s'est terminé avec le code {code}, recueilli : pas de zombie"
+                    "le fils {pid} s'est terminé avec le code {code}, recueilli : pas de zombie"
                 ),
                 (WaitStatus::Signaled(pid, signal, _), Lang::En) => {
                     write!(
@@ -443,7 +443,7 @@ impl fmt::Display for Msg<'_> {
                 }
                 (WaitStatus::Signaled(pid, signal, _), Lang::Fr) => write!(
                     f,
-                    "le fils {pid} a été tué par {signal}, recueilli : pas de zombie"
+                    "le fils {pid} a été tué par {signal}, recueilli : pas de zombie"
                 ),
                 (other, _) => write!(f, "{other:?}"),
             },
@@ -461,7 +461,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::Killing { children }, Lang::Fr) => write!(
                 f,
-                "le délai de grâce est passé : SIGKILL à {children} fils encore en vie"
+                "le délai de grâce est passé : SIGKILL à {children} fils encore en vie"
             ),
             (Msg::ClosingRest { clients }, Lang::En) => write!(
                 f,
@@ -470,7 +470,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ClosingRest { clients }, Lang::Fr) => write!(
                 f,
-                "le délai de grâce est passé : shutdown(SHUT_RDWR) sur {}",
+                "le délai de grâce est passé : shutdown(SHUT_RDWR) sur {}",
                 count(
                     *clients,
                     "connexion encore ouverte",
@@ -481,7 +481,7 @@ impl fmt::Display for Msg<'_> {
                 write!(f, "this client's thread panicked; the server goes on")
             }
             (Msg::ThreadPanicked, Lang::Fr) => {
-                write!(f, "le thread de ce client a paniqué ; le serveur continue")
+                write!(f, "le thread de ce client a paniqué ; le serveur continue")
             }
             (
                 Msg::Summary {
@@ -506,7 +506,7 @@ impl fmt::Display for Msg<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "bilan : {}, {}, {}",
+                "bilan : {}, {}, {}",
                 count(*clients, "client servi", "clients servis"),
                 count(*bytes_in, "octet reçu", "octets reçus"),
                 count(*bytes_out, "octet envoyé", "octets envoyés")
@@ -518,7 +518,7 @@ impl fmt::Display for Msg<'_> {
                 Quoted(data)
             ),
             (Msg::DatagramIn { from, data }, Lang::Fr) => {
-                write!(f, "Réception d'un datagramme de {from} : {}", Quoted(data))
+                write!(f, "Réception d'un datagramme de {from} : {}", Quoted(data))
             }
             (Msg::DatagramOut { to, data }, Lang::En) => write!(
                 f,
@@ -527,7 +527,7 @@ impl fmt::Display for Msg<'_> {
                 Quoted(data)
             ),
             (Msg::DatagramOut { to, data }, Lang::Fr) => {
-                write!(f, "Envoi d'un datagramme vers {to} : {}", Quoted(data))
+                write!(f, "Envoi d'un datagramme vers {to} : {}", Quoted(data))
             }
             (Msg::DatagramCut { from, len, kept }, Lang::En) => write!(
                 f,
@@ -538,7 +538,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::DatagramCut { from, len, kept }, Lang::Fr) => write!(
                 f,
-                "le datagramme venu de {from} avait {}, plus que le tampon : recvfrom() en a gardé {} (MSG_TRUNC), les {} autres sont perdus ; la réponse répond à ce qui a été gardé",
+                "le datagramme venu de {from} avait {}, plus que le tampon : recvfrom() en a gardé {} (MSG_TRUNC), les {} autres sont perdus ; la réponse porte sur ce qui a été gardé",
                 Bytes(*len),
                 Bytes(*kept),
                 len - kept
@@ -549,7 +549,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::LowPortRefused { from }, Lang::Fr) => write!(
                 f,
-                "pas de réponse : {from} a un port source inférieur à 1024, le port d'un service système (un datagramme forgé pourrait faire se répondre deux tels services sans fin, CERT CA-1996-01) ; ses datagrammes n'auront pas de réponse, et cela n'est dit qu'une fois"
+                "pas de réponse : {from} a un port source inférieur à 1024, le port d'un service système (un datagramme forgé pourrait faire se répondre sans fin deux services de ce genre, CERT CA-1996-01) ; ses datagrammes n'auront pas de réponse, et cela n'est dit qu'une fois"
             ),
             (Msg::RefusedUnlogged { cap }, Lang::En) => write!(
                 f,
@@ -557,7 +557,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::RefusedUnlogged { cap }, Lang::Fr) => write!(
                 f,
-                "{cap} sources déjà refusées : les refus suivants ne sont plus notés"
+                "{cap} sources déjà refusées : les refus suivants ne sont plus notés"
             ),
             (Msg::ReplyCapped { len, cap }, Lang::En) => write!(
                 f,
@@ -566,7 +566,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ReplyCapped { len, cap }, Lang::Fr) => write!(
                 f,
-                "la réponse de {} est coupée à {cap} octets : jamais plus de 3 fois le datagramme reçu",
+                "la réponse de {} est coupée à {cap} octets : jamais plus de 3 fois le datagramme reçu",
                 Bytes(*len)
             ),
             (
@@ -587,7 +587,7 @@ impl fmt::Display for Msg<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "UDP vers {addr} : pas de connexion, chaque ligne part dans un datagramme adressé par sendto()"
+                "UDP vers {addr} : pas de connexion, chaque ligne part dans un datagramme adressé par sendto()"
             ),
             (
                 Msg::DatagramsTo {
@@ -607,7 +607,7 @@ impl fmt::Display for Msg<'_> {
                 Lang::Fr,
             ) => write!(
                 f,
-                "UDP connecté à {addr} : rien n'a été envoyé, le noyau retient seulement l'adresse (et signalera les erreurs ICMP)"
+                "UDP connecté à {addr} : rien n'a été envoyé, le noyau retient seulement l'adresse (et signalera les erreurs ICMP)"
             ),
             (Msg::NoReply { after }, Lang::En) => write!(
                 f,
@@ -615,13 +615,14 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::NoReply { after }, Lang::Fr) => write!(
                 f,
-                "pas de réponse en {after:?} : le datagramme ou sa réponse s'est perdu, ou personne ne répond sur ce port ; UDP ne renvoie jamais un datagramme, cette ligne reste donc sans réponse"
+                "pas de réponse en {} s : le datagramme ou sa réponse s'est perdu, ou personne ne répond sur ce port ; UDP ne retransmet jamais un datagramme, cette ligne reste donc sans réponse",
+                super::decimal(after.as_secs_f64(), None)
             ),
             (Msg::ForeignDatagram { from }, Lang::En) => {
                 write!(f, "ignored a datagram from {from}: it is not the server")
             }
             (Msg::ForeignDatagram { from }, Lang::Fr) => {
-                write!(f, "datagramme de {from} ignoré : ce n'est pas le serveur")
+                write!(f, "datagramme de {from} ignoré : ce n'est pas le serveur")
             }
         }
     }

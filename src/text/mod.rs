@@ -20,7 +20,12 @@
 //! - `step`: [`step_prompt`], the stop `--step` makes before each call.
 //!
 //! This file holds what they share: the language, a fixed text in both languages, and the
-//! small words for bytes and counts.
+//! small words for bytes, counts and decimal numbers.
+//!
+//! French typography, everywhere the French text is written: a no-break space (U+00A0, typed
+//! as the character itself) before `:`, `;`, `?` and `!` and inside « », so that a line never
+//! breaks before the sign; a decimal comma (`1,5 s`, through [`decimal`]). `tests/french.rs`
+//! checks every French string the program prints against these rules.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -126,6 +131,35 @@ impl fmt::Display for Quoted<'_> {
         }
         Ok(())
     }
+}
+
+/// A decimal number as the language writes it: `1.5` in English, `1,5` in French.
+/// `places`: the digits after the point, or `None` for as many as the number needs.
+pub fn decimal(value: f64, places: Option<usize>) -> String {
+    let text = match places {
+        Some(places) => format!("{value:.places$}"),
+        None => format!("{value}"),
+    };
+    decimal_point(&text)
+}
+
+/// `text` with each decimal point (a `.` between two digits) written as the language writes
+/// it: unchanged in English, a comma in French (`0.52 0.58` becomes `0,52 0,58`).
+pub fn decimal_point(text: &str) -> String {
+    if Lang::current() == Lang::En {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let between_digits = i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            if c == '.' && between_digits { ',' } else { c }
+        })
+        .collect()
 }
 
 /// A number of bytes, worded: `1 byte`, `8 bytes`; in French `1 octet`, `8 octets` (French

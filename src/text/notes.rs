@@ -186,7 +186,7 @@ impl fmt::Display for Note {
                 write!(f, "a new UDP endpoint: no connection, no state")
             }
             (Note::SocketDatagram, Lang::Fr) => {
-                write!(f, "une nouvelle extrémité UDP : ni connexion, ni état")
+                write!(f, "une nouvelle extrémité UDP : ni connexion, ni état")
             }
             (Note::ReceivedFrom { kept, len, from }, Lang::En) if len > kept => write!(
                 f,
@@ -196,7 +196,7 @@ impl fmt::Display for Note {
             ),
             (Note::ReceivedFrom { kept, len, from }, Lang::Fr) if len > kept => write!(
                 f,
-                "un datagramme de {} venu de {from}, coupé à {} : MSG_TRUNC, le reste est perdu",
+                "un datagramme de {} venu de {from}, coupé à {} : MSG_TRUNC, le reste est perdu",
                 Bytes(*len),
                 Bytes(*kept)
             ),
@@ -221,7 +221,7 @@ impl fmt::Display for Note {
             ),
             (Note::Resolved { count }, Lang::Fr) => write!(
                 f,
-                "un appel de bibliothèque, pas un appel système : strace montre les appels du résolveur (openat de /etc/hosts...) ; {}, à essayer dans cet ordre",
+                "un appel de bibliothèque, pas un appel système : strace montre les appels du résolveur (openat de /etc/hosts...) ; {}, à essayer dans cet ordre",
                 super::count(*count, "adresse", "adresses")
             ),
             (Note::NotResolved, Lang::En) => write!(
@@ -230,7 +230,7 @@ impl fmt::Display for Note {
             ),
             (Note::NotResolved, Lang::Fr) => write!(
                 f,
-                "un appel de bibliothèque, pas un appel système : aucune adresse pour ce nom"
+                "un appel de bibliothèque, pas un appel système : aucune adresse pour ce nom"
             ),
             (Note::V6Only { on: false }, Lang::En) => write!(
                 f,
@@ -238,14 +238,14 @@ impl fmt::Display for Note {
             ),
             (Note::V6Only { on: false }, Lang::Fr) => write!(
                 f,
-                "double pile : cette socket IPv6 prend aussi les clients IPv4, vus comme ::ffff:a.b.c.d"
+                "double pile : cette socket IPv6 prend aussi les clients IPv4, vus comme ::ffff:a.b.c.d"
             ),
             (Note::V6Only { on: true }, Lang::En) => {
                 write!(f, "IPv6 only: the IPv4 port stays free for another socket")
             }
             (Note::V6Only { on: true }, Lang::Fr) => write!(
                 f,
-                "IPv6 seulement : le port IPv4 reste libre pour une autre socket"
+                "IPv6 seulement : le port IPv4 reste libre pour une autre socket"
             ),
             (Note::ReuseAddr { on: true }, Lang::En) => {
                 write!(
@@ -265,12 +265,12 @@ impl fmt::Display for Note {
             (Note::ReuseAddr { on: false }, Lang::Fr) => {
                 write!(
                     f,
-                    "SO_REUSEADDR coupé : un redémarrage échoue tant que dure TIME_WAIT"
+                    "SO_REUSEADDR coupé : un redémarrage échoue tant que dure TIME_WAIT"
                 )
             }
             (Note::NoDelay, Lang::En) => write!(f, "Nagle off: small segments leave at once"),
             (Note::NoDelay, Lang::Fr) => {
-                write!(f, "Nagle coupé : les petits segments partent tout de suite")
+                write!(f, "Nagle coupé : les petits segments partent tout de suite")
             }
             (Note::Bind { addr }, Lang::En) => write!(
                 f,
@@ -292,7 +292,7 @@ impl fmt::Display for Note {
             ),
             (Note::BindDatagram { addr }, Lang::Fr) => write!(
                 f,
-                "réserve le port UDP {} sur {} : les datagrammes pour lui viennent à cette socket",
+                "réserve le port UDP {} sur {} : les datagrammes qui lui sont adressés arrivent à cette socket",
                 addr.port(),
                 where_bound(addr, lang)
             ),
@@ -309,11 +309,11 @@ impl fmt::Display for Note {
             (Note::Listen { backlog }, Lang::Fr) => match accept_queue(*backlog) {
                 Some(n) => write!(
                     f,
-                    "état LISTEN : un SYN reçoit désormais un SYN-ACK ; jusqu'à {n} connexions établies (backlog + 1 sous Linux) attendent accept()"
+                    "état LISTEN : un SYN reçoit désormais un SYN-ACK ; jusqu'à {n} connexions établies (backlog + 1 sous Linux) attendent accept()"
                 ),
                 None => write!(
                     f,
-                    "état LISTEN : un SYN reçoit désormais un SYN-ACK ; jusqu'à net.core.somaxconn + 1 connexions établies attendent accept()"
+                    "état LISTEN : un SYN reçoit désormais un SYN-ACK ; jusqu'à net.core.somaxconn + 1 connexions établies attendent accept()"
                 ),
             },
             (Note::Accept, Lang::En) => write!(
@@ -330,17 +330,17 @@ impl fmt::Display for Note {
             ),
             (Note::ConnectDatagram { addr }, Lang::Fr) => write!(
                 f,
-                "rien sur le fil : le noyau retient {addr} comme seul pair (send() sans adresse, recv() ne prend que ses datagrammes, les erreurs ICMP sont signalées)"
+                "rien sur le fil : le noyau retient {addr} comme seul pair (send() sans adresse, recv() ne prend que ses datagrammes, les erreurs ICMP sont signalées)"
             ),
             (Note::Connect { addr }, Lang::En) => {
                 write!(f, "SYN →, ← SYN-ACK, ACK →: connected to {addr}")
             }
             (Note::Connect { addr }, Lang::Fr) => {
-                write!(f, "SYN →, ← SYN-ACK, ACK → : connecté à {addr}")
+                write!(f, "SYN →, ← SYN-ACK, ACK → : connecté à {addr}")
             }
             (Note::Received { n: 0 }, Lang::En) => write!(f, "0: the peer closed (its FIN came)"),
             (Note::Received { n: 0 }, Lang::Fr) => {
-                write!(f, "0 : le pair a fermé (son FIN est arrivé)")
+                write!(f, "0 : le pair a fermé (son FIN est arrivé)")
             }
             (Note::Received { n }, Lang::En) => {
                 write!(f, "{} taken from the receive buffer", Bytes(*n))
@@ -354,7 +354,7 @@ impl fmt::Display for Note {
             (Note::Sent { n, len }, Lang::Fr) if n < len => {
                 write!(
                     f,
-                    "envoi partiel : {n} octets pris sur {len} ; le reste suit"
+                    "envoi partiel : {n} octets pris sur {len} ; le reste suit"
                 )
             }
             (Note::Sent { n, .. }, Lang::En) => write!(f, "{} into the send buffer", Bytes(*n)),
@@ -365,7 +365,7 @@ impl fmt::Display for Note {
             ),
             (Note::Clamped { asked, given }, Lang::Fr) => write!(
                 f,
-                "--max-io {given} : {given} des {asked} octets confiés au noyau, exprès"
+                "--max-io {given} : {given} des {asked} octets confiés au noyau, exprès"
             ),
             (Note::ShutdownWrite, Lang::En) => {
                 write!(f, "FIN →: no more sending, replies can still come in")
@@ -373,12 +373,12 @@ impl fmt::Display for Note {
             (Note::ShutdownWrite, Lang::Fr) => {
                 write!(
                     f,
-                    "FIN → : plus d'envoi, les réponses peuvent encore arriver"
+                    "FIN → : plus d'envoi, les réponses peuvent encore arriver"
                 )
             }
             (Note::Close, Lang::En) => write!(f, "descriptor released; FIN → if it was the last"),
             (Note::Close, Lang::Fr) => {
-                write!(f, "descripteur libéré ; FIN → si c'était le dernier")
+                write!(f, "descripteur libéré ; FIN → si c'était le dernier")
             }
             (Note::CloseShared, Lang::En) => write!(
                 f,
@@ -386,7 +386,7 @@ impl fmt::Display for Note {
             ),
             (Note::CloseShared, Lang::Fr) => write!(
                 f,
-                "ce processus lâche sa copie ; tant que le fils tient la socket, pas de FIN : la connexion reste ouverte chez lui"
+                "ce processus ferme sa copie ; tant que le fils tient la socket, pas de FIN : la connexion reste ouverte chez lui"
             ),
             (Note::CloseAfterShutdown, Lang::En) => write!(
                 f,
@@ -394,7 +394,7 @@ impl fmt::Display for Note {
             ),
             (Note::CloseAfterShutdown, Lang::Fr) => write!(
                 f,
-                "descripteur libéré ; pas de FIN maintenant : le nôtre est parti au shutdown()"
+                "descripteur libéré ; pas de FIN maintenant : le nôtre est parti au shutdown()"
             ),
             (Note::CloseListener, Lang::En) => write!(
                 f,
@@ -402,7 +402,7 @@ impl fmt::Display for Note {
             ),
             (Note::CloseListener, Lang::Fr) => write!(
                 f,
-                "descripteur libéré ; si c'était le dernier, le port n'écoute plus (pas de FIN : une socket d'écoute n'a pas de connexion)"
+                "descripteur libéré ; si c'était le dernier, le port n'écoute plus (pas de FIN : une socket d'écoute n'a pas de connexion)"
             ),
             (Note::CloseDatagram, Lang::En) => {
                 write!(
@@ -413,7 +413,7 @@ impl fmt::Display for Note {
             (Note::CloseDatagram, Lang::Fr) => {
                 write!(
                     f,
-                    "descripteur libéré ; UDP n'a pas de connexion : rien sur le fil"
+                    "descripteur libéré ; UDP n'a pas de connexion : rien sur le fil"
                 )
             }
             (Note::CloseEpoll, Lang::En) => write!(
@@ -422,12 +422,12 @@ impl fmt::Display for Note {
             ),
             (Note::CloseEpoll, Lang::Fr) => write!(
                 f,
-                "descripteur libéré ; si c'était le dernier, le noyau libère l'instance epoll (rien sur le fil)"
+                "descripteur libéré ; si c'était le dernier, le noyau libère l'instance epoll (rien sur le fil)"
             ),
             (Note::LocalAddr { addr }, Lang::En) => write!(f, "this end is {addr}"),
-            (Note::LocalAddr { addr }, Lang::Fr) => write!(f, "ce bout-ci est {addr}"),
+            (Note::LocalAddr { addr }, Lang::Fr) => write!(f, "cette extrémité est {addr}"),
             (Note::PeerAddr { addr }, Lang::En) => write!(f, "the other end is {addr}"),
-            (Note::PeerAddr { addr }, Lang::Fr) => write!(f, "l'autre bout est {addr}"),
+            (Note::PeerAddr { addr }, Lang::Fr) => write!(f, "l'autre extrémité est {addr}"),
             (Note::Failed { errno }, _) => match errno_hint(*errno) {
                 "" if lang == Lang::En => write!(f, "failed"),
                 "" => write!(f, "échec"),
@@ -441,7 +441,7 @@ impl fmt::Display for Note {
             ),
             (Note::TcpState { state }, Lang::Fr) => write!(
                 f,
-                "le noyau dit : {} ({})",
+                "le noyau dit : {} ({})",
                 state.name(),
                 state.meaning(lang)
             ),
@@ -453,7 +453,7 @@ impl fmt::Display for Note {
             ),
             (Note::StateBeforeClose { state }, Lang::Fr) => write!(
                 f,
-                "avant close(), le noyau dit : {} ; {}",
+                "avant close(), le noyau dit : {} ; {}",
                 state.name(),
                 state.after_close(lang)
             ),
@@ -464,18 +464,18 @@ impl fmt::Display for Note {
             ),
             (Note::StateBeforeSharedClose { state }, Lang::Fr) => write!(
                 f,
-                "avant close(), le noyau dit : {} ; tant que le fils en tient une copie, ce close() n'envoie rien",
+                "avant close(), le noyau dit : {} ; tant que le fils en tient une copie, ce close() n'envoie rien",
                 state.name()
             ),
             (Note::Ready, Lang::En) => write!(f, "that many descriptors are ready"),
-            (Note::Ready, Lang::Fr) => write!(f, "autant de descripteurs sont prêts"),
+            (Note::Ready, Lang::Fr) => write!(f, "la valeur renvoyée est le nombre de descripteurs prêts"),
             (Note::EpollCreate, Lang::En) => {
                 write!(f, "an epoll instance: an interest list and a ready list")
             }
             (Note::EpollCreate, Lang::Fr) => {
                 write!(
                     f,
-                    "une instance epoll : une liste d'intérêt et une liste des prêts"
+                    "une instance epoll : une liste d'intérêt et une liste des prêts"
                 )
             }
             (Note::EpollAdd, Lang::En) => write!(
@@ -484,7 +484,7 @@ impl fmt::Display for Note {
             ),
             (Note::EpollAdd, Lang::Fr) => write!(
                 f,
-                "surveillée désormais : le noyau signale chaque changement (sur front)"
+                "surveillée désormais : le noyau signale chaque changement (déclenchement sur front)"
             ),
             (Note::Limit, Lang::En) => write!(f, "the limit of open descriptors"),
             (Note::Limit, Lang::Fr) => write!(f, "la limite de descripteurs ouverts"),
@@ -495,8 +495,8 @@ impl fmt::Display for Note {
             ),
             (Note::Timeout { after }, Lang::Fr) => write!(
                 f,
-                "un appel bloqué sur cette socket abandonne au bout de {:.3} s (EAGAIN)",
-                after.as_secs_f64()
+                "un appel bloqué sur cette socket abandonne au bout de {} s (EAGAIN)",
+                super::decimal(after.as_secs_f64(), Some(3))
             ),
             (Note::ShutdownBoth, Lang::En) => write!(
                 f,
@@ -504,7 +504,7 @@ impl fmt::Display for Note {
             ),
             (Note::ShutdownBoth, Lang::Fr) => write!(
                 f,
-                "FIN →, plus de réception : un recv() bloqué dessus rend 0"
+                "FIN →, plus de réception : un recv() bloqué dessus renvoie 0"
             ),
             (Note::Fork { child }, Lang::En) => write!(
                 f,
@@ -512,7 +512,7 @@ impl fmt::Display for Note {
             ),
             (Note::Fork { child }, Lang::Fr) => write!(
                 f,
-                "le fils {child} est une copie de ce processus, où fork() rend 0"
+                "le fils {child} est une copie de ce processus, où fork() renvoie 0"
             ),
             (Note::ThreadCreated, Lang::En) => write!(
                 f,
@@ -520,7 +520,7 @@ impl fmt::Display for Note {
             ),
             (Note::ThreadCreated, Lang::Fr) => write!(
                 f,
-                "un appel de bibliothèque (thread::spawn de std) : strace montre mmap et mprotect de la glibc (la pile du thread, sauf réemploi), rt_sigprocmask (tous les signaux bloqués), clone3 avec CLONE_THREAD (le nouveau thread, = son numéro) et rt_sigprocmask (masque rétabli)"
+                "un appel de bibliothèque (thread::spawn de std) : strace montre mmap et mprotect de la glibc (la pile du thread, sauf réemploi), rt_sigprocmask (tous les signaux bloqués), clone3 avec CLONE_THREAD (qui crée le thread et renvoie son numéro) et rt_sigprocmask (masque rétabli)"
             ),
             (Note::Pid, Lang::En) => write!(f, "this process's id, [pid N] in strace -f"),
             (Note::Pid, Lang::Fr) => write!(f, "le numéro de ce processus, [pid N] dans strace -f"),
@@ -547,7 +547,7 @@ impl fmt::Display for Note {
             ),
             (Note::Timer { every }, Lang::Fr) => write!(
                 f,
-                "SIGALRM toutes les {} ms désormais (--interrupt) : les appels bloqués rendront EINTR",
+                "SIGALRM toutes les {} ms désormais (--interrupt) : les appels bloqués renverront EINTR",
                 every.as_millis()
             ),
             (Note::SigAction { signal, restart }, Lang::En) => {
@@ -565,7 +565,7 @@ impl fmt::Display for Note {
                 if !restart {
                     write!(
                         f,
-                        " ; sans SA_RESTART : un appel bloqué qu'il interrompt rend EINTR"
+                        " ; sans SA_RESTART : un appel bloqué qu'il interrompt renvoie EINTR"
                     )?;
                 }
                 Ok(())
@@ -601,7 +601,7 @@ impl fmt::Display for Note {
             ),
             (Note::Exit, Lang::En) => write!(f, "the process ends; its parent gets SIGCHLD"),
             (Note::Exit, Lang::Fr) => {
-                write!(f, "le processus se termine ; son père reçoit SIGCHLD")
+                write!(f, "le processus se termine ; son père reçoit SIGCHLD")
             }
         }
     }

@@ -18,9 +18,9 @@ pub fn step_prompt(tag: &str, call: &str, layer: &str, name: &str, pid: u32) -> 
     let (next, layer_word, look_word, enter) = match lang {
         Lang::En => ("next:", "layer:", "look:", "press Enter to make the call"),
         Lang::Fr => (
-            "ensuite\u{a0}:",
-            "couche\u{a0}:",
-            "à voir\u{a0}:",
+            "ensuite :",
+            "couche :",
+            "à voir :",
             "appuyer sur Entrée pour faire l'appel",
         ),
     };
@@ -37,7 +37,7 @@ pub fn step_waiting(tag: &str, holder: i32) -> String {
             "{tag}waiting for the terminal: process {holder} is at its stop, and Enter goes to it; one stop at a time\n"
         ),
         Lang::Fr => format!(
-            "{tag}en attente du terminal\u{a0}: le processus {holder} est à son arrêt, et Entrée va à lui\u{a0}; un arrêt à la fois\n"
+            "{tag}en attente du terminal : le processus {holder} est à son arrêt, et Entrée va à lui ; un arrêt à la fois\n"
         ),
     }
 }
@@ -53,10 +53,10 @@ pub fn step_interrupted(tag: &str, call: &str, signal: Signal, waits: bool) -> S
             format!("{tag}{signal}: no more stops; {call}() is made, and the server shuts down\n")
         }
         (Lang::Fr, true) => format!(
-            "{tag}{signal}\u{a0}: plus d'arrêt\u{a0}; {call}() n'est pas fait et renvoie EINTR, comme si {signal} l'avait interrompu, et le serveur s'arrête\n"
+            "{tag}{signal} : plus d'arrêt ; {call}() n'est pas fait et renvoie EINTR, comme si {signal} l'avait interrompu, et le serveur s'arrête\n"
         ),
         (Lang::Fr, false) => format!(
-            "{tag}{signal}\u{a0}: plus d'arrêt\u{a0}; {call}() est fait, puis le serveur s'arrête\n"
+            "{tag}{signal} : plus d'arrêt ; {call}() est fait, puis le serveur s'arrête\n"
         ),
     }
 }
