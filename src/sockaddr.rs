@@ -58,10 +58,11 @@ pub fn render(addr: &SocketAddr, lang: Lang) -> String {
         Lang::En => (":", "padding, zeros"),
         Lang::Fr => (" :", "remplissage, des zéros"),
     };
-    let endian = if cfg!(target_endian = "little") {
-        "little-endian"
-    } else {
-        "big-endian"
+    let endian = match (cfg!(target_endian = "little"), lang) {
+        (true, Lang::En) => "little-endian",
+        (false, Lang::En) => "big-endian",
+        (true, Lang::Fr) => "petit-boutiste",
+        (false, Lang::Fr) => "gros-boutiste",
     };
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let family_name = match i32::from(family) {
@@ -132,7 +133,11 @@ pub fn render(addr: &SocketAddr, lang: Lang) -> String {
     };
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let bytes_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-    let mut out = format!("struct {name} {{   /* {} bytes */\n", b.len());
+    let size = match lang {
+        Lang::En => "bytes",
+        Lang::Fr => "octets",
+    };
+    let mut out = format!("struct {name} {{   /* {} {size} */\n", b.len());
     for (field, bytes, order) in &rows {
         let _ = writeln!(out, "    {field:<width$}   {bytes:<bytes_width$}   {order}");
     }
@@ -148,7 +153,7 @@ pub fn render(addr: &SocketAddr, lang: Lang) -> String {
         hex(&port.to_ne_bytes()),
         hex(&port.to_be().to_ne_bytes())
     );
-    let _ = writeln!(out, "strace: {}, {}", strace_sockaddr(addr), b.len());
+    let _ = writeln!(out, "strace{sep} {}, {}", strace_sockaddr(addr), b.len());
     out
 }
 

@@ -298,12 +298,18 @@ impl fmt::Display for Bench<'_> {
                 "algorithme de Nagle : laissé actif dans chaque serveur (--nagle) : un petit segment attend que le petit segment envoyé avant lui soit acquitté, et le TCP du client peut retarder cet ACK de 40 ms ; le générateur de charge pose toujours TCP_NODELAY"
             ),
             (Bench::Seconds { secs }, Lang::En) => write!(f, "{secs} s of ping-pong"),
-            (Bench::Seconds { secs }, Lang::Fr) => write!(f, "{} s de ping-pong", decimal(*secs, None)),
+            (Bench::Seconds { secs }, Lang::Fr) => {
+                write!(f, "{} s de ping-pong", decimal(*secs, None))
+            }
             (Bench::Replies { count, secs }, Lang::En) => {
                 write!(f, "until {count} replies (at most {secs} s)")
             }
             (Bench::Replies { count, secs }, Lang::Fr) => {
-                write!(f, "jusqu'à {count} réponses (au plus {} s)", decimal(*secs, None))
+                write!(
+                    f,
+                    "jusqu'à {count} réponses (au plus {} s)",
+                    decimal(*secs, None)
+                )
             }
             (Bench::CountedBy { tool }, Lang::En) => {
                 write!(f, "system calls: counted by {tool} during the load")

@@ -468,7 +468,9 @@ impl fmt::Display for Note {
                 state.name()
             ),
             (Note::Ready, Lang::En) => write!(f, "that many descriptors are ready"),
-            (Note::Ready, Lang::Fr) => write!(f, "la valeur renvoyée est le nombre de descripteurs prêts"),
+            (Note::Ready, Lang::Fr) => {
+                write!(f, "la valeur renvoyée est le nombre de descripteurs prêts")
+            }
             (Note::EpollCreate, Lang::En) => {
                 write!(f, "an epoll instance: an interest list and a ready list")
             }

@@ -55,9 +55,9 @@ pub fn step_interrupted(tag: &str, call: &str, signal: Signal, waits: bool) -> S
         (Lang::Fr, true) => format!(
             "{tag}{signal} : plus d'arrêt ; {call}() n'est pas fait et renvoie EINTR, comme si {signal} l'avait interrompu, et le serveur s'arrête\n"
         ),
-        (Lang::Fr, false) => format!(
-            "{tag}{signal} : plus d'arrêt ; {call}() est fait, puis le serveur s'arrête\n"
-        ),
+        (Lang::Fr, false) => {
+            format!("{tag}{signal} : plus d'arrêt ; {call}() est fait, puis le serveur s'arrête\n")
+        }
     }
 }
 
