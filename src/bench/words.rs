@@ -287,7 +287,7 @@ impl fmt::Display for Bench<'_> {
             ),
             (Bench::Nagle { on: false }, Lang::Fr) => write!(
                 f,
-                "algorithme de Nagle : coupé, chaque serveur pose TCP_NODELAY sur chaque connexion (--nagle le laisse actif) ; le générateur de charge aussi"
+                "algorithme de Nagle : désactivé, chaque serveur pose TCP_NODELAY sur chaque connexion (--nagle le laisse actif) ; le générateur de charge aussi"
             ),
             (Bench::Nagle { on: true }, Lang::En) => write!(
                 f,

@@ -238,7 +238,7 @@ impl fmt::Display for Note {
             ),
             (Note::V6Only { on: false }, Lang::Fr) => write!(
                 f,
-                "double pile : cette socket IPv6 prend aussi les clients IPv4, vus comme ::ffff:a.b.c.d"
+                "double pile : cette socket IPv6 accepte aussi les clients IPv4, vus comme ::ffff:a.b.c.d"
             ),
             (Note::V6Only { on: true }, Lang::En) => {
                 write!(f, "IPv6 only: the IPv4 port stays free for another socket")
@@ -256,7 +256,7 @@ impl fmt::Display for Note {
             (Note::ReuseAddr { on: true }, Lang::Fr) => {
                 write!(
                     f,
-                    "le port pourra resservir même avec d'anciennes connexions en TIME_WAIT"
+                    "le port pourra être réutilisé même si d'anciennes connexions sont en TIME_WAIT"
                 )
             }
             (Note::ReuseAddr { on: false }, Lang::En) => {
@@ -265,13 +265,27 @@ impl fmt::Display for Note {
             (Note::ReuseAddr { on: false }, Lang::Fr) => {
                 write!(
                     f,
-                    "SO_REUSEADDR coupé : un redémarrage échoue tant que dure TIME_WAIT"
+                    "SO_REUSEADDR désactivé : un redémarrage échoue tant que dure TIME_WAIT"
                 )
             }
             (Note::NoDelay, Lang::En) => write!(f, "Nagle off: small segments leave at once"),
             (Note::NoDelay, Lang::Fr) => {
-                write!(f, "Nagle coupé : les petits segments partent tout de suite")
+                write!(
+                    f,
+                    "algorithme de Nagle désactivé : les petits segments partent aussitôt"
+                )
             }
+            // Port 0: the kernel chooses a free port at bind(); getsockname() tells which.
+            (Note::Bind { addr }, Lang::En) if addr.port() == 0 => write!(
+                f,
+                "reserves a free TCP port, chosen by the kernel (port 0 asked), on {}",
+                where_bound(addr, lang)
+            ),
+            (Note::Bind { addr }, Lang::Fr) if addr.port() == 0 => write!(
+                f,
+                "réserve un port TCP libre, choisi par le noyau (port 0 demandé), sur {}",
+                where_bound(addr, lang)
+            ),
             (Note::Bind { addr }, Lang::En) => write!(
                 f,
                 "reserves TCP port {} on {}",
@@ -358,7 +372,12 @@ impl fmt::Display for Note {
                 )
             }
             (Note::Sent { n, .. }, Lang::En) => write!(f, "{} into the send buffer", Bytes(*n)),
-            (Note::Sent { n, .. }, Lang::Fr) => write!(f, "{} dans le tampon d'envoi", Bytes(*n)),
+            (Note::Sent { n, .. }, Lang::Fr) => write!(
+                f,
+                "{} {} dans le tampon d'envoi",
+                Bytes(*n),
+                if *n > 1 { "copiés" } else { "copié" }
+            ),
             (Note::Clamped { asked, given }, Lang::En) => write!(
                 f,
                 "--max-io {given}: {given} of the {asked} bytes handed to the kernel, on purpose"
@@ -563,7 +582,7 @@ impl fmt::Display for Note {
                 Ok(())
             }
             (Note::SigAction { signal, restart }, Lang::Fr) => {
-                write!(f, "{signal} exécute désormais notre gestionnaire")?;
+                write!(f, "{signal} déclenche désormais notre gestionnaire")?;
                 if !restart {
                     write!(
                         f,
