@@ -139,9 +139,10 @@ const NBSP: char = '\u{a0}';
 /// What the rules do not apply to, and why:
 /// - text between backticks: commands and code (`ss -tln`, `socket:[inode]`);
 /// - text between double quotes: the bytes of a message as the log quotes them, or a value;
-/// - strace's notation: a narration line up to its bracket `   [` (`{sa_family=AF_INET, ...}`,
-///   `= 0`), and a step prompt's call after « ensuite : », in strace's words in every
-///   language;
+/// - strace's notation, in strace's words in every language: a narration's call
+///   (`{sa_family=AF_INET, ...}`, `= 0`, `= ?`), the lines before the bracket's first line
+///   `    [` back to the one that is not indented by 8 spaces; and a step prompt's call after
+///   « ensuite : »;
 /// - a sign with no space after it: notation, not punctuation (`127.0.0.1:6789`,
 ///   `::ffff:a.b.c.d`, `https://`, `12:00`, `echo:7007`, `path:3:`, `!=`);
 /// - C's notation: the `};` that closes a structure (`sockstep addr`);
@@ -150,7 +151,21 @@ const NBSP: char = '\u{a0}';
 ///   (`sockstep: erreur…`), as every Unix program starts its messages.
 fn typography_faults(text: &str) -> Vec<String> {
     let mut faults = Vec::new();
-    for line in text.lines() {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut strace_call = vec![false; lines.len()];
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("    [") {
+            let mut j = i;
+            while j > 0 {
+                j -= 1;
+                strace_call[j] = true;
+                if !lines[j].starts_with("        ") {
+                    break;
+                }
+            }
+        }
+    }
+    for (line, _) in lines.iter().zip(&strace_call).filter(|(_, call)| !**call) {
         let checked = checked_part(line);
         let chars: Vec<char> = checked.chars().collect();
         for (i, &c) in chars.iter().enumerate() {
@@ -189,9 +204,6 @@ fn typography_faults(text: &str) -> Vec<String> {
 fn checked_part(line: &str) -> String {
     // strace's notation: a narration line up to its bracket, a step prompt's call.
     let mut line = line.to_string();
-    if let Some(bracket) = line.find("   [") {
-        line = format!("X{}", &line[bracket..]);
-    }
     let next = format!("ensuite{NBSP}: ");
     if let Some(at) = line.find(&next) {
         line = format!("{}X", &line[..at + next.len()]);
@@ -304,7 +316,8 @@ fn the_typography_checker_catches_each_fault() {
         "le noyau\u{a0}: rien\u{a0}; ça va\u{a0}? oui\u{a0}!",
         "«\u{a0}perroquet\u{a0}»",
         "au bout de 1,5 s, 12,5\u{a0}% du temps",
-        "connect(3, {sa_family=AF_INET, sin_port=htons(6789)}, 16) = 0   [transport\u{a0}: connecté à 127.0.0.1:6789]",
+        "[client] connect(3, {sa_family=AF_INET, sin_port=htons(6789),\n        16) = 0\n    [transport\u{a0}: connecté à 127.0.0.1:6789]",
+        "[fork pid 2] exit_group(0) = ?\n    [aucune\u{a0}: le processus se termine]",
         "Réception de\u{a0}: \"ça va?\\n\"",
         "`ss -tln`\u{a0}: le port 6789, `socket:[inode]`, ::ffff:a.b.c.d, https://man7.org, à 12:00",
         "sockstep: erreur\u{a0}: bind(127.0.0.1:6789): EADDRINUSE: Address already in use (le port est pris)",
@@ -421,9 +434,13 @@ mod every_string {
             EpollCreate => 42,
             EpollAdd => 43,
             Limit => 44,
+            CloseShared => 45,
+            CloseAfterShutdown => 46,
+            StateBeforeSharedClose { .. } => 47,
+            ThreadCreated => 48,
         }
     }
-    const NOTE_KINDS: usize = 45;
+    const NOTE_KINDS: usize = 49;
 
     /// Each TCP state the kernel numbers, and one it does not.
     fn states() -> Vec<TcpState> {
@@ -523,10 +540,14 @@ mod every_string {
             Note::EpollCreate,
             Note::EpollAdd,
             Note::Limit,
+            Note::CloseShared,
+            Note::CloseAfterShutdown,
+            Note::ThreadCreated,
         ];
         for state in states() {
             notes.push(Note::TcpState { state });
             notes.push(Note::StateBeforeClose { state });
+            notes.push(Note::StateBeforeSharedClose { state });
         }
         notes
     }
@@ -1030,12 +1051,12 @@ mod every_string {
     }
 }
 
-/// Everything a French run prints on a terminal: a whole `--narrate` dialogue with each
+/// Everything a French run prints on a terminal: a whole `--narrate --tcp-states` dialogue with each
 /// server model (two lines, then SIGTERM), the client's narration, the UDP parrot and its
 /// client, `sockstep layers` and `sockstep addr`, and a failure's error.
 #[test]
 fn every_french_run_follows_french_typography() {
-    let fr = ["--lang", "fr", "--narrate"];
+    let fr = ["--lang", "fr", "--narrate", "--tcp-states"];
     let mut texts: Vec<(String, String)> = Vec::new();
     for model in ["iterative", "fork", "threads", "select", "poll", "mio"] {
         let mut server = Server::loopback(&[&fr[..], &["--model", model, "--grace", "1"]].concat());
