@@ -400,7 +400,7 @@ fn layers_fits_100_columns() {
         // The cells' text, with the lines of each joined again.
         let joined = common::unwrapped(&out);
         let kernel = if lang == "fr" {
-            "le noyau : "
+            "le noyau : "
         } else {
             "the kernel: "
         };

@@ -48,7 +48,7 @@ fn the_summary_in_french() {
     server.signal(libc::SIGTERM);
     assert!(server.wait_exit().success());
     server.stderr.wait_closed();
-    let summary = "bilan : 1 client servi, 4 octets reçus, 4 octets envoyés";
+    let summary = "bilan : 1 client servi, 4 octets reçus, 4 octets envoyés";
     assert!(
         server.stderr.all().iter().any(|l| l.ends_with(summary)),
         "{}",
