@@ -28,17 +28,11 @@ fn stepped_server(extra: &[&str]) -> (Child, Terminal, Lines) {
     (child, tty, stdout)
 }
 
-/// Is process `pid` asleep in read() on a descriptor of 10 or above (the terminal `--step`
-/// reads, moved out of the sockets' way)? From /proc/PID/syscall: the number, then the
-/// arguments in hexadecimal.
-fn asleep_reading_the_terminal(pid: u32) -> bool {
+/// Is process `pid` asleep at a stop, in the ppoll() that waits for Enter on its terminal
+/// (the program makes no other ppoll())? From /proc/PID/syscall: the call's number first.
+fn asleep_at_a_stop(pid: u32) -> bool {
     let syscall = std::fs::read_to_string(format!("/proc/{pid}/syscall")).unwrap_or_default();
-    let mut fields = syscall.split_whitespace();
-    let read = fields.next() == Some("0");
-    let fd = fields
-        .next()
-        .and_then(|fd| i64::from_str_radix(fd.trim_start_matches("0x"), 16).ok());
-    read && fd.is_some_and(|fd| fd >= 10)
+    syscall.split_whitespace().next() == Some(&libc::SYS_ppoll.to_string())
 }
 
 /// Is a socket of process `pid` in state LISTEN? (/proc/net/tcp's state 0A, matched by the
@@ -85,7 +79,7 @@ fn lines_typed_ahead_do_not_answer_later_stops() {
     // Without the flush, the four other Enters would have let setsockopt, bind, listen and
     // getsockname through, and the server would be asleep at accept()'s stop, listening.
     wait_until("the server asleep at a stop", || {
-        asleep_reading_the_terminal(child.id())
+        asleep_at_a_stop(child.id())
     });
     assert!(
         !listening(child.id()),

@@ -3,12 +3,15 @@
 //! Enter on the terminal (`/dev/tty`, so that a client fed by a pipe can be stepped too).
 
 use std::io::{Read as _, Write as _};
-use std::sync::Mutex;
+use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, fcntl};
-use nix::sys::signal::Signal;
+use nix::poll::{PollFd, PollFlags, ppoll};
+use nix::sys::memfd::{MFdFlags, memfd_create};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
 use nix::sys::termios::{FlushArg, tcflush};
 
 use crate::layers;
@@ -47,6 +50,10 @@ static STEP: AtomicBool = AtomicBool::new(false);
 /// forked later shares the open file too).
 static TTY: Mutex<Option<std::fs::File>> = Mutex::new(None);
 
+/// The file whose lock is the terminal's turn (see [`Turn`]): made once, before any fork, so
+/// that the processes of one run, and only they, share it.
+static TURN: OnceLock<std::fs::File> = OnceLock::new();
+
 /// Turns `--step` on: opens the terminal it will wait on. The terminal, not stdin, so that a
 /// client fed by a pipe can still be stepped through.
 pub fn start_stepping() -> Result<(), Errno> {
@@ -55,14 +62,19 @@ pub fn start_stepping() -> Result<(), Errno> {
         .write(true)
         .open("/dev/tty")
         .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
-    // Move it out of the way, to descriptor 10 or above (the first one dropped here), so that
-    // the sockets get the numbers they have without --step: the first one is still 3.
-    let high = nix::fcntl::fcntl(&tty, nix::fcntl::FcntlArg::F_DUPFD_CLOEXEC(10))?;
-    // SAFETY: fcntl just returned this descriptor, and nothing else owns it.
-    let tty = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(high) };
-    *TTY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(tty);
+    let turn = memfd_create("sockstep-step-turn", MFdFlags::MFD_CLOEXEC)?;
+    *TTY.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(out_of_the_way(&tty)?);
+    let _ = TURN.set(out_of_the_way(&turn)?);
     STEP.store(true, Ordering::Relaxed);
     Ok(())
+}
+
+/// A copy of `fd` at descriptor 10 or above (`fd` itself is closed when dropped), so that the
+/// sockets get the numbers they have without --step: the first one is still 3.
+fn out_of_the_way(fd: &impl AsFd) -> Result<std::fs::File, Errno> {
+    let high = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(10))?;
+    // SAFETY: fcntl just returned this descriptor, and nothing else owns it.
+    Ok(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(high) })
 }
 
 /// Is `--step` on?
@@ -153,7 +165,10 @@ fn step(call: &'static str, args: String) -> Result<(), Errno> {
 /// are not narrated (strace shows them, on descriptor 10 or above).
 fn stop(tty: &std::fs::File, tag: &str, prompt: &str) -> Answer {
     let mut io = tty;
-    let _turn = match Turn::take(tty, tag) {
+    if let Some(signal) = signals::shutdown_signal() {
+        return Answer::Shutdown(signal);
+    }
+    let _turn = match Turn::take(tty, TURN.get(), tag) {
         Ok(turn) => turn,
         Err(answer) => return answer,
     };
@@ -161,44 +176,77 @@ fn stop(tty: &std::fs::File, tag: &str, prompt: &str) -> Answer {
     if io.write_all(prompt.as_bytes()).is_err() {
         return Answer::Gone;
     }
-    let mut answer = [0u8; 1];
-    loop {
-        // Wait for the end of the line the user types; the terminal gives it at Enter.
-        match io.read(&mut answer) {
-            Ok(0) => return Answer::Gone,
-            Ok(_) if answer[0] == b'\n' => return Answer::Enter,
-            Ok(_) => {}
-            // A signal's handler ran. SIGINT or SIGTERM: the stop ends; any other (a child's
-            // SIGCHLD, --interrupt's SIGALRM) is no business of the stop's: wait on.
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                if let Some(signal) = signals::shutdown_signal() {
-                    return Answer::Shutdown(signal);
-                }
-            }
-            Err(_) => return Answer::Gone,
-        }
+    wait_for_enter(tty)
+}
+
+/// Waits for the end of the line the user types (the terminal gives it at Enter), or for
+/// SIGINT or SIGTERM.
+///
+/// The shutdown handler only sets a flag, and a read() that the signal interrupts returns
+/// EINTR; but a Ctrl-C that comes just before the read(), after the flag was looked at, would
+/// interrupt nothing, and the stop would wait on. So SIGINT and SIGTERM stay blocked while the
+/// flag is looked at, and ppoll() unblocks them only for the time it waits, atomically (the
+/// reason ppoll() and pselect() exist). Any other signal (a child's SIGCHLD, --interrupt's
+/// SIGALRM) is no business of the stop's: it waits on. These calls, like the terminal's reads
+/// and writes, are `--step`'s own and not narrated.
+fn wait_for_enter(tty: &std::fs::File) -> Answer {
+    let shutdown: SigSet = [Signal::SIGINT, Signal::SIGTERM].into_iter().collect();
+    let mut unblocked = SigSet::empty();
+    if pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&shutdown), Some(&mut unblocked)).is_err() {
+        return Answer::Gone;
     }
+    let answer = loop {
+        if let Some(signal) = signals::shutdown_signal() {
+            break Answer::Shutdown(signal);
+        }
+        let mut fds = [PollFd::new(tty.as_fd(), PollFlags::POLLIN)];
+        match ppoll(&mut fds, None, Some(unblocked)) {
+            Err(Errno::EINTR) => continue,
+            Err(_) => break Answer::Gone,
+            Ok(_) => {}
+        }
+        let mut byte = [0u8; 1];
+        match (&*tty).read(&mut byte) {
+            Ok(0) => break Answer::Gone,
+            Ok(_) if byte[0] == b'\n' => break Answer::Enter,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break Answer::Gone,
+        }
+    };
+    let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&unblocked), None);
+    answer
 }
 
 /// The terminal's turn: one process at a time shows a stop and waits for Enter.
 ///
 /// The fork model's parent and child both step, on the one terminal. Were both to wait at
 /// once, an Enter would go to whichever read first, and the prompt on the screen might not be
-/// the one answered. So a process takes a write lock on the terminal (`fcntl(F_SETLKW)`, a
-/// POSIX record lock: it belongs to the process, is not inherited by `fork()`, and goes when
-/// the process ends) for the time of its stop; another process's stop waits until that Enter,
-/// after saying on the terminal whom it waits for. Threads are kept in turn by [`TTY`]'s
-/// mutex.
+/// the one answered. So a process takes a write lock (`fcntl(F_SETLKW)`, a POSIX record lock:
+/// it belongs to the process, is not inherited by `fork()`, and goes when the process ends)
+/// for the time of its stop; another process's stop waits until that Enter, after saying on
+/// the terminal whom it waits for. Threads are kept in turn by [`TTY`]'s mutex.
+///
+/// The lock is on [`TURN`], an anonymous file (`memfd_create`) made before any fork, not on
+/// `/dev/tty`: a lock belongs to a file's inode, and `/dev/tty` is one inode for every
+/// terminal of the machine, so two runs on two terminals would wait for each other.
 struct Turn<'a> {
-    tty: &'a std::fs::File,
+    turn: Option<&'a std::fs::File>,
 }
 
 impl<'a> Turn<'a> {
-    fn take(tty: &'a std::fs::File, tag: &str) -> Result<Turn<'a>, Answer> {
+    fn take(
+        tty: &std::fs::File,
+        turn: Option<&'a std::fs::File>,
+        tag: &str,
+    ) -> Result<Turn<'a>, Answer> {
+        let Some(file) = turn else {
+            return Ok(Turn { turn });
+        };
         let mut lock = whole_file(libc::F_WRLCK);
-        if fcntl(tty, FcntlArg::F_SETLK(&lock)).is_err() {
+        if fcntl(file, FcntlArg::F_SETLK(&lock)).is_err() {
             // Someone else's stop is on the screen: say whose, then wait for its Enter.
-            if fcntl(tty, FcntlArg::F_GETLK(&mut lock)).is_ok()
+            if fcntl(file, FcntlArg::F_GETLK(&mut lock)).is_ok()
                 && lock.l_type != libc::F_UNLCK as i16
             {
                 let said = text::step_waiting(tag, lock.l_pid);
@@ -206,7 +254,7 @@ impl<'a> Turn<'a> {
             }
             let lock = whole_file(libc::F_WRLCK);
             loop {
-                match fcntl(tty, FcntlArg::F_SETLKW(&lock)) {
+                match fcntl(file, FcntlArg::F_SETLKW(&lock)) {
                     Ok(_) => break,
                     Err(Errno::EINTR) => {
                         if let Some(signal) = signals::shutdown_signal() {
@@ -218,13 +266,15 @@ impl<'a> Turn<'a> {
                 }
             }
         }
-        Ok(Turn { tty })
+        Ok(Turn { turn })
     }
 }
 
 impl Drop for Turn<'_> {
     fn drop(&mut self) {
-        let _ = fcntl(self.tty, FcntlArg::F_SETLK(&whole_file(libc::F_UNLCK)));
+        if let Some(file) = self.turn {
+            let _ = fcntl(file, FcntlArg::F_SETLK(&whole_file(libc::F_UNLCK)));
+        }
     }
 }
 
