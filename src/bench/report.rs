@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::bench::words::Bench;
+use crate::text::decimal_point;
 
 /// The figures of one model at one message size and one number of connections (one run, or
 /// the median of several).
@@ -99,9 +100,10 @@ fn or_dash<T>(value: Option<T>, show: impl Fn(T) -> String) -> String {
     value.map_or_else(|| "-".to_string(), show)
 }
 
-/// The cells of a row, in the order of [`Bench::headings`].
+/// The cells of a row, in the order of [`Bench::headings`], their decimal numbers written as
+/// the language writes them (`12,5` in French; the CSV keeps its points).
 fn cells(row: &Row) -> Vec<String> {
-    vec![
+    let cells = vec![
         row.model.clone(),
         row.size.to_string(),
         row.conns.to_string(),
@@ -116,7 +118,8 @@ fn cells(row: &Row) -> Vec<String> {
         row.procs.to_string(),
         row.threads.to_string(),
         or_dash(row.syscalls_per_msg, |s| format!("{s:.2}")),
-    ]
+    ];
+    cells.iter().map(|cell| decimal_point(cell)).collect()
 }
 
 /// The table for a terminal: columns aligned, numbers to the right.
