@@ -145,7 +145,8 @@ const NBSP: char = '\u{a0}';
 ///   « ensuite : »;
 /// - a sign with no space after it: notation, not punctuation (`127.0.0.1:6789`,
 ///   `::ffff:a.b.c.d`, `https://`, `12:00`, `echo:7007`, `path:3:`, `!=`);
-/// - C's notation: the `};` that closes a structure (`sockstep addr`);
+/// - C's notation: the `};` that closes a structure (`sockstep addr`); Markdown's: a table's
+///   alignment row (`| :-- | --: |`);
 /// - a failed call, `call(args): ERRNO: strerror`: the notation of the error and of the C
 ///   library's message, which are not translated; and the program's name before its error
 ///   (`sockstep: erreur…`), as every Unix program starts its messages.
@@ -165,7 +166,12 @@ fn typography_faults(text: &str) -> Vec<String> {
             }
         }
     }
-    for (line, _) in lines.iter().zip(&strace_call).filter(|(_, call)| !**call) {
+    let markdown_alignment = |line: &str| line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '));
+    for (line, _) in lines
+        .iter()
+        .zip(&strace_call)
+        .filter(|(line, call)| !**call && !markdown_alignment(line))
+    {
         let checked = checked_part(line);
         let chars: Vec<char> = checked.chars().collect();
         for (i, &c) in chars.iter().enumerate() {
@@ -1053,7 +1059,7 @@ mod every_string {
 
 /// Everything a French run prints on a terminal: a whole `--narrate --tcp-states` dialogue with each
 /// server model (two lines, then SIGTERM), the client's narration, the UDP parrot and its
-/// client, `sockstep layers` and `sockstep addr`, and a failure's error.
+/// client, `sockstep layers` and `sockstep addr`, a failure's error, and a short bench.
 #[test]
 fn every_french_run_follows_french_typography() {
     let fr = ["--lang", "fr", "--narrate", "--tcp-states"];
@@ -1102,5 +1108,31 @@ fn every_french_run_follows_french_typography() {
             format!("{}{}", run.stdout_text(), run.stderr),
         ));
     }
+    // A short bench: its header, progress lines, table and notes.
+    let out = common::scratch_dir("french-bench");
+    let bench = common::run_bench(&[
+        "--lang",
+        "fr",
+        "--models",
+        "iterative",
+        "--sizes",
+        "64",
+        "--conns",
+        "1",
+        "--msgs",
+        "100",
+        "--secs",
+        "5",
+        "--reps",
+        "1",
+        "--syscalls",
+        "off",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(bench.status.success(), "{}", bench.stderr);
+    texts.push(("bench".into(), format!("{}{}", bench.stdout, bench.stderr)));
+    let markdown = std::fs::read_to_string(out.join("bench.md")).unwrap();
+    texts.push(("bench.md".into(), markdown));
     assert_french_typography(&texts);
 }

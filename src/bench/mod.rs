@@ -453,8 +453,13 @@ impl Progress {
             }
             Progress::Lines { done, total } => {
                 done.set(done.get() + 1);
+                // French typography: a no-break space before the colon.
+                let colon = match crate::text::Lang::current() {
+                    crate::text::Lang::En => ":",
+                    crate::text::Lang::Fr => " :",
+                };
                 eprint!(
-                    "{}: ",
+                    "{}{colon} ",
                     Bench::Progress {
                         done: done.get(),
                         total: *total,
