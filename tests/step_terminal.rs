@@ -121,7 +121,7 @@ fn ctrl_c_at_a_stop_ends_a_stepped_server() {
         l.contains("SIGINT: no more stops")
     });
     assert!(
-        said.contains("accept() is not made and returns EINTR"),
+        said.contains("accept() is not made: it fails with EINTR"),
         "{said}"
     );
     let status = wait_exit(&mut child);

@@ -34,10 +34,10 @@ pub fn step_prompt(tag: &str, call: &str, layer: &str, name: &str, pid: u32) -> 
 pub fn step_waiting(tag: &str, holder: i32) -> String {
     match Lang::current() {
         Lang::En => format!(
-            "{tag}waiting for the terminal: process {holder} is at its stop, and Enter goes to it; one stop at a time\n"
+            "{tag}waiting for the terminal: process {holder} is at its stop, and the next Enter is its; one stop at a time\n"
         ),
         Lang::Fr => format!(
-            "{tag}en attente du terminal : le processus {holder} est à son arrêt, et Entrée va à lui ; un arrêt à la fois\n"
+            "{tag}en attente du terminal : le processus {holder} est à son arrêt, et la prochaine Entrée est pour lui ; un arrêt à la fois\n"
         ),
     }
 }
@@ -47,16 +47,18 @@ pub fn step_waiting(tag: &str, holder: i32) -> String {
 pub fn step_interrupted(tag: &str, call: &str, signal: Signal, waits: bool) -> String {
     match (Lang::current(), waits) {
         (Lang::En, true) => format!(
-            "{tag}{signal}: no more stops; {call}() is not made and returns EINTR, as if {signal} had interrupted it, and the server shuts down\n"
+            "{tag}{signal}: no more stops; {call}() is not made: it fails with EINTR, as if {signal} had interrupted it, and the server shuts down\n"
         ),
         (Lang::En, false) => {
             format!("{tag}{signal}: no more stops; {call}() is made, and the server shuts down\n")
         }
         (Lang::Fr, true) => format!(
-            "{tag}{signal} : plus d'arrêt ; {call}() n'est pas fait et renvoie EINTR, comme si {signal} l'avait interrompu, et le serveur s'arrête\n"
+            "{tag}{signal} : plus d'arrêt ; {call}() n'est pas appelé : il échoue avec EINTR, comme si {signal} l'avait interrompu, et le serveur s'arrête\n"
         ),
         (Lang::Fr, false) => {
-            format!("{tag}{signal} : plus d'arrêt ; {call}() est fait, puis le serveur s'arrête\n")
+            format!(
+                "{tag}{signal} : plus d'arrêt ; {call}() est appelé, puis le serveur s'arrête\n"
+            )
         }
     }
 }
