@@ -185,7 +185,7 @@ fn tcp_and_udp_side_by_side_in_one_event_loop() {
 
 /// A datagram longer than the course's 1024-byte buffer is cut: the server knows it
 /// (`recvfrom(..., MSG_TRUNC, ...) = 2000`), says so in its log, and answers the 1024 bytes it
-/// kept, in one datagram.
+/// kept, in one datagram. With `--buf 2000` it keeps it all.
 #[test]
 fn a_datagram_longer_than_the_buffer_is_cut_and_said() {
     for model in UDP_MODELS {
@@ -205,6 +205,13 @@ fn a_datagram_longer_than_the_buffer_is_cut_and_said() {
             .unwrap_or_else(|| panic!("{model}: no recvfrom = 2000 narrated"));
         assert!(call.contains(", 1024, MSG_TRUNC, "), "{call}");
         assert!(call.contains("cut to 1024 bytes: MSG_TRUNC"), "{call}");
+        // `--buf` keeps more: the same datagram comes back whole.
+        let server = udp_server(model, &["--buf", "2000"]);
+        assert_eq!(
+            ask(&sock, server.addr(), &[b'a'; 2000]),
+            [b'A'; 2000],
+            "{model}"
+        );
     }
 }
 
