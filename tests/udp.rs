@@ -573,6 +573,60 @@ fn the_udp_parrot_over_ipv6_loopback() {
     );
 }
 
+/// IPV6_V6ONLY is set explicitly on a UDP socket too, as strace shows it: `[0]` by default,
+/// `[1]` with `--v6only`, on every UDP model. Dual stack needs an IPv4 address the IPv6 socket
+/// can hold: not `::` (a UDP listener refuses the wildcard, which receives multicast), but the
+/// IPv4-mapped loopback `::ffff:127.0.0.1`. An IPv4 client sends to 127.0.0.1 and gets its
+/// reply from 127.0.0.1, and the server saw it as `::ffff:127.0.0.1`. With `--v6only` the
+/// socket is IPv6 only and cannot hold that address: bind() fails with EINVAL, and nothing
+/// answers the IPv4 client.
+#[test]
+fn udp_sets_ipv6_v6only_and_serves_ipv4_on_a_mapped_address() {
+    for model in UDP_MODELS {
+        for (v6only, value) in [(false, "[0]"), (true, "[1]")] {
+            let mut args = vec!["--bind", "::1", "--narrate"];
+            if v6only {
+                args.push("--v6only");
+            }
+            let server = udp_server(model, &args);
+            let said = format!("SOL_IPV6, IPV6_V6ONLY, {value}, 4) = 0");
+            server
+                .stderr
+                .wait_for("setsockopt IPV6_V6ONLY", |l| l.contains(&said));
+            let sock = UdpSocket::bind("[::1]:0").expect("bind a test UDP socket on ::1");
+            sock.set_read_timeout(Some(LIMIT)).unwrap();
+            assert_eq!(ask(&sock, server.addr(), b"six
+"), b"SIX
+", "{model}");
+        }
+
+        let server = udp_server(model, &["--bind", "::ffff:127.0.0.1"]);
+        let line = server.stdout.all()[0].clone();
+        assert!(line.starts_with("listening on [::ffff:127.0.0.1]:"), "{line}");
+        let v4 = SocketAddr::from(([127, 0, 0, 1], server.addr().port()));
+        let sock = test_socket();
+        assert_eq!(ask(&sock, v4, b"quatre
+"), b"QUATRE
+", "{model}");
+        let client = sock.local_addr().unwrap().port();
+        let seen = format!("from [::ffff:127.0.0.1]:{client}");
+        server
+            .stderr
+            .wait_for("the IPv4 client, mapped", |l| l.contains(&seen));
+
+        let mut command = sockstep(&["server", "--model", model, "--udp", "--port", "0"]);
+        command.args(["--bind", "::ffff:127.0.0.1", "--v6only"]);
+        let run = common::run_to_end(&mut command, b"");
+        assert!(!run.status.success(), "{model}");
+        assert_eq!(run.stdout, b"", "{model}: no listening line");
+        assert!(
+            run.stderr.contains("bind([::ffff:127.0.0.1]:0): EINVAL"),
+            "{model}: {}",
+            run.stderr
+        );
+    }
+}
+
 /// `--once` on UDP: one datagram answered, then the socket is closed and the server exits 0,
 /// on the iterative model and on an event loop.
 #[test]

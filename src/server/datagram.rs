@@ -81,11 +81,17 @@ pub fn open(listen: &Listen, config: &Config, blocking: Blocking) -> Result<Sock
 /// the limited broadcast 255.255.255.255, and multicast groups. A socket bound to one unicast
 /// address receives only datagrams sent to that address. (A subnet's broadcast address, such
 /// as 192.168.1.255 on a /24, looks like any other address without the netmask: bind a host's
-/// address.)
+/// address.) An IPv4-mapped address (`::ffff:a.b.c.d`) is its IPv4 address for the kernel,
+/// and is judged as such: `::ffff:0.0.0.0` is the IPv4 wildcard.
 pub fn check_bind(addr: &SocketAddr) -> Result<(), Error> {
+    let unsafe_v4 =
+        |ip: std::net::Ipv4Addr| ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast();
     let unsafe_ip = match addr.ip() {
-        IpAddr::V4(ip) => ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast(),
-        IpAddr::V6(ip) => ip.is_unspecified() || ip.is_multicast(),
+        IpAddr::V4(ip) => unsafe_v4(ip),
+        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+            Some(v4) => unsafe_v4(v4),
+            None => ip.is_unspecified() || ip.is_multicast(),
+        },
     };
     if unsafe_ip {
         return Err(Error::Problem(
@@ -240,10 +246,17 @@ mod tests {
             "224.0.0.1:1",
             "[::]:1",
             "[ff02::1]:1",
+            "[::ffff:0.0.0.0]:1",
+            "[::ffff:255.255.255.255]:1",
         ] {
             assert!(check_bind(&addr.parse().unwrap()).is_err(), "{addr}");
         }
-        for addr in ["127.0.0.1:1", "[::1]:1", "192.168.1.10:1"] {
+        for addr in [
+            "127.0.0.1:1",
+            "[::1]:1",
+            "192.168.1.10:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
             assert!(check_bind(&addr.parse().unwrap()).is_ok(), "{addr}");
         }
     }
