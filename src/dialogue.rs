@@ -129,8 +129,7 @@ fn talk(
             Err(e) if e.errno == Errno::EAGAIN && signals::deadline().is_some() => continue,
             Err(e) => return Err(e),
         };
-        reply.clear();
-        if n == 0 {
+        let answer: &[u8] = if n == 0 {
             // recv() returns 0 only at the end of the stream: the client sent its FIN, or,
             // past the shutdown's deadline, the server shut the connection down itself.
             let msg = match signals::deadline() {
@@ -138,15 +137,17 @@ fn talk(
                 _ => Msg::PeerClosed,
             };
             narrate::log(Log::Conn, Some(fd), msg);
+            reply.clear();
             session.finish(&mut reply);
+            &reply
         } else {
             tally.bytes_in += n as u64;
             narrate::log(Log::Data, Some(fd), Msg::Received { data: &buf[..n] });
-            session.respond(&buf[..n], &mut reply);
-        }
-        if !reply.is_empty() {
-            narrate::log(Log::Data, Some(fd), Msg::Sending { data: &reply });
-            match send_all(io, conn_fd, &reply) {
+            session.answer(&buf[..n], &mut reply)
+        };
+        if !answer.is_empty() {
+            narrate::log(Log::Data, Some(fd), Msg::Sending { data: answer });
+            match send_all(io, conn_fd, answer) {
                 Ok(()) => {}
                 // A client that stopped reading kept the reply out past the deadline.
                 Err(e) if e.errno == Errno::EAGAIN && signals::deadline().is_some() => {
@@ -155,7 +156,7 @@ fn talk(
                 }
                 Err(e) => return Err(e),
             }
-            tally.bytes_out += reply.len() as u64;
+            tally.bytes_out += answer.len() as u64;
             narrate::log(Log::Data, Some(fd), Msg::SendOk);
         }
         if n == 0 {
