@@ -240,8 +240,20 @@ fn nagle_left_on_stalls_big_messages_and_nodelay_does_not() {
         stalled.stdout
     );
 
+    assert!(
+        !stalled.stdout.contains("has nothing to hold back"),
+        "{}",
+        stalled.stdout
+    );
     for (nagle, buf) in [(false, "1024"), (true, "65536")] {
         let fast = bench(nagle, buf);
+        assert_eq!(
+            fast.stdout
+                .contains("has nothing to hold back; --buf 1024 shows the stall"),
+            nagle,
+            "{}",
+            fast.stdout
+        );
         let p50 = only_p50(&fast);
         assert!(
             p50 < 30_000.0,

@@ -173,6 +173,9 @@ pub fn run(options: &Options) -> Result<(), Error> {
     );
     println!("{}", Bench::Nagle { on: options.nagle });
     println!("{}", Bench::Buf { bytes: options.buf });
+    if options.nagle && options.sizes.iter().all(|&size| size <= options.buf) {
+        println!("{}", Bench::NagleWholeReads { bytes: options.buf });
+    }
     let tool = match child::pick_tool(options.syscalls) {
         Ok(Some(tool)) => {
             println!("{}", Bench::CountedBy { tool: tool.name() });

@@ -55,6 +55,10 @@ pub enum Bench<'a> {
     Buf {
         bytes: usize,
     },
+    /// `--nagle` with reads at least as long as every message: nothing will stall.
+    NagleWholeReads {
+        bytes: usize,
+    },
     /// fork and threads may serve every connection of the run.
     MaxClientsConns,
     /// fork and threads serve at most `max` clients at once.
@@ -316,6 +320,14 @@ impl fmt::Display for Bench<'_> {
             (Bench::Buf { bytes }, Lang::Fr) => write!(
                 f,
                 "lectures : chaque serveur demande {bytes} octets à chaque recv() (--buf {bytes}), pour tous les modèles ; le recv(1024) du cours, le défaut des modèles bloquants, c'est --buf {BUF_SIZE}"
+            ),
+            (Bench::NagleWholeReads { bytes }, Lang::En) => write!(
+                f,
+                "with --nagle and reads of {bytes} bytes, each message of this run is read whole and its reply leaves in one send(): Nagle's algorithm has nothing to hold back; --buf {BUF_SIZE} shows the stall"
+            ),
+            (Bench::NagleWholeReads { bytes }, Lang::Fr) => write!(
+                f,
+                "avec --nagle et des lectures de {bytes} octets, chaque message de cette mesure est lu en entier et sa réponse part en un seul send() : l'algorithme de Nagle n'a rien à retenir ; --buf {BUF_SIZE} montre l'attente"
             ),
             (Bench::Seconds { secs }, Lang::En) => write!(f, "{secs} s of ping-pong"),
             (Bench::Seconds { secs }, Lang::Fr) => write!(f, "{secs} s de ping-pong"),
