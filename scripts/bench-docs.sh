@@ -4,7 +4,8 @@
 # - docs/src/bench.md (`bench:begin` ... `bench:end`): every model, 1 to 1000 connections,
 #   64-byte and 16 KiB messages; the plot goes to docs/src/bench/bench.svg.
 # - docs/src/nagle.md (`nagle-off:begin` ... and `nagle-on:begin` ...): every model at 16 KiB,
-#   1 and 10 connections, with TCP_NODELAY (the default) and with --nagle.
+#   1 and 10 connections, with the course's 1024-byte reads (--buf 1024), with TCP_NODELAY (the
+#   default) and with --nagle.
 # The prose around them is written by hand.
 #
 #   scripts/bench-docs.sh [extra bench options, e.g. --reps 5 --secs 3]
@@ -61,6 +62,6 @@ section() {
 }
 
 section docs/src/bench.md bench bench --conns 1,10,100,1000 --sizes 64,16384 --secs 2 --reps 3 "$@"
-section docs/src/nagle.md nagle-off "" --conns 1,10 --sizes 16384 --secs 2 --reps 3 "$@"
-section docs/src/nagle.md nagle-on "" --conns 1,10 --sizes 16384 --secs 2 --reps 3 --nagle "$@"
+section docs/src/nagle.md nagle-off "" --conns 1,10 --sizes 16384 --buf 1024 --secs 2 --reps 3 "$@"
+section docs/src/nagle.md nagle-on "" --conns 1,10 --sizes 16384 --buf 1024 --secs 2 --reps 3 --nagle "$@"
 git --no-pager diff --stat -- docs/src

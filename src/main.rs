@@ -158,9 +158,18 @@ struct ServerArgs {
     /// sent in pieces wait for the client's delayed ACK.
     #[arg(long)]
     nagle: bool,
+    /// Bytes asked of each recv() or read(), on every model, TCP and UDP (over UDP, the most
+    /// a datagram keeps) [default: 1024, the course's recv(1024), for iterative, fork and
+    /// threads, and for UDP; 65536 for the event loops' TCP connections].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BUF))]
+    buf: Option<u64>,
     #[command(flatten)]
     faults: FaultArgs,
 }
+
+/// The largest `--buf`: 16 MiB, far past any socket buffer's default, so that no read ever
+/// needs more.
+const MAX_BUF: u64 = 16 << 20;
 
 /// Faults on purpose, for the server and the client alike.
 #[derive(Args)]
@@ -309,9 +318,14 @@ struct BenchArgs {
     #[arg(long, value_name = "N")]
     max_clients: Option<usize>,
     /// Start the servers with --nagle: Nagle's algorithm left on, to see replies stall on the
-    /// client's delayed ACK.
+    /// client's delayed ACK (with --buf 1024, which answers a long message in pieces).
     #[arg(long)]
     nagle: bool,
+    /// Bytes every server asks of each recv() (sockstep server --buf), the same for every
+    /// model; --buf 1024 is the course's recv(1024), the blocking models' own default.
+    #[arg(long, value_name = "N", default_value_t = 65536,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_BUF))]
+    buf: u64,
 }
 
 #[derive(Args)]
@@ -490,6 +504,7 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
             }),
         grace: Duration::from_secs(args.grace),
         nagle: args.nagle,
+        buf: args.buf.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
     args.faults.apply()?;
     server::run(&config)
@@ -544,6 +559,7 @@ fn run_bench(args: BenchArgs) -> Result<(), Error> {
         syscalls: args.syscalls,
         max_clients: args.max_clients,
         nagle: args.nagle,
+        buf: usize::try_from(args.buf).unwrap_or(usize::MAX),
     })
 }
 

@@ -88,6 +88,19 @@ impl Session {
         }
     }
 
+    /// The answer to `data`, the bytes one `recv()` just gave, ready to send: `data` itself for
+    /// echo, whose answer is the bytes unchanged (sent from the read buffer, as a C echo
+    /// server writes the buffer it read: no copy of each message); otherwise `scratch`,
+    /// emptied, then filled by [`Session::respond`].
+    pub fn answer<'a>(&mut self, data: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        if self.service == Service::Echo {
+            return data;
+        }
+        scratch.clear();
+        self.respond(data, scratch);
+        scratch
+    }
+
     /// Appends to `reply` whatever is still owed when the client has closed its side: the bytes
     /// of a character that will never be completed go back as they came.
     pub fn finish(&mut self, reply: &mut Vec<u8>) {
@@ -201,6 +214,19 @@ fn is_incomplete_char(bytes: &[u8]) -> bool {
 mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
+
+    /// Echo answers with the very bytes it was given (no copy, the scratch space untouched);
+    /// upper answers from the scratch space, emptied first.
+    #[test]
+    fn answer_is_the_data_for_echo_and_the_scratch_for_upper() {
+        let data = b"abc".to_vec();
+        let mut scratch = b"old".to_vec();
+        let answer = Session::new(Service::Echo).answer(&data, &mut scratch);
+        assert!(std::ptr::eq(answer, &data[..]));
+        assert_eq!(scratch, b"old");
+        let answer = Session::new(Service::Upper).answer(&data, &mut scratch);
+        assert_eq!(answer, b"ABC");
+    }
 
     /// Feeds `pieces` to one upper session as successive recv()s; returns all replies.
     fn parrot(pieces: &[&[u8]]) -> Vec<u8> {

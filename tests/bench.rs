@@ -97,6 +97,15 @@ fn a_short_bench_writes_its_table_csv_and_svg() {
         run.stdout
     );
     assert!(run.stdout.contains("\nsingle sample: "), "{}", run.stdout);
+    // Every model reads the same way by default, and the notice says how to see the course's.
+    assert!(
+        run.stdout.contains(
+            "every server asks 65536 bytes of each recv() (--buf 65536), the same for every model; \
+             the course's recv(1024), the blocking models' own default, is --buf 1024"
+        ),
+        "{}",
+        run.stdout
+    );
 
     let table = table_rows(&run.stdout);
     let expected: Vec<[&str; 3]> = ["64", "16384"]
@@ -176,15 +185,19 @@ fn the_iterative_model_reports_waiting_connections_instead_of_hanging() {
 }
 
 /// With `--nagle` the servers leave Nagle's algorithm on, and a 16 KiB message to the
-/// iterative server (read and answered 1024 bytes at a time) waits each time for the client's
-/// delayed ACK: Linux delays an ACK by 40 ms at least (tcp(7), TCP_QUICKACK), so the median
-/// reply takes more than 30 ms. Without it (TCP_NODELAY, the default) the same message takes
-/// far less. Ten replies: at most about half a second with the stall.
+/// iterative server reading the course's 1024 bytes at a time (`--buf 1024`), and answering
+/// each piece, waits each time for the client's delayed ACK: Linux delays an ACK by 40 ms at
+/// least (tcp(7), TCP_QUICKACK), so the median reply takes more than 30 ms. Without it
+/// (TCP_NODELAY, the default) the same message takes far less; and so it does with Nagle on
+/// and the bench's own reads (64 KiB): the message is read whole and answered in one piece.
+/// Ten replies: at most about half a second with the stall.
 #[test]
 fn nagle_left_on_stalls_big_messages_and_nodelay_does_not() {
     let out = scratch_dir("bench-nagle");
-    let bench = |nagle: bool| {
+    let bench = |nagle: bool, buf: &str| {
         let mut args = vec![
+            "--buf",
+            buf,
             "--models",
             "iterative",
             "--conns",
@@ -207,9 +220,16 @@ fn nagle_left_on_stalls_big_messages_and_nodelay_does_not() {
         assert!(run.status.success(), "bench failed:\n{}", run.stderr);
         run
     };
-    let stalled = bench(true);
+    let stalled = bench(true, "1024");
     assert!(
         stalled.stdout.contains("Nagle's algorithm: left on"),
+        "{}",
+        stalled.stdout
+    );
+    assert!(
+        stalled
+            .stdout
+            .contains("every server asks 1024 bytes of each recv() (--buf 1024), the course's"),
         "{}",
         stalled.stdout
     );
@@ -220,12 +240,26 @@ fn nagle_left_on_stalls_big_messages_and_nodelay_does_not() {
         stalled.stdout
     );
 
-    let fast = bench(false);
-    let p50 = only_p50(&fast);
     assert!(
-        p50 < 30_000.0,
-        "with TCP_NODELAY, p50 = {p50} µs:\n{}",
-        fast.stdout
+        !stalled.stdout.contains("has nothing to hold back"),
+        "{}",
+        stalled.stdout
     );
+    for (nagle, buf) in [(false, "1024"), (true, "65536")] {
+        let fast = bench(nagle, buf);
+        assert_eq!(
+            fast.stdout
+                .contains("has nothing to hold back; --buf 1024 shows the stall"),
+            nagle,
+            "{}",
+            fast.stdout
+        );
+        let p50 = only_p50(&fast);
+        assert!(
+            p50 < 30_000.0,
+            "nagle {nagle}, --buf {buf}: p50 = {p50} µs:\n{}",
+            fast.stdout
+        );
+    }
     let _ = fs::remove_dir_all(&out);
 }

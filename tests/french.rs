@@ -824,9 +824,11 @@ mod every_string {
             LoadSetup { .. } => 33,
             CannotWrite { .. } => 34,
             Plot { .. } => 35,
+            Buf { .. } => 36,
+            NagleWholeReads { .. } => 37,
         }
     }
-    const BENCH_KINDS: usize = 36;
+    const BENCH_KINDS: usize = 38;
 
     fn benches(why: &SysError) -> Vec<Bench<'_>> {
         let path = Path::new("bench/report.md");
@@ -860,6 +862,9 @@ mod every_string {
             },
             Bench::Nagle { on: false },
             Bench::Nagle { on: true },
+            Bench::Buf { bytes: 1024 },
+            Bench::Buf { bytes: 65536 },
+            Bench::NagleWholeReads { bytes: 65536 },
             Bench::MaxClientsConns,
             Bench::MaxClients { max: 64 },
             Bench::Illustrative,

@@ -118,3 +118,35 @@ fn one_mebibyte_in_one_go_comes_back_whole() {
         "the reply differs from the upper-cased text"
     );
 }
+
+/// `--buf N` is what each `recv()` asks for, on every model: a message of 2000 bytes comes
+/// back whole either way, and the narrated `recvfrom(4, ..., N, 0, ...)` says how many bytes
+/// were asked: by default the course's 1024 for the blocking models and 65536 for the event
+/// loops, and with `--buf 3000` the same 3000 for all.
+#[test]
+fn buf_is_what_each_recv_asks_for_on_every_model() {
+    let message = [b'a'; 2000];
+    for model in ["iterative", "fork", "threads", "select", "poll", "mio"] {
+        let default = if ["select", "poll", "mio"].contains(&model) {
+            "65536"
+        } else {
+            "1024"
+        };
+        for (buf, asked) in [(None, default), (Some("3000"), "3000")] {
+            let mut args = vec!["--model", model, "--narrate"];
+            if let Some(buf) = buf {
+                args.extend(["--buf", buf]);
+            }
+            let server = Server::loopback(&args);
+            let mut client = server.connect();
+            assert_eq!(exchange(&mut client, &message, 2000), [b'A'; 2000]);
+            let call = server.stderr.wait_for("the narrated recvfrom", |l| {
+                l.contains("] recvfrom(") && !l.contains(") = 0 ")
+            });
+            assert!(
+                call.contains(&format!(", {asked}, 0, NULL, NULL) = ")),
+                "{model}, --buf {buf:?}: {call}"
+            );
+        }
+    }
+}

@@ -185,7 +185,7 @@ fn tcp_and_udp_side_by_side_in_one_event_loop() {
 
 /// A datagram longer than the course's 1024-byte buffer is cut: the server knows it
 /// (`recvfrom(..., MSG_TRUNC, ...) = 2000`), says so in its log, and answers the 1024 bytes it
-/// kept, in one datagram.
+/// kept, in one datagram. With `--buf 2000` it keeps it all.
 #[test]
 fn a_datagram_longer_than_the_buffer_is_cut_and_said() {
     for model in UDP_MODELS {
@@ -205,6 +205,13 @@ fn a_datagram_longer_than_the_buffer_is_cut_and_said() {
             .unwrap_or_else(|| panic!("{model}: no recvfrom = 2000 narrated"));
         assert!(call.contains(", 1024, MSG_TRUNC, "), "{call}");
         assert!(call.contains("cut to 1024 bytes: MSG_TRUNC"), "{call}");
+        // `--buf` keeps more: the same datagram comes back whole.
+        let server = udp_server(model, &["--buf", "2000"]);
+        assert_eq!(
+            ask(&sock, server.addr(), &[b'a'; 2000]),
+            [b'A'; 2000],
+            "{model}"
+        );
     }
 }
 
@@ -484,38 +491,58 @@ fn traced(args: &[&str], input: &[u8], name: &str) -> (common::ClientRun, String
     (run, socket_story(&trace))
 }
 
-/// The book's page on UDP (`docs/src/udp.md`) shows real runs, checked here against drift
-/// (`scripts/gen-docs.sh` rewrites them): the iterative UDP server's and the client's socket
-/// stories for one line and one datagram too long for the buffer (also
-/// `tests/sequences/udp-iterative.txt`); then the client, connected and unconnected, sending
-/// to a port where nothing is bound.
-#[test]
-fn the_book_shows_real_udp_runs() {
-    if !common::tools::have(&[common::tools::Tool::Strace]) {
-        return;
-    }
-    let dir = scratch_dir("udp-book-server");
+/// Runs `sockstep server --model MODEL --udp --port 0` under `strace -f` while `sockstep
+/// client --udp` (itself under strace) sends `bonjour`, then a line of 1500 `a`, one datagram
+/// each; stops the server with SIGTERM. Returns the server's and the client's normalised
+/// socket stories.
+///
+/// The second line is written to the client only once the server sleeps in its wait again:
+/// an event loop reads its UDP socket until EAGAIN after each reply, and a client quick enough
+/// to send its next datagram before that read would change the story (the datagram read at
+/// once, no EAGAIN in between).
+fn udp_run_traced(model: &str) -> (String, String) {
+    use std::io::Write as _;
+    let dir = scratch_dir(&format!("udp-book-{model}"));
     let trace_path = dir.join("server.trace");
     let mut command = Command::new("strace");
     command.args(["-f", "-qq", "-o"]);
     command.arg(&trace_path);
-    command.args([BIN, "server", "--udp", "--port", "0"]);
+    command.args([BIN, "server", "--model", model, "--udp", "--port", "0"]);
     let mut server = Server::start_with(&mut command, 1);
     let port = server.addr().port().to_string();
-    let mut input = b"bonjour\n".to_vec();
-    input.extend_from_slice(&[b'a'; 1500]);
-    input.push(b'\n');
-    let (run, client) = traced(
-        &["client", "--udp", "--port", &port],
-        &input,
-        "udp-book-client",
+
+    let client_trace = dir.join("client.trace");
+    let mut client = Command::new("strace");
+    client.args(["-f", "-qq", "-o"]).arg(&client_trace).arg(BIN);
+    client.args(["client", "--udp", "--port", &port]);
+    let mut client = common::english_by_default(&mut client)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the traced client");
+    let stdout = common::Lines::collect(client.stdout.take().unwrap());
+    let stderr = common::Lines::collect(client.stderr.take().unwrap());
+    let mut stdin = client.stdin.take().unwrap();
+    stdin.write_all(b"bonjour\n").unwrap();
+    stdout.wait_for("the first reply", |l| l == "BONJOUR");
+    common::wait_until("the server waits again", || {
+        common::all_asleep(server.pid())
+    });
+    let mut long = vec![b'a'; 1500];
+    long.push(b'\n');
+    stdin.write_all(&long).unwrap();
+    drop(stdin);
+    assert!(
+        common::wait_exit(&mut client).success(),
+        "{model}: {}",
+        stderr.text()
     );
-    assert!(run.status.success(), "{}", run.stderr);
-    assert_eq!(&run.stdout[..8], b"BONJOUR\n");
+    stdout.wait_closed();
     assert_eq!(
-        run.stdout.len(),
-        8 + 1024,
-        "the long line's reply is its first 1024 bytes"
+        stdout.all(),
+        ["BONJOUR".to_string(), "A".repeat(1024)],
+        "{model}: the long line's reply is its first 1024 bytes"
     );
     // The server is strace's child: SIGTERM goes to it, and strace ends with it.
     let (pid, _) = common::children_of(server.pid())[0];
@@ -524,12 +551,34 @@ fn the_book_shows_real_udp_runs() {
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
-    assert!(server.wait_exit().success());
+    assert!(server.wait_exit().success(), "{model}");
     let trace = std::fs::read_to_string(&trace_path).unwrap();
-    let server_story = socket_story(&trace);
-    check_or_bless("tests/sequences/udp-iterative.txt", &server_story);
-    check_or_bless_block("docs/src/udp.md", "udp server", &text_block(&server_story));
-    check_or_bless_block("docs/src/udp.md", "udp client", &text_block(&client));
+    let client_trace = std::fs::read_to_string(&client_trace).unwrap();
+    (socket_story(&trace), socket_story(&client_trace))
+}
+
+/// The book's page on UDP (`docs/src/udp.md`) shows real runs, checked here against drift
+/// (`scripts/gen-docs.sh` rewrites them): each UDP model's socket story for one line and one
+/// datagram too long for the buffer (also `tests/sequences/udp-MODEL.txt`), and the client's
+/// side of the iterative run; then the client, connected and unconnected, sending to a port
+/// where nothing is bound.
+#[test]
+fn the_book_shows_real_udp_runs() {
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
+    for model in UDP_MODELS {
+        let (server_story, client) = udp_run_traced(model);
+        check_or_bless(&format!("tests/sequences/udp-{model}.txt"), &server_story);
+        let block = match *model {
+            "iterative" => "udp server".to_string(),
+            event_loop => format!("udp server {event_loop}"),
+        };
+        check_or_bless_block("docs/src/udp.md", &block, &text_block(&server_story));
+        if *model == "iterative" {
+            check_or_bless_block("docs/src/udp.md", "udp client", &text_block(&client));
+        }
+    }
 
     let closed = closed_udp_port().to_string();
     for (name, args) in [
@@ -564,6 +613,77 @@ fn the_udp_parrot_over_ipv6_loopback() {
         ask(&sock, server.addr(), "été\n".as_bytes()),
         "ÉTÉ\n".as_bytes()
     );
+}
+
+/// IPV6_V6ONLY is set explicitly on a UDP socket too, as strace shows it: `[0]` by default,
+/// `[1]` with `--v6only`, on every UDP model. Dual stack needs an IPv4 address the IPv6 socket
+/// can hold: not `::` (a UDP listener refuses the wildcard, which receives multicast), but the
+/// IPv4-mapped loopback `::ffff:127.0.0.1`. An IPv4 client sends to 127.0.0.1 and gets its
+/// reply from 127.0.0.1, and the server saw it as `::ffff:127.0.0.1`. With `--v6only` the
+/// socket is IPv6 only and cannot hold that address: bind() fails with EINVAL, and nothing
+/// answers the IPv4 client.
+#[test]
+fn udp_sets_ipv6_v6only_and_serves_ipv4_on_a_mapped_address() {
+    for model in UDP_MODELS {
+        for (v6only, value) in [(false, "[0]"), (true, "[1]")] {
+            let mut args = vec!["--bind", "::1", "--narrate"];
+            if v6only {
+                args.push("--v6only");
+            }
+            let server = udp_server(model, &args);
+            let said = format!("SOL_IPV6, IPV6_V6ONLY, {value}, 4) = 0");
+            server
+                .stderr
+                .wait_for("setsockopt IPV6_V6ONLY", |l| l.contains(&said));
+            let sock = UdpSocket::bind("[::1]:0").expect("bind a test UDP socket on ::1");
+            sock.set_read_timeout(Some(LIMIT)).unwrap();
+            assert_eq!(
+                ask(
+                    &sock,
+                    server.addr(),
+                    b"six
+"
+                ),
+                b"SIX
+",
+                "{model}"
+            );
+        }
+
+        let server = udp_server(model, &["--bind", "::ffff:127.0.0.1"]);
+        let line = server.stdout.all()[0].clone();
+        assert!(
+            line.starts_with("listening on [::ffff:127.0.0.1]:"),
+            "{line}"
+        );
+        let v4 = SocketAddr::from(([127, 0, 0, 1], server.addr().port()));
+        let sock = test_socket();
+        assert_eq!(
+            ask(
+                &sock, v4, b"quatre
+"
+            ),
+            b"QUATRE
+",
+            "{model}"
+        );
+        let client = sock.local_addr().unwrap().port();
+        let seen = format!("from [::ffff:127.0.0.1]:{client}");
+        server
+            .stderr
+            .wait_for("the IPv4 client, mapped", |l| l.contains(&seen));
+
+        let mut command = sockstep(&["server", "--model", model, "--udp", "--port", "0"]);
+        command.args(["--bind", "::ffff:127.0.0.1", "--v6only"]);
+        let run = common::run_to_end(&mut command, b"");
+        assert!(!run.status.success(), "{model}");
+        assert_eq!(run.stdout, b"", "{model}: no listening line");
+        assert!(
+            run.stderr.contains("bind([::ffff:127.0.0.1]:0): EINVAL"),
+            "{model}: {}",
+            run.stderr
+        );
+    }
 }
 
 /// `--once` on UDP: one datagram answered, then the socket is closed and the server exits 0,

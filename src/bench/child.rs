@@ -57,6 +57,8 @@ pub struct Launch<'a> {
     pub max_clients: usize,
     /// `--nagle`: leave Nagle's algorithm on for the server's connections.
     pub nagle: bool,
+    /// `--buf`: bytes the server asks of each `recv()`.
+    pub buf: usize,
 }
 
 impl ServerChild {
@@ -89,6 +91,7 @@ impl ServerChild {
         if launch.nagle {
             command.arg("--nagle");
         }
+        command.args(["--buf", &launch.buf.to_string()]);
         // The parrot is the server's one listener on --port; the other services need --listen.
         match launch.service {
             Service::Upper => command.args(["--port", "0"]),

@@ -17,8 +17,13 @@
 //! than that: a single sample (fewer than 3 repetitions), or a noisy machine (steal time, a
 //! load average that was high before it started, cells that varied a lot between repetitions).
 //!
+//! `--buf N` (65536 by default) is given to every server: each model asks as many bytes of
+//! each `recv()`, so that the table compares how the models wait, not their buffers (the
+//! blocking models' own default is the course's `recv(1024)`, which reads a 16 KiB message in
+//! sixteen calls and answers it in sixteen pieces; `--buf 1024` shows that).
+//!
 //! `--nagle` starts the servers with `--nagle`, which leaves Nagle's algorithm on: with
-//! messages bigger than the blocking models' 1024-byte reads, their replies then stall on the
+//! messages bigger than the reads (`--buf 1024` and 16 KiB), the replies then stall on the
 //! client's delayed ACK, and the table shows it (the book's page on Nagle explains why).
 //!
 //! Run it:      `cargo build --release && target/release/sockstep bench`
@@ -93,6 +98,9 @@ pub struct Options {
     pub max_clients: Option<usize>,
     /// Leave Nagle's algorithm on in the servers (`sockstep server --nagle`).
     pub nagle: bool,
+    /// Bytes every server asks of each `recv()` (`sockstep server --buf`), the same for
+    /// every model.
+    pub buf: usize,
 }
 
 /// The length of the listen queue every server gets: the kernel's maximum, so that a burst of a
@@ -164,6 +172,10 @@ pub fn run(options: &Options) -> Result<(), Error> {
         }
     );
     println!("{}", Bench::Nagle { on: options.nagle });
+    println!("{}", Bench::Buf { bytes: options.buf });
+    if options.nagle && options.sizes.iter().all(|&size| size <= options.buf) {
+        println!("{}", Bench::NagleWholeReads { bytes: options.buf });
+    }
     let tool = match child::pick_tool(options.syscalls) {
         Ok(Some(tool)) => {
             println!("{}", Bench::CountedBy { tool: tool.name() });
@@ -216,6 +228,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
                         cpu: cpus,
                         max_clients: options.max_clients.unwrap_or(conns),
                         nagle: options.nagle,
+                        buf: options.buf,
                     };
                     let row = one_run(&launch, size, conns, options, tool)?;
                     progress.done(&row);
@@ -393,6 +406,9 @@ fn check(options: &Options) -> Result<(), Error> {
     }
     if options.msgs == Some(0) {
         return bad("--msgs: at least 1");
+    }
+    if options.buf == 0 {
+        return bad("--buf: at least 1 byte");
     }
     Ok(())
 }

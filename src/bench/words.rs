@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::dialogue::BUF_SIZE;
 use crate::text::{Lang, decimal, decimal_point};
 
 /// What `sockstep bench` says: its header, its progress, its table's headings and notes, and
@@ -49,6 +50,14 @@ pub enum Bench<'a> {
     /// Whether the servers leave Nagle's algorithm on (`--nagle`).
     Nagle {
         on: bool,
+    },
+    /// How many bytes every server asks of each `recv()` (`--buf`).
+    Buf {
+        bytes: usize,
+    },
+    /// `--nagle` with reads at least as long as every message: nothing will stall.
+    NagleWholeReads {
+        bytes: usize,
     },
     /// fork and threads may serve every connection of the run.
     MaxClientsConns,
@@ -296,6 +305,30 @@ impl fmt::Display for Bench<'_> {
             (Bench::Nagle { on: true }, Lang::Fr) => write!(
                 f,
                 "algorithme de Nagle : laissé actif dans chaque serveur (--nagle) : un petit segment attend que le petit segment envoyé avant lui soit acquitté, et le TCP du client peut retarder cet ACK de 40 ms ; le générateur de charge pose toujours TCP_NODELAY"
+            ),
+            (Bench::Buf { bytes }, Lang::En) if *bytes == BUF_SIZE => write!(
+                f,
+                "reads: every server asks {bytes} bytes of each recv() (--buf {bytes}), the course's recv(1024): a longer message is read and answered in pieces"
+            ),
+            (Bench::Buf { bytes }, Lang::Fr) if *bytes == BUF_SIZE => write!(
+                f,
+                "lectures : chaque serveur demande {bytes} octets à chaque recv() (--buf {bytes}), le recv(1024) du cours : un message plus long est lu, et sa réponse envoyée, par morceaux"
+            ),
+            (Bench::Buf { bytes }, Lang::En) => write!(
+                f,
+                "reads: every server asks {bytes} bytes of each recv() (--buf {bytes}), the same for every model; the course's recv(1024), the blocking models' own default, is --buf {BUF_SIZE}"
+            ),
+            (Bench::Buf { bytes }, Lang::Fr) => write!(
+                f,
+                "lectures : chaque serveur demande {bytes} octets à chaque recv() (--buf {bytes}), pour tous les modèles ; le recv(1024) du cours, le défaut des modèles bloquants, c'est --buf {BUF_SIZE}"
+            ),
+            (Bench::NagleWholeReads { bytes }, Lang::En) => write!(
+                f,
+                "with --nagle and reads of {bytes} bytes, each message of this run is read whole and its reply leaves in one send(): Nagle's algorithm has nothing to hold back; --buf {BUF_SIZE} shows the stall"
+            ),
+            (Bench::NagleWholeReads { bytes }, Lang::Fr) => write!(
+                f,
+                "avec --nagle et des lectures de {bytes} octets, chaque message de cette mesure est lu en entier et sa réponse part en un seul send() : l'algorithme de Nagle n'a rien à retenir ; --buf {BUF_SIZE} montre l'attente"
             ),
             (Bench::Seconds { secs }, Lang::En) => write!(f, "{secs} s of ping-pong"),
             (Bench::Seconds { secs }, Lang::Fr) => {

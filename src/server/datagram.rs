@@ -34,12 +34,12 @@ use std::net::{IpAddr, SocketAddr};
 
 use nix::errno::Errno;
 
-use super::Listen;
+use super::{Config, Listen};
 use crate::Error;
-use crate::dialogue::{BUF_SIZE, Tally};
+use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::service::{DATAGRAM_REPLY_FACTOR, Service};
-use crate::sys::{self, Blocking, Socket};
+use crate::sys::{self, Blocking, SockOpt, Socket};
 use crate::text::{Msg, Problem};
 
 /// How many refused sources are remembered (and logged) at most.
@@ -49,13 +49,22 @@ pub const REFUSED_LOGGED: usize = 64;
 pub const LOWEST_ANSWERED_PORT: u16 = 1024;
 
 // ANCHOR: open
-/// The UDP server's setup: `socket(SOCK_DGRAM)`, `bind`, then `getsockname` for the real port
-/// and the `listening on IP:PORT/udp SERVICE` line. No `setsockopt(SO_REUSEADDR)`: UDP has no
-/// TIME_WAIT to wait out, and on Linux the option would let a second UDP socket bind the same
-/// port and take its datagrams. No `listen()`: there are no connections to queue.
-pub fn open(listen: &Listen, blocking: Blocking) -> Result<Socket, Error> {
+/// The UDP server's setup: `socket(SOCK_DGRAM)`, `IPV6_V6ONLY` on an IPv6 socket, `bind`,
+/// then `getsockname` for the real port and the `listening on IP:PORT/udp SERVICE` line. No
+/// `setsockopt(SO_REUSEADDR)`: UDP has no TIME_WAIT to wait out, and on Linux the option
+/// would let a second UDP socket bind the same port and take its datagrams. No `listen()`:
+/// there are no connections to queue.
+pub fn open(listen: &Listen, config: &Config, blocking: Blocking) -> Result<Socket, Error> {
     check_bind(&listen.addr)?;
     let sock = sys::socket_dgram(&listen.addr, blocking)?;
+    if listen.addr.is_ipv6() {
+        // As the TCP listener does (see `open_listener`): said explicitly rather than left to
+        // /proc/sys/net/ipv6/bindv6only. With 0 (dual stack), the IPv6 socket also takes
+        // IPv4 datagrams, sent to the IPv4 address its address maps (`--bind
+        // ::ffff:127.0.0.1` serves 127.0.0.1), and sees their senders as ::ffff:a.b.c.d;
+        // with 1 (`--v6only`), it is IPv6 only, and bind() refuses a mapped address (EINVAL).
+        sys::setsockopt(&sock, SockOpt::V6Only(config.v6only))?;
+    }
     sys::bind(&sock, &listen.addr)?;
     let server_addr = sys::getsockname(&sock)?;
     let _ = writeln!(
@@ -72,11 +81,17 @@ pub fn open(listen: &Listen, blocking: Blocking) -> Result<Socket, Error> {
 /// the limited broadcast 255.255.255.255, and multicast groups. A socket bound to one unicast
 /// address receives only datagrams sent to that address. (A subnet's broadcast address, such
 /// as 192.168.1.255 on a /24, looks like any other address without the netmask: bind a host's
-/// address.)
+/// address.) An IPv4-mapped address (`::ffff:a.b.c.d`) is its IPv4 address for the kernel,
+/// and is judged as such: `::ffff:0.0.0.0` is the IPv4 wildcard.
 pub fn check_bind(addr: &SocketAddr) -> Result<(), Error> {
+    let unsafe_v4 =
+        |ip: std::net::Ipv4Addr| ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast();
     let unsafe_ip = match addr.ip() {
-        IpAddr::V4(ip) => ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast(),
-        IpAddr::V6(ip) => ip.is_unspecified() || ip.is_multicast(),
+        IpAddr::V4(ip) => unsafe_v4(ip),
+        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+            Some(v4) => unsafe_v4(v4),
+            None => ip.is_unspecified() || ip.is_multicast(),
+        },
     };
     if unsafe_ip {
         return Err(Error::Problem(
@@ -97,12 +112,13 @@ pub struct Parrot {
 }
 
 impl Parrot {
-    pub fn new(service: Service) -> Parrot {
+    /// `buf_size` is the most a datagram keeps: by default the course's 1024 bytes
+    /// ([`Config::datagram_buf`]); a longer datagram is cut, and the narration and the log
+    /// say so.
+    pub fn new(service: Service, buf_size: usize) -> Parrot {
         Parrot {
             service,
-            // The course's buffer: a datagram longer than 1024 bytes is cut, and the
-            // narration and the log say so.
-            buf: vec![0u8; BUF_SIZE],
+            buf: vec![0u8; buf_size],
             reply: Vec::new(),
             refused: Refused::default(),
             tally: Tally::default(),
@@ -230,10 +246,17 @@ mod tests {
             "224.0.0.1:1",
             "[::]:1",
             "[ff02::1]:1",
+            "[::ffff:0.0.0.0]:1",
+            "[::ffff:255.255.255.255]:1",
         ] {
             assert!(check_bind(&addr.parse().unwrap()).is_err(), "{addr}");
         }
-        for addr in ["127.0.0.1:1", "[::1]:1", "192.168.1.10:1"] {
+        for addr in [
+            "127.0.0.1:1",
+            "[::1]:1",
+            "192.168.1.10:1",
+            "[::ffff:127.0.0.1]:1",
+        ] {
             assert!(check_bind(&addr.parse().unwrap()).is_ok(), "{addr}");
         }
     }

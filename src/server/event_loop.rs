@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 
 use super::datagram::{self, Parrot};
-use super::readiness::{Conn, Conns, Opened, READ_BUF_SIZE, Readiness};
+use super::readiness::{Conn, Conns, Opened, Readiness};
 use super::{
     AcceptError, Config, Proto, log_accept_error, open_listener, set_nodelay, sort_accept_error,
     summary,
@@ -101,7 +101,7 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         served: false,
         closed: false,
     };
-    let mut buf = vec![0u8; READ_BUF_SIZE];
+    let mut buf = vec![0u8; config.stream_buf()];
     let mut reply = Vec::new();
     let mut ready = Ready::default();
     // Each turn: the shutdown flag, one wait, then the work it reported.
@@ -236,8 +236,8 @@ fn open_listeners(config: &Config) -> Result<Vec<Listener>, Error> {
             let (sock, parrot) = match listen.proto {
                 Proto::Tcp => (open_listener(listen, config, Blocking::No)?, None),
                 Proto::Udp => (
-                    datagram::open(listen, Blocking::No)?,
-                    Some(Parrot::new(listen.service)),
+                    datagram::open(listen, config, Blocking::No)?,
+                    Some(Parrot::new(listen.service, config.datagram_buf())),
                 ),
             };
             Ok(Listener {

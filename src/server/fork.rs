@@ -60,7 +60,10 @@ pub fn run(config: &Config) -> Result<(), Error> {
         // SAFETY: this process has one thread (the fork model starts none), so the child may
         // run any code, not only async-signal-safe calls.
         match unsafe { sys::fork() } {
-            Ok(ForkResult::Child) => child(listen_fd, conn_fd, listen.service, config.io, counters),
+            Ok(ForkResult::Child) => {
+                let buf = config.stream_buf();
+                child(listen_fd, conn_fd, listen.service, config.io, buf, counters)
+            }
             Ok(ForkResult::Parent { child }) => {
                 narrate::log(Log::Conn, Some(fd), Msg::Forked { child });
                 children.insert(child);
@@ -88,7 +91,14 @@ pub fn run(config: &Config) -> Result<(), Error> {
 
 // ANCHOR: child
 /// The child's whole life: serve one client, then exit. Never returns into the parent's loop.
-fn child(listen_fd: Socket, conn_fd: Socket, service: Service, io: Io, counters: &Counters) -> ! {
+fn child(
+    listen_fd: Socket,
+    conn_fd: Socket,
+    service: Service,
+    io: Io,
+    buf: usize,
+    counters: &Counters,
+) -> ! {
     // The tag is the parent's until the child knows its own pid.
     narrate::set_tag("fork child");
     narrate::set_tag(format!("fork pid {}", sys::getpid()));
@@ -105,7 +115,9 @@ fn child(listen_fd: Socket, conn_fd: Socket, service: Service, io: Io, counters:
     }
     // A panic must not unwind out of here: it would land in the parent's accept loop, in the
     // child, and the child would go on as a second server.
-    let served = panic::catch_unwind(AssertUnwindSafe(|| dialogue::serve(conn_fd, service, io)));
+    let served = panic::catch_unwind(AssertUnwindSafe(|| {
+        dialogue::serve(conn_fd, service, io, buf)
+    }));
     let status = match served {
         Ok(tally) => {
             counters.add(tally);

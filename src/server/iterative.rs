@@ -41,7 +41,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
     while let Some(conn_fd) = accepts.next(&mut clients)? {
         // The dialogue runs here, in the only thread: the next client waits in the
         // listening socket's queue until this one has left.
-        tally += dialogue::serve(conn_fd, listen.service, config.io);
+        tally += dialogue::serve(conn_fd, listen.service, config.io, config.stream_buf());
     }
     stop_accepting(listen_fd, clients.connected())?;
     summary(tally);
@@ -55,10 +55,10 @@ pub fn run(config: &Config) -> Result<(), Error> {
 /// so there is no queue of clients, and serving one client at a time means one datagram at a
 /// time: the next waits in the socket's receive queue (`ss -uan`: Recv-Q).
 fn run_udp(listen: &Listen, config: &Config) -> Result<(), Error> {
-    let sock = datagram::open(listen, Blocking::Yes)?;
+    let sock = datagram::open(listen, config, Blocking::Yes)?;
     // Before the first recvfrom(): from here on, Ctrl-C interrupts it (EINTR).
     signals::handle_shutdown(config.grace)?;
-    let mut parrot = Parrot::new(listen.service);
+    let mut parrot = Parrot::new(listen.service, config.datagram_buf());
     while signals::shutdown_signal().is_none() {
         match parrot.serve_one(&sock) {
             // --once: one datagram answered, as the TCP server serves one client.

@@ -38,7 +38,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::Error;
-use crate::dialogue::Tally;
+use crate::dialogue::{BUF_SIZE, Tally};
 use crate::narrate::{self, Log};
 use crate::service::Service;
 use crate::signals;
@@ -83,6 +83,16 @@ impl Model {
             Model::Threads => 1024,
             // The event loops take every client the descriptor limit allows.
             Model::Select | Model::Poll | Model::Mio => usize::MAX,
+        }
+    }
+
+    /// Bytes a TCP connection asks of each `recv()` when `--buf` does not say: the course's
+    /// `recv(1024)` for the blocking models, whose buffer is one per client; 64 KiB for the
+    /// event loops, whose one buffer serves every client (see [`readiness::READ_BUF_SIZE`]).
+    pub fn default_buf(self) -> usize {
+        match self {
+            Model::Iterative | Model::Fork | Model::Threads => BUF_SIZE,
+            Model::Select | Model::Poll | Model::Mio => readiness::READ_BUF_SIZE,
         }
     }
 
@@ -155,6 +165,23 @@ pub struct Config {
     /// Leave Nagle's algorithm on for the connections (`--nagle`) instead of setting
     /// TCP_NODELAY on each.
     pub nagle: bool,
+    /// Bytes asked of each `recv()`/`read()` (`--buf`); `None`: each model's own default
+    /// (see [`Config::stream_buf`] and [`Config::datagram_buf`]).
+    pub buf: Option<usize>,
+}
+
+impl Config {
+    /// Bytes a TCP connection asks of each `recv()`: `--buf`, or the model's default
+    /// ([`Model::default_buf`]).
+    pub fn stream_buf(&self) -> usize {
+        self.buf.unwrap_or(self.model.default_buf())
+    }
+
+    /// Bytes a UDP socket asks of each `recvfrom()`, the most a datagram keeps: `--buf`, or
+    /// the course's 1024 on every model, so that a longer datagram is cut and the cut shown.
+    pub fn datagram_buf(&self) -> usize {
+        self.buf.unwrap_or(BUF_SIZE)
+    }
 }
 
 /// Runs the server until it is done (`--once`, SIGINT, SIGTERM) or fails to set up.

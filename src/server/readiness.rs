@@ -269,24 +269,25 @@ impl Conn {
                 }
                 Err(e) => return Err(e),
             };
-            reply.clear();
-            if n == 0 {
+            let answer: &[u8] = if n == 0 {
                 // recv() returns 0 only at the end of the stream: the client sent its FIN.
                 narrate::log(Log::Conn, Some(fd), Msg::PeerClosed);
                 self.reading_done = true;
+                reply.clear();
                 self.session.finish(reply);
+                reply
             } else {
                 self.tally.bytes_in += n as u64;
                 narrate::log(Log::Data, Some(fd), Msg::Received { data: &buf[..n] });
-                self.session.respond(&buf[..n], reply);
                 if n < sys::io::asked(buf.len()) && !self.fin_seen {
                     // A short read: the kernel had no more. See `on_ready`. Shorter than what
                     // the kernel was asked for, not than the buffer: under `--max-io 1` every
                     // read is 1 byte, and an edge-triggered wait would never report the rest.
                     self.can_read = false;
                 }
-            }
-            self.send_reply(reply)?;
+                self.session.answer(&buf[..n], reply)
+            };
+            self.send_reply(answer)?;
         }
     }
 

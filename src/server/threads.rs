@@ -49,7 +49,13 @@ pub fn run(config: &Config) -> Result<(), Error> {
     let mut threads = Threads::default();
     let mut accepts = AcceptLoop::new(&listen_fd, config);
     while let Some(conn_fd) = accepts.next(&mut threads)? {
-        spawn(&mut threads, conn_fd, listen.service, config.io)?;
+        spawn(
+            &mut threads,
+            conn_fd,
+            listen.service,
+            config.io,
+            config.stream_buf(),
+        )?;
     }
     stop_accepting(listen_fd, threads.connected())?;
     summary(threads.wait_all());
@@ -59,7 +65,13 @@ pub fn run(config: &Config) -> Result<(), Error> {
 
 // ANCHOR: spawn
 /// Starts a thread that serves `conn_fd`.
-fn spawn(threads: &mut Threads, conn_fd: Socket, service: Service, io: Io) -> sys::Result<()> {
+fn spawn(
+    threads: &mut Threads,
+    conn_fd: Socket,
+    service: Service,
+    io: Io,
+    buf: usize,
+) -> sys::Result<()> {
     let fd = conn_fd.fd();
     let slot = Slot::enter(&threads.slots, fd);
     let number = slot.number();
@@ -79,7 +91,7 @@ fn spawn(threads: &mut Threads, conn_fd: Socket, service: Service, io: Io) -> sy
         if let Err(error) = signals::take_alarms_here() {
             narrate::error(Some(fd), Msg::ConnectionLost { error: &error });
         }
-        slot.tally = dialogue::serve(conn_fd, service, io);
+        slot.tally = dialogue::serve(conn_fd, service, io, buf);
     });
     drop(blocked);
     match spawned {

@@ -40,7 +40,7 @@ struct Collected {
 
 impl Lines {
     /// Collects the lines of `pipe` until it closes.
-    fn collect(pipe: impl Read + Send + 'static) -> Lines {
+    pub fn collect(pipe: impl Read + Send + 'static) -> Lines {
         let lines = Lines::default();
         let sink = lines.clone();
         thread::spawn(move || {
