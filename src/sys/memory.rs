@@ -41,6 +41,8 @@ pub fn mmap_shared(len: NonZeroUsize) -> Result<NonNull<libc::c_void>> {
                 MapFlags::MAP_SHARED,
             )
         },
-        |ptr| Told::new(ptr.as_ptr() as i64, Note::SharedMemory).shown(format!("{ptr:p}")),
+        |ptr| {
+            Told::new(ptr.as_ptr() as i64, Note::SharedMemory).shown(format!("{:p}", ptr.as_ptr()))
+        },
     )
 }
