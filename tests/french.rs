@@ -143,6 +143,9 @@ const NBSP: char = '\u{a0}';
 ///   (`{sa_family=AF_INET, ...}`, `= 0`, `= ?`), the lines before the bracket's first line
 ///   `    [` back to the one that is not indented by 8 spaces; and a step prompt's call after
 ///   « ensuite : »;
+/// - the cut of a long line: a line indented by 8 spaces that is not part of a narration's
+///   call goes on from the line before (a log line, a step prompt's line, a cell of `sockstep
+///   layers`), and is checked joined to it, so that a quote or a call cut in two stays whole;
 /// - a sign with no space after it: notation, not punctuation (`127.0.0.1:6789`,
 ///   `::ffff:a.b.c.d`, `https://`, `12:00`, `echo:7007`, `path:3:`, `!=`);
 /// - C's notation: the `};` that closes a structure (`sockstep addr`); Markdown's: a table's
@@ -167,11 +170,21 @@ fn typography_faults(text: &str) -> Vec<String> {
         }
     }
     let markdown_alignment = |line: &str| line.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '));
+    let mut joined: Vec<String> = Vec::new();
     for (line, _) in lines
         .iter()
         .zip(&strace_call)
         .filter(|(line, call)| !**call && !markdown_alignment(line))
     {
+        match joined.last_mut() {
+            Some(last) if line.starts_with("        ") => {
+                last.push(' ');
+                last.push_str(line.trim_start());
+            }
+            _ => joined.push(line.to_string()),
+        }
+    }
+    for line in &joined {
         let checked = checked_part(line);
         let chars: Vec<char> = checked.chars().collect();
         for (i, &c) in chars.iter().enumerate() {
@@ -325,6 +338,8 @@ fn the_typography_checker_catches_each_fault() {
         "[client] connect(3, {sa_family=AF_INET, sin_port=htons(6789),\n        16) = 0\n    [transport\u{a0}: connecté à 127.0.0.1:6789]",
         "[fork pid 2] exit_group(0) = ?\n    [aucune\u{a0}: le processus se termine]",
         "Réception de\u{a0}: \"ça va?\\n\"",
+        "[iterative] fd 4\u{a0}: Réception de\u{a0}: \"une ligne\n        longue, ça va? oui\\n\"",
+        "[client] ensuite\u{a0}: connect(3, {sa_family=AF_INET, sin_port=htons(6789),\n        sin_addr=inet_addr(\"127.0.0.1\")}, 16)\n[client]   couche\u{a0}: transport",
         "`ss -tln`\u{a0}: le port 6789, `socket:[inode]`, ::ffff:a.b.c.d, https://man7.org, à 12:00",
         "sockstep: erreur\u{a0}: bind(127.0.0.1:6789): EADDRINUSE: Address already in use (le port est pris)",
         "Linux 6.1.0 et 127.0.0.1 s'y trouvent",

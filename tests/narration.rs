@@ -324,39 +324,110 @@ fn the_client_close_after_shutdown_sends_no_second_fin() {
     );
 }
 
-/// Every line of a whole dialogue's narration keeps within 100 columns (characters, not
-/// bytes: `→`, `·` and `é` are one column each), for each server model and the client, in
-/// English and in French, TCP states included: the call as strace prints it, cut after a `, `
-/// when it is longer, and the layer's bracket on lines of its own.
+/// Every line a whole dialogue prints on stderr keeps within 100 columns (characters, not
+/// bytes: `→`, `·` and `é` are one column each), for each server model and the client, over
+/// TCP and over UDP, in English and in French, TCP states included: the narration (the call as
+/// strace prints it, cut after a `, ` when it is longer, and the layer's bracket on lines of
+/// its own) and the log (cut between words, the rest indented). The `listening on` line, on
+/// stdout, is read by scripts: it stays one line.
 #[test]
 fn narration_lines_keep_within_100_columns() {
     let models = ["iterative", "fork", "threads", "select", "poll", "mio"];
     let mut longest = (0, String::new());
-    let mut narrated = 0;
+    let (mut narrated, mut logged) = (0, 0);
+    let input = "bonjour\nça va, été ? une ligne plus longue que trente-deux octets\n";
+    let mut check = |runs: Vec<(String, String)>| {
+        for (who, log) in runs {
+            narrated += narration(&log).len();
+            logged += log.lines().filter(|l| is_log_line(l)).count();
+            for line in log.lines() {
+                let width = line.chars().count();
+                if width > longest.0 {
+                    longest = (width, format!("{who}: {line}"));
+                }
+            }
+        }
+    };
     for lang in ["en", "fr"] {
         for model in models {
             let flags = ["--narrate", "--tcp-states", "--lang", lang];
+            let mut runs = Vec::new();
             let mut server =
                 Server::loopback(&[&flags[..], &["--model", model, "--once"]].concat());
             let port = server.addr().port().to_string();
-            let input = "bonjour\nça va, été ? une ligne plus longue que trente-deux octets\n";
             let client = run_client(&[&flags[..], &["--port", &port]].concat(), input.as_bytes());
             assert!(client.status.success(), "{model}: {}", client.stderr);
             assert!(server.wait_exit().success(), "{model}");
             server.stderr.wait_closed();
-            for log in [server.stderr.text(), client.stderr] {
-                narrated += narration(&log).len();
-                for line in log.lines().filter(|l| is_narration_line(l)) {
-                    let width = line.chars().count();
-                    if width > longest.0 {
-                        longest = (width, format!("{lang} {model}: {line}"));
-                    }
-                }
+            runs.push((format!("{lang} {model}"), server.stderr.text()));
+            runs.push((format!("{lang} client of {model}"), client.stderr));
+            // The fork and threads models serve TCP only: a UDP socket has no connection to
+            // hand to a process or a thread.
+            if matches!(model, "fork" | "threads") {
+                check(runs);
+                continue;
             }
+            let mut udp = Server::loopback(&[&flags[..], &["--model", model, "--udp"]].concat());
+            let port = udp.addr().port().to_string();
+            let udp_flags = ["--udp", "--timeout", "5", "--port", &port];
+            let client = run_client(&[&flags[..], &udp_flags].concat(), input.as_bytes());
+            assert!(client.status.success(), "{model} --udp: {}", client.stderr);
+            udp.signal(libc::SIGTERM);
+            assert!(udp.wait_exit().success(), "{model} --udp");
+            udp.stderr.wait_closed();
+            runs.push((format!("{lang} {model} --udp"), udp.stderr.text()));
+            runs.push((format!("{lang} client of {model} --udp"), client.stderr));
+            check(runs);
         }
     }
     assert!(narrated > 200, "only {narrated} narrations");
+    assert!(logged > 200, "only {logged} log lines");
     assert!(longest.0 <= 100, "{} columns: {}", longest.0, longest.1);
+}
+
+/// Every line of a `--step` stop keeps within 100 columns, for every row of the layer table,
+/// in English and in French, with the longest tag (a fork child's, with a 7-digit pid) and a
+/// long call: the call cut after a `, `, the layer and what to look at cut between words. So
+/// do the words said when another process holds the terminal and when Ctrl-C ends the stops.
+#[test]
+fn step_prompts_keep_within_100_columns() {
+    use sockstep::layers;
+    use sockstep::text::{Lang, step_interrupted, step_prompt, step_waiting};
+    let tag = "[fork pid 4194304] ";
+    let args = r#"3, {sa_family=AF_INET6, sin6_port=htons(6789), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28"#;
+    for lang in [Lang::En, Lang::Fr] {
+        lang.speaking(|| {
+            let mut texts = vec![step_waiting(tag, 4194303)];
+            for waits in [true, false] {
+                texts.push(step_interrupted(
+                    tag,
+                    "epoll_wait",
+                    nix::sys::signal::Signal::SIGTERM,
+                    waits,
+                ));
+            }
+            for row in TABLE {
+                let call = format!("{}({args})", row.syscall);
+                let label = layers::label(row.call, lang);
+                let prompt = step_prompt(tag, &call, &label, row.call, 4194304);
+                // Cut, and joined again, it says all it said.
+                let joined = common::unwrapped(&prompt);
+                assert!(joined.contains(&call), "{prompt}");
+                assert!(joined.contains(&label), "{prompt}");
+                texts.push(prompt);
+            }
+            for text in texts {
+                for line in text.lines() {
+                    assert!(line.chars().count() <= 100, "{lang:?}: {line:?}");
+                }
+            }
+        });
+    }
+}
+
+/// Is this line the log's, `[tag] fd 4: ...` or `[tag] ...`, rather than a narration's?
+fn is_log_line(line: &str) -> bool {
+    line.starts_with('[') && !is_narration_line(line)
 }
 
 /// Is this line part of a narration: its first line, `[tag] name(...`, or one of the indented

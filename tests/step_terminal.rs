@@ -117,9 +117,15 @@ fn ctrl_c_at_a_stop_ends_a_stepped_server() {
     }
     stdout.wait_for("listening on", |l| l.starts_with("listening on "));
     tty.type_bytes(b"\x03");
-    let said = tty.lines.wait_for("the end of the stops", |l| {
+    tty.lines.wait_for("the end of the stops", |l| {
         l.contains("SIGINT: no more stops")
     });
+    // What it says, its lines joined again.
+    let said = common::unwrapped(&tty.lines.text())
+        .lines()
+        .find(|l| l.contains("SIGINT: no more stops"))
+        .unwrap()
+        .to_string();
     assert!(
         said.contains("accept() is not made: it fails with EINTR"),
         "{said}"
@@ -217,8 +223,9 @@ fn fork_parent_and_child_take_turns_on_the_terminal() {
     assert!(wait_exit(&mut child).success());
     assert_eq!(&talk.join().unwrap(), b"HI\n");
     // Each prompt, from `next:` to `press Enter`, is one process's, with no other's line
-    // inside it.
-    let lines = tty.lines.all();
+    // inside it (a long line's continuation joined to it again).
+    let text = common::unwrapped(&tty.lines.text());
+    let lines: Vec<&str> = text.lines().collect();
     let mut open: Option<&str> = None;
     for line in &lines {
         let tag = line.split(']').next().unwrap_or("");

@@ -27,7 +27,9 @@
 //!      from the receive buffer]
 //! ```
 //!
-//! The lines of one call are still one `write(2, ...)`.
+//! The lines of one call are still one `write(2, ...)`. A log line, and each line of a
+//! `--step` stop, keep within [`WIDTH`] the same way: cut between words (a stop's call after a
+//! `, `), the rest indented by 8 ([`CONTINUATION`]), still in one write.
 
 pub mod record;
 pub mod step;
@@ -122,13 +124,14 @@ fn tag_prefix() -> String {
     })
 }
 
-/// Writes one line to stderr in one system call, tagged.
+/// Writes one log line to stderr in one system call, tagged, cut between words into lines of
+/// at most [`WIDTH`] columns, the rest indented by [`CONTINUATION`].
 fn emit(body: fmt::Arguments<'_>) {
-    let mut line = tag_prefix();
+    let mut line = String::new();
     let _ = line.write_fmt(body);
-    line.push('\n');
+    let text = wrap_words(&tag_prefix(), CONTINUATION, &line);
     // Nothing sensible can be done if stderr itself is gone; the program goes on.
-    let _ = std::io::stderr().write_all(line.as_bytes());
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 /// Logs an event at `level`, about connection `fd` if there is one.
@@ -174,16 +177,19 @@ pub fn happened(call: &Call) {
 /// The columns a narration keeps within.
 pub const WIDTH: usize = 100;
 
-/// Where the bracket's lines start, and its first, `[`, which tells it from the rest of a
-/// long call (an argument may start with `[` too: `[128 => 16]`), indented further.
+/// Where the bracket's lines start.
 const INDENT: &str = "    ";
-const CALL_INDENT: &str = "        ";
+
+/// Where the rest of a cut line starts: the rest of a long call, of a log line, of a `--step`
+/// prompt's line. Further in than the bracket's first, `[`, which tells the bracket from the
+/// rest of a long call (an argument may start with `[` too: `[128 => 16]`).
+pub const CONTINUATION: &str = "        ";
 
 /// A call's narration, in lines of at most [`WIDTH`] columns (characters, not bytes), ending
 /// with a newline: `prefix` and the call (cut after a `, ` outside quotes when it is too long,
 /// the rest indented), then the bracket on lines of its own, indented.
 pub fn wrapped(prefix: &str, strace: &str, bracket: &str) -> String {
-    let mut lines = fill(prefix, CALL_INDENT, &args_pieces(strace), " ");
+    let mut lines = fill(prefix, CONTINUATION, &args_pieces(strace), " ");
     let inside = format!("{INDENT} ");
     let words: Vec<&str> = bracket.split(' ').collect();
     lines.extend(fill(&format!("{INDENT}["), &inside, &words, " "));
@@ -197,6 +203,15 @@ pub fn wrapped(prefix: &str, strace: &str, bracket: &str) -> String {
 pub fn wrap_words(first: &str, next: &str, text: &str) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     let mut out = fill(first, next, &words, " ").join("\n");
+    out.push('\n');
+    out
+}
+
+/// A call in strace's notation on lines of at most [`WIDTH`] columns, cut after a `, `
+/// outside quotes: the first line starts with `first`, the others with `next`; a newline after
+/// each. The `--step` prompt shows the call about to be made this way.
+pub fn wrap_call(first: &str, next: &str, strace: &str) -> String {
+    let mut out = fill(first, next, &args_pieces(strace), " ").join("\n");
     out.push('\n');
     out
 }

@@ -59,7 +59,9 @@ impl Terminal {
         }
     }
 
-    /// Waits for the `n`th stop (from 1) and returns its lines, from `next:` to `press Enter`.
+    /// Waits for the `n`th stop (from 1) and returns its lines, from `next:` to `press Enter`,
+    /// each with the lines that go on from it joined again (a stop's line longer than 100
+    /// columns goes on, indented, on the next ones: see [`super::unwrapped`]).
     pub fn stop(&self, n: usize) -> Vec<String> {
         self.lines
             .wait_count(&format!("stop {n}"), n, |l| l.ends_with(ENTER));
@@ -72,7 +74,10 @@ impl Terminal {
             .rev()
             .find(|&i| all[i].contains("next: "))
             .expect("a stop starts with next:");
-        all[start..=end].to_vec()
+        super::unwrapped(&all[start..=end].join("\n"))
+            .lines()
+            .map(str::to_string)
+            .collect()
     }
 
     /// The call a stop announces: `connect(3, {...}, 16)` from `[client] next: connect(...)`.
