@@ -310,6 +310,44 @@ fn the_fork_parent_close_sends_no_fin() {
     );
 }
 
+/// The thread model at the end of the grace period: the acceptor shuts down, by its number,
+/// the connection a thread still waits on (`shutdown(SHUT_RDWR)`, which sends our FIN); the
+/// thread's `recv()` returns 0 and its `close()` then has no FIN left to send, and says so.
+#[test]
+fn the_threads_close_after_the_grace_shutdown_sends_no_second_fin() {
+    let mut server = Server::loopback(&["--model", "threads", "--narrate", "--grace", "1"]);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    // The thread waits in recv(), where only the shutdown can wake it.
+    server
+        .stderr
+        .wait_for("the reply sent", |l| l.ends_with("send ok."));
+    let pid = server.pid();
+    common::wait_until("the thread asleep in recv()", || common::all_asleep(pid));
+    server.signal(libc::SIGTERM);
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let log = server.stderr.text();
+    let acceptor = format!("threads tid {pid}");
+    let shutdown = narration(&log)
+        .into_iter()
+        .find(|n| n.syscall == "shutdown")
+        .unwrap_or_else(|| panic!("no shutdown():\n{log}"));
+    assert_eq!(shutdown.tag, acceptor, "{log}");
+    assert!(shutdown.strace.contains("SHUT_RDWR"), "{log}");
+    let in_thread: Vec<String> = close_notes_tagged(&log)
+        .into_iter()
+        .filter(|(tag, _)| *tag != acceptor)
+        .map(|(_, note)| note)
+        .collect();
+    assert_eq!(
+        in_thread,
+        ["descriptor released; no FIN now: ours left at shutdown()"],
+        "{log}"
+    );
+    drop(client);
+}
+
 /// The client half-closes with `shutdown(SHUT_WR)`, which sends its FIN; its `close()` then
 /// has no FIN left to send, and says so.
 #[test]

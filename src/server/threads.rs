@@ -73,7 +73,7 @@ fn spawn(
     buf: usize,
 ) -> sys::Result<()> {
     let fd = conn_fd.fd();
-    let slot = Slot::enter(&threads.slots, fd);
+    let slot = Slot::enter(&threads.slots, conn_fd.shutter());
     let number = slot.number();
     // A signal sent to the process (Ctrl-C, kill) goes to one thread that does not block it,
     // any one. It must reach this thread, whose accept() then returns EINTR, and not a client

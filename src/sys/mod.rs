@@ -59,7 +59,7 @@ pub use netdb::{Purpose, getaddrinfo, resolve};
 pub use process::{exit, fork, getpid, gettid, pthread_create, waitpid_any_nohang};
 pub use signal::{MaskHow, kill, pthread_sigmask, setitimer, sigaction, sigtimedwait};
 pub use socket::{
-    Blocking, Kind, SockOpt, Socket, accept, accept4, bind, close, close_epoll, connect,
+    Blocking, Kind, Shutter, SockOpt, Socket, accept, accept4, bind, close, close_epoll, connect,
     getpeername, getsockname, listen, setsockopt, shutdown_both, shutdown_write, socket,
     socket_dgram,
 };

@@ -5,6 +5,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use nix::errno::Errno;
@@ -54,8 +55,33 @@ pub struct Socket {
     /// Another process holds a copy of the descriptor (a child, after `fork()`): closing this
     /// one ends nothing, the connection lives on in the other.
     held_elsewhere: Cell<bool>,
-    /// `shutdown()` has sent our FIN already: `close()` has none left to send.
-    fin_sent: Cell<bool>,
+    /// Whether `shutdown()` has sent our FIN already (then `close()` has none left to send).
+    /// Shared, because another thread may make that `shutdown()` (see [`Shutter`]).
+    fin: Arc<Mutex<Fin>>,
+}
+
+/// Who ends a connection: a `shutdown()`, or the `close()`.
+#[derive(Debug, Default)]
+struct Fin {
+    /// `shutdown()` has sent our FIN.
+    sent: bool,
+    /// The owner is closing the socket: no other thread shuts it down any more.
+    closing: bool,
+}
+
+/// What another thread needs to shut a socket down while its owner is blocked on it: the
+/// descriptor's number, and the owner's record of our FIN, so that the owner's `close()` says
+/// whether the FIN has gone (the thread model's acceptor, at the end of the grace period).
+#[derive(Clone, Debug)]
+pub struct Shutter {
+    fd: RawFd,
+    fin: Arc<Mutex<Fin>>,
+}
+
+/// Locks a socket's record of its FIN (whole even if a thread panicked holding it: it is two
+/// booleans set in one step each).
+fn lock(fin: &Mutex<Fin>) -> MutexGuard<'_, Fin> {
+    fin.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Socket {
@@ -65,7 +91,7 @@ impl Socket {
             fd,
             kind: Cell::new(kind),
             held_elsewhere: Cell::new(false),
-            fin_sent: Cell::new(false),
+            fin: Arc::default(),
         }
     }
 
@@ -76,9 +102,23 @@ impl Socket {
         self.held_elsewhere.set(true);
     }
 
-    /// What `close()` will do, as the narration says it.
+    /// A handle by which another thread can shut this socket down: [`shutdown_both`].
+    pub fn shutter(&self) -> Shutter {
+        Shutter {
+            fd: self.fd,
+            fin: Arc::clone(&self.fin),
+        }
+    }
+
+    /// What `close()` will do, as the narration says it. From here on no other thread shuts
+    /// the socket down (see [`shutdown_both`]): whether our FIN has gone is settled.
     fn close_note(&self) -> Note {
-        match (self.kind(), self.held_elsewhere.get(), self.fin_sent.get()) {
+        let fin_sent = {
+            let mut fin = lock(&self.fin);
+            fin.closing = true;
+            fin.sent
+        };
+        match (self.kind(), self.held_elsewhere.get(), fin_sent) {
             (Kind::Stream, true, _) => Note::CloseShared,
             (Kind::Stream, false, true) => Note::CloseAfterShutdown,
             (Kind::Stream, false, false) => Note::Close,
@@ -399,7 +439,7 @@ pub fn connect(sock: &Socket, addr: &SocketAddr) -> Result<()> {
 /// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
 pub fn shutdown_write(sock: &Socket) -> Result<()> {
     shutdown(sock.fd(), nix_socket::Shutdown::Write)?;
-    sock.fin_sent.set(true);
+    lock(&sock.fin).sent = true;
     Ok(())
 }
 
@@ -410,10 +450,21 @@ pub fn shutdown_write(sock: &Socket) -> Result<()> {
 /// `send()` fails with EPIPE. That is how one thread wakes another blocked on a socket without
 /// closing the descriptor under it. The descriptor stays open until `close()`.
 ///
+/// Made by another thread than the socket's owner, through its [`Shutter`], so that the
+/// owner's `close()` says that our FIN has gone already. The two cannot cross: the record of
+/// the FIN stays locked for the time of the call, and once the owner has started to close the
+/// socket (its `close()` ends the connection, and says so), the call is not made at all.
+///
 /// strace: `shutdown(5, SHUT_RDWR) = 0`
 /// (<https://man7.org/linux/man-pages/man2/shutdown.2.html>)
-pub fn shutdown_both(fd: RawFd) -> Result<()> {
-    shutdown(fd, nix_socket::Shutdown::Both)
+pub fn shutdown_both(sock: &Shutter) -> Result<()> {
+    let mut fin = lock(&sock.fin);
+    if fin.closing {
+        return Ok(());
+    }
+    shutdown(sock.fd, nix_socket::Shutdown::Both)?;
+    fin.sent = true;
+    Ok(())
 }
 
 /// The one place `shutdown()` is called.

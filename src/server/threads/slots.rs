@@ -2,7 +2,6 @@
 //! before it starts and given back when it ends.
 
 use std::collections::HashMap;
-use std::os::fd::RawFd;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -11,7 +10,7 @@ use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::server::accept_loop::Clients;
 use crate::signals;
-use crate::sys;
+use crate::sys::{self, Shutter};
 use crate::text::Msg;
 
 /// How long after the deadline the acceptor waits for the threads it has shut down to finish.
@@ -34,7 +33,7 @@ pub struct Slots {
 struct State {
     /// The connections being served, by slot number: the acceptor shuts down those still
     /// open at the deadline.
-    conns: HashMap<u64, RawFd>,
+    conns: HashMap<u64, Shutter>,
     next_slot: u64,
     /// What the threads that have left served.
     tally: Tally,
@@ -156,12 +155,11 @@ impl Slots {
                         // A thread blocked in recv() wakes with 0 (end of stream), one blocked
                         // in send() with EPIPE; both close their connection and leave.
                         //
-                        // A thread may have closed its descriptor already and not yet left
-                        // the table (shutdown then fails with EBADF, harmlessly), but the
-                        // number cannot have been reused by another connection: the
-                        // listening socket is closed, and nothing opens a descriptor any more.
-                        for &fd in state.conns.values() {
-                            let _ = sys::shutdown_both(fd);
+                        // A thread that has started to close its connection is left to it
+                        // (shutdown_both makes no call then), and its close() says whether
+                        // this shutdown sent our FIN before it.
+                        for conn in state.conns.values() {
+                            let _ = sys::shutdown_both(conn);
                         }
                         shut = true;
                     }
@@ -198,11 +196,11 @@ impl Slot {
         self.number
     }
 
-    pub fn enter(slots: &Arc<Slots>, fd: RawFd) -> Slot {
+    pub fn enter(slots: &Arc<Slots>, conn: Shutter) -> Slot {
         let mut state = slots.lock();
         let number = state.next_slot;
         state.next_slot += 1;
-        state.conns.insert(number, fd);
+        state.conns.insert(number, conn);
         Slot {
             slots: Arc::clone(slots),
             number,
