@@ -78,9 +78,10 @@ fn finished(mut server: Server, trace: &PathBuf) -> (String, String) {
     (out, server.stderr.text())
 }
 
-/// The server's log lines about descriptor 4, without its tag.
+/// The server's log lines about descriptor 4, without its tag, each whole again.
 fn log_about_conn(log: &str) -> String {
-    log.lines()
+    common::unwrapped(log)
+        .lines()
         .filter_map(|l| l.split_once("] ").map(|(_, rest)| rest))
         .filter(|l| l.starts_with("fd 4") || l.contains("again"))
         .filter(|l| !l.contains("connection from"))
@@ -161,7 +162,7 @@ fn interrupt_interrupts_in_the_kernel() {
         lines[at..at + 3].join("\n")
     );
     check_or_bless_block(PAGE, "interrupt", &block(&excerpt));
-    let said = log
+    let said = common::unwrapped(&log)
         .lines()
         .find(|l| l.contains("accept() returned EINTR"))
         .and_then(|l| l.split_once("] "))
