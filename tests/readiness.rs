@@ -182,7 +182,7 @@ fn a_client_that_never_reads(model: &str) {
     });
     server
         .stderr
-        .wait_for("the server stops reading the flooder", |l| {
+        .wait_for_whole("the server stops reading the flooder", |l| {
             l.contains("the server stops reading from it")
         });
     // The flooder is stuck; another client is served as if nothing happened.

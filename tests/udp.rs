@@ -193,9 +193,9 @@ fn a_datagram_longer_than_the_buffer_is_cut_and_said() {
         let sock = test_socket();
         let reply = ask(&sock, server.addr(), &[b'a'; 2000]);
         assert_eq!(reply, vec![b'A'; 1024], "{model}");
-        let said = server
-            .stderr
-            .wait_for("the cut", |l| l.contains("had 2000 bytes"));
+        let said = server.stderr.wait_for_whole("the cut", |l| {
+            l.contains("had 2000 bytes") && l.contains("(MSG_TRUNC)")
+        });
         assert!(said.contains("kept 1024 bytes (MSG_TRUNC)"), "{said}");
         // The call's narration came before the log line, from the same thread.
         let call = common::narration(&server.stderr.text())
@@ -589,11 +589,19 @@ fn the_book_shows_real_udp_runs() {
         all.extend_from_slice(args);
         let (run, story) = traced(&all, b"hello\n", "udp-book-refused");
         assert!(!run.status.success());
-        // What the client says, without the lines that name the port.
-        let said: String = run
-            .stderr
-            .lines()
-            .filter(|l| !l.contains(&closed))
+        // What the client says, without the lines that name the port: each log line with the
+        // lines it goes on on (indented), as printed.
+        let mut said_lines: Vec<Vec<&str>> = Vec::new();
+        for line in run.stderr.lines() {
+            match said_lines.last_mut() {
+                Some(said) if line.starts_with("        ") => said.push(line),
+                _ => said_lines.push(vec![line]),
+            }
+        }
+        let said: String = said_lines
+            .iter()
+            .filter(|said| !said.iter().any(|l| l.contains(&closed)))
+            .flatten()
             .map(|l| format!("{l}\n"))
             .collect();
         let block = format!("{story}\n$ # stderr:\n{said}");

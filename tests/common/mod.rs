@@ -85,11 +85,34 @@ impl Lines {
 
     /// Waits until `count` lines satisfy `pred`; returns them.
     pub fn wait_count(&self, what: &str, count: usize, pred: impl Fn(&str) -> bool) -> Vec<String> {
+        self.wait_lines(what, count, pred, |lines| lines.to_vec())
+    }
+
+    /// Waits until some line, whole again (see [`unwrapped`]: a long log line goes on,
+    /// indented, on the next lines), satisfies `pred`, and returns it.
+    pub fn wait_for_whole(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let whole = |lines: &[String]| {
+            unwrapped(&lines.join("\n"))
+                .lines()
+                .map(str::to_string)
+                .collect()
+        };
+        self.wait_lines(what, 1, pred, whole).remove(0)
+    }
+
+    /// Waits until `count` of the lines seen through `view` satisfy `pred`; returns them.
+    fn wait_lines(
+        &self,
+        what: &str,
+        count: usize,
+        pred: impl Fn(&str) -> bool,
+        view: impl Fn(&[String]) -> Vec<String>,
+    ) -> Vec<String> {
         let deadline = Instant::now() + LIMIT;
         let (lock, cvar) = &*self.inner;
         let mut state = lock.lock().unwrap();
         loop {
-            let found: Vec<String> = state.lines.iter().filter(|l| pred(l)).cloned().collect();
+            let found: Vec<String> = view(&state.lines).into_iter().filter(|l| pred(l)).collect();
             if found.len() >= count {
                 return found;
             }
@@ -645,13 +668,16 @@ pub fn book_transcript(page: &str, name: &str) -> Vec<String> {
 /// before its parent writes `fork() = PID`, and the kernel hands out pids and tids in
 /// increasing order, so a parent always ranks before the children it forked.
 pub fn by_speaker(lines: &[String]) -> std::collections::BTreeMap<String, Vec<String>> {
+    // Each log line whole again: where a long one is cut depends on the width of its pids.
+    let whole = unwrapped(&lines.join("\n"));
+    let lines: Vec<String> = whole.lines().map(str::to_string).collect();
     let mut ids: Vec<String> = Vec::new();
-    for line in lines {
+    for line in &lines {
         normalise(line, &mut ids);
     }
     ids.sort_by_key(|id| id.parse::<u64>().unwrap_or(u64::MAX));
     let mut groups = std::collections::BTreeMap::<String, Vec<String>>::new();
-    for line in lines {
+    for line in &lines {
         let line = normalise(line, &mut ids);
         let tag = line
             .strip_prefix('[')
