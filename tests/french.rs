@@ -384,7 +384,7 @@ mod every_string {
     use sockstep::diagram::Trouble;
     use sockstep::layers::{self, TABLE};
     use sockstep::sys::SysError;
-    use sockstep::text::{Lang, Msg, Note, Problem, TcpState, errno_hint, error_prefix};
+    use sockstep::text::{Holder, Lang, Msg, Note, Problem, TcpState, errno_hint, error_prefix};
 
     fn v4() -> SocketAddr {
         "127.0.0.1:6789".parse().unwrap()
@@ -456,12 +456,13 @@ mod every_string {
             EpollAdd => 43,
             Limit => 44,
             CloseShared => 45,
+            CloseListenerCopy => 49,
             CloseAfterShutdown => 46,
             StateBeforeSharedClose { .. } => 47,
             ThreadCreated => 48,
         }
     }
-    const NOTE_KINDS: usize = 49;
+    const NOTE_KINDS: usize = 50;
 
     /// Each TCP state the kernel numbers, and one it does not.
     fn states() -> Vec<TcpState> {
@@ -562,13 +563,16 @@ mod every_string {
             Note::EpollAdd,
             Note::Limit,
             Note::CloseShared,
+            Note::CloseListenerCopy,
             Note::CloseAfterShutdown,
             Note::ThreadCreated,
         ];
         for state in states() {
             notes.push(Note::TcpState { state });
             notes.push(Note::StateBeforeClose { state });
-            notes.push(Note::StateBeforeSharedClose { state });
+            for holder in [Holder::Child, Holder::Parent] {
+                notes.push(Note::StateBeforeSharedClose { state, holder });
+            }
         }
         notes
     }

@@ -308,6 +308,42 @@ fn the_fork_parent_close_sends_no_fin() {
         in_child.contains(&"descriptor released; FIN → if it was the last"),
         "{log}"
     );
+    assert_eq!(
+        in_child.first(),
+        Some(&"this process drops its copy; the parent still listens on the port (no FIN, no RST)"),
+        "the child's close(3) of the listening socket:\n{log}"
+    );
+}
+
+/// With `--tcp-states`, the reading before the fork child's close of the listening socket
+/// says LISTEN, and that this close resets nothing: the queue is the parent's too.
+#[test]
+fn the_fork_childs_listener_close_resets_nothing() {
+    let mut server = Server::loopback(&["--model", "fork", "--narrate", "--tcp-states"]);
+    let mut client = server.connect();
+    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
+    drop(client);
+    let parent = format!("fork pid {}", server.pid());
+    server
+        .stderr
+        .wait_for("the child's close of the connection", |l| {
+            l.contains("] close(4)") && !l.starts_with(&format!("[{parent}]"))
+        });
+    server.signal(libc::SIGTERM);
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let log = common::unwrapped(&server.stderr.text());
+    let reading = log
+        .lines()
+        .find(|l| !l.starts_with(&format!("[{parent}]")) && l.contains("getsockopt(3,"))
+        .unwrap_or_else(|| panic!("no reading before the child's close(3):\n{log}"));
+    assert!(
+        reading.contains(
+            "before close(), the kernel says: LISTEN; the parent holds a copy and still listens: this close() resets nothing"
+        ),
+        "{reading}"
+    );
+    assert!(!reading.contains("are reset"), "{reading}");
 }
 
 /// The thread model at the end of the grace period: the acceptor shuts down, by its number,

@@ -110,6 +110,7 @@ fn child(
     }
     // The listening socket is the parent's business. The child's copy would keep the port
     // open after the parent closed it, and waste a descriptor.
+    listen_fd.held_by_parent();
     if let Err(error) = sys::close(listen_fd) {
         narrate::error(None, Msg::ConnectionLost { error: &error });
     }

@@ -18,7 +18,7 @@ use nix::sys::time::TimeVal;
 use super::tcp_info::{StateCheck, show_state};
 use super::{Entered, Result, call};
 use crate::narrate::{Arg, Told, sockaddr_len, strace_timeval};
-use crate::text::Note;
+use crate::text::{Holder, Note};
 
 /// What a descriptor is: it says what closing it does, and whether the kernel can be asked
 /// for a TCP state (`TCP_INFO`, for TCP sockets only).
@@ -54,7 +54,7 @@ pub struct Socket {
     kind: Cell<Kind>,
     /// Another process holds a copy of the descriptor (a child, after `fork()`): closing this
     /// one ends nothing, the connection lives on in the other.
-    held_elsewhere: Cell<bool>,
+    held_elsewhere: Cell<Option<Holder>>,
     /// Whether `shutdown()` has sent our FIN already (then `close()` has none left to send).
     /// Shared, because another thread may make that `shutdown()` (see [`Shutter`]).
     fin: Arc<Mutex<Fin>>,
@@ -90,7 +90,7 @@ impl Socket {
         Socket {
             fd,
             kind: Cell::new(kind),
-            held_elsewhere: Cell::new(false),
+            held_elsewhere: Cell::new(None),
             fin: Arc::default(),
         }
     }
@@ -99,7 +99,14 @@ impl Socket {
     /// kernel ends a connection (FIN) only when its last descriptor is closed, so this copy's
     /// `close()` sends nothing, and its narration says so.
     pub fn held_by_child(&self) {
-        self.held_elsewhere.set(true);
+        self.held_elsewhere.set(Some(Holder::Child));
+    }
+
+    /// The fork child's copy of the listening socket: the parent still holds it and listens,
+    /// so this copy's `close()` neither stops the port listening nor resets a queued
+    /// connection.
+    pub fn held_by_parent(&self) {
+        self.held_elsewhere.set(Some(Holder::Parent));
     }
 
     /// A handle by which another thread can shut this socket down: [`shutdown_both`].
@@ -118,11 +125,13 @@ impl Socket {
             fin.closing = true;
             fin.sent
         };
-        match (self.kind(), self.held_elsewhere.get(), fin_sent) {
+        let shared = self.held_elsewhere.get().is_some();
+        match (self.kind(), shared, fin_sent) {
             (Kind::Stream, true, _) => Note::CloseShared,
             (Kind::Stream, false, true) => Note::CloseAfterShutdown,
             (Kind::Stream, false, false) => Note::Close,
-            (Kind::Listening, _, _) => Note::CloseListener,
+            (Kind::Listening, true, _) => Note::CloseListenerCopy,
+            (Kind::Listening, false, _) => Note::CloseListener,
             (Kind::Datagram, _, _) => Note::CloseDatagram,
             (Kind::Epoll, _, _) => Note::CloseEpoll,
         }
@@ -507,8 +516,8 @@ fn close_fd(sock: &Socket) -> Result<()> {
         // After close() the descriptor is gone and nothing can be asked about it: ask before,
         // and let the narration say what close() will do from that state.
         let check = match sock.held_elsewhere.get() {
-            true => StateCheck::BeforeSharedClose,
-            false => StateCheck::BeforeClose,
+            Some(holder) => StateCheck::BeforeSharedClose(holder),
+            None => StateCheck::BeforeClose,
         };
         show_state(fd, check);
     }

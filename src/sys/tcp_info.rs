@@ -6,7 +6,7 @@ use nix::errno::Errno;
 
 use super::{Entered, Result};
 use crate::narrate::{self, Arg, Told};
-use crate::text::{Note, TcpState};
+use crate::text::{Holder, Note, TcpState};
 
 /// Why the TCP state is asked: after a call that moves it, or just before `close()`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub enum StateCheck {
     After,
     BeforeClose,
     /// Before the `close()` of a copy another process still holds: it will send nothing.
-    BeforeSharedClose,
+    BeforeSharedClose(Holder),
 }
 
 /// `getsockopt(2)` with `TCP_INFO`: ask the kernel for a connection's TCP state.
@@ -68,7 +68,7 @@ pub fn tcp_state(fd: RawFd, check: StateCheck) -> Result<TcpState> {
         let note = match check {
             StateCheck::After => Note::TcpState { state },
             StateCheck::BeforeClose => Note::StateBeforeClose { state },
-            StateCheck::BeforeSharedClose => Note::StateBeforeSharedClose { state },
+            StateCheck::BeforeSharedClose(holder) => Note::StateBeforeSharedClose { state, holder },
         };
         Told::new(0, note).tcp_state(state)
     })

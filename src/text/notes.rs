@@ -11,6 +11,15 @@ use nix::unistd::Pid;
 
 use super::{Bytes, Lang, TcpState, errno_hint};
 
+/// The other process that holds a copy of a descriptor after `fork()`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// The parent closes its copy of the connected socket: the child serves the client.
+    Child,
+    /// The child closes its copy of the listening socket: the parent goes on listening.
+    Parent,
+}
+
 /// What a call did, said in the narration's bracket after the layer.
 #[derive(Clone, Copy, Debug)]
 pub enum Note {
@@ -81,6 +90,8 @@ pub enum Note {
     CloseAfterShutdown,
     /// close() of a listening socket: no connection, so no FIN.
     CloseListener,
+    /// close() of the fork child's copy of the listening socket: the parent still listens.
+    CloseListenerCopy,
     /// close() of a UDP socket.
     CloseDatagram,
     /// close() of an epoll instance.
@@ -105,6 +116,7 @@ pub enum Note {
     /// The state just before the `close()` of a copy another process still holds.
     StateBeforeSharedClose {
         state: TcpState,
+        holder: Holder,
     },
     Timeout {
         after: Duration,
@@ -423,6 +435,14 @@ impl fmt::Display for Note {
                 f,
                 "descripteur libéré ; si c'était le dernier, le port n'écoute plus (pas de FIN : une socket d'écoute n'a pas de connexion)"
             ),
+            (Note::CloseListenerCopy, Lang::En) => write!(
+                f,
+                "this process drops its copy; the parent still listens on the port (no FIN, no RST)"
+            ),
+            (Note::CloseListenerCopy, Lang::Fr) => write!(
+                f,
+                "ce processus ferme sa copie ; le père écoute toujours sur le port (ni FIN ni RST)"
+            ),
             (Note::CloseDatagram, Lang::En) => {
                 write!(
                     f,
@@ -476,15 +496,26 @@ impl fmt::Display for Note {
                 state.name(),
                 state.after_close(lang)
             ),
-            (Note::StateBeforeSharedClose { state }, Lang::En) => write!(
+            (Note::StateBeforeSharedClose { state, holder }, Lang::En) => write!(
                 f,
-                "before close(), the kernel says: {}; while the child holds a copy, this close() sends nothing",
-                state.name()
+                "before close(), the kernel says: {}; {}",
+                state.name(),
+                match holder {
+                    Holder::Child => "while the child holds a copy, this close() sends nothing",
+                    Holder::Parent =>
+                        "the parent holds a copy and still listens: this close() resets nothing",
+                }
             ),
-            (Note::StateBeforeSharedClose { state }, Lang::Fr) => write!(
+            (Note::StateBeforeSharedClose { state, holder }, Lang::Fr) => write!(
                 f,
-                "avant close(), le noyau dit : {} ; tant que le fils en tient une copie, ce close() n'envoie rien",
-                state.name()
+                "avant close(), le noyau dit : {} ; {}",
+                state.name(),
+                match holder {
+                    Holder::Child =>
+                        "tant que le fils en tient une copie, ce close() n'envoie rien",
+                    Holder::Parent =>
+                        "le père en tient une copie et écoute toujours : ce close() ne réinitialise rien",
+                }
             ),
             (Note::Ready, Lang::En) => write!(f, "that many descriptors are ready"),
             (Note::Ready, Lang::Fr) => {
