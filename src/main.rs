@@ -135,7 +135,8 @@ struct ServerArgs {
     /// Which pair of calls moves the bytes.
     #[arg(long, value_enum, default_value_t = Io::SendRecv)]
     io: Io,
-    /// Do not set SO_REUSEADDR: a restart then fails with EADDRINUSE while TIME_WAIT lasts.
+    /// Do not set SO_REUSEADDR: a restart then fails with EADDRINUSE while connections the
+    /// server closed first wait in TIME_WAIT on its port (60 s; scripts/time-wait.sh shows it).
     #[arg(long)]
     no_reuseaddr: bool,
     /// Most clients served at once; past it the server stops accepting until one leaves

@@ -11,8 +11,8 @@ use super::{Lang, Text};
 pub fn errno_hint(errno: Errno) -> &'static str {
     let text = match errno {
         Errno::EADDRINUSE => Text {
-            en: "another socket already holds this port (`ss -ltnp` shows which server): choose another port, or --port 0 for any free one; with --no-reuseaddr, a previous run's connections in TIME_WAIT hold it too: wait 60 s",
-            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s",
+            en: "another socket already holds this port (`ss -ltnp` shows the servers listening): choose another port, or --port 0 for any free one",
+            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre les serveurs à l'écoute) : choisir un autre port, ou --port 0 pour un port libre",
         },
         Errno::EADDRNOTAVAIL => Text {
             en: "this address is not one of this machine's",

@@ -124,6 +124,9 @@ pub enum Msg<'a> {
     RefusedUnlogged { cap: usize },
     /// The reply was cut to its bound (a bounded factor of the datagram received).
     ReplyCapped { len: usize, cap: usize },
+    /// bind() failed with EADDRINUSE on a socket without SO_REUSEADDR (`--no-reuseaddr`): a
+    /// connection of the port in TIME-WAIT is then one more holder, and waiting is a remedy.
+    InUseWithoutReuseAddr,
     /// The UDP client's destination, and whether its socket is connected.
     DatagramsTo { addr: SocketAddr, connected: bool },
     /// The UDP client waited `--timeout` for a reply in vain.
@@ -568,6 +571,14 @@ impl fmt::Display for Msg<'_> {
                 f,
                 "la réponse de {} est coupée à {cap} octets : jamais plus de 3 fois le datagramme reçu",
                 Bytes(*len)
+            ),
+            (Msg::InUseWithoutReuseAddr, Lang::En) => write!(
+                f,
+                "SO_REUSEADDR is off (--no-reuseaddr): any socket on this port holds it, a connection still in TIME-WAIT included (the side that closed first keeps it 60 s; `ss -tan state time-wait`): wait, or start without --no-reuseaddr"
+            ),
+            (Msg::InUseWithoutReuseAddr, Lang::Fr) => write!(
+                f,
+                "SO_REUSEADDR coupé (--no-reuseaddr) : toute socket sur ce port le tient, y compris une connexion encore en TIME-WAIT (le côté qui a fermé le premier la garde 60 s ; `ss -tan state time-wait`) : attendre, ou démarrer sans --no-reuseaddr"
             ),
             (
                 Msg::DatagramsTo {
