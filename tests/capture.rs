@@ -1,11 +1,14 @@
 //! `scripts/capture.sh`: the packets of one dialogue beside the calls that caused them. The
 //! test checks the timeline's lessons, in order: the handshake happens inside connect() and
 //! before accept() returns; a data segment follows each sendto(); FIN follows shutdown() and
-//! close(); and in the `rst` scenario, closing the listening socket with a queued connection
-//! holding unread bytes sends RST, and that client's recv() fails with ECONNRESET; and in the
-//! `big` scenario with `--nagle`, a reply's second piece waits for the client's delayed ACK.
+//! close(); in the `rst` scenario, a client's close() that leaves the server's reply unread
+//! sends RST, not FIN, and the server's recv() fails with ECONNRESET; in the `queued` scenario,
+//! closing the listening socket resets a queued connection that sent nothing (so the RST does
+//! not need unread bytes); and in the `big` scenario with `--nagle`, a reply's second piece
+//! waits for the client's delayed ACK.
 //!
-//! It needs tcpdump, strace, and the right to capture (root or CAP_NET_RAW); without them it
+//! It needs tcpdump, strace, and the right to capture (root or CAP_NET_RAW), and perl for the
+//! rst and queued scenarios (perl-base, Essential on Debian and Ubuntu); without them it
 //! skips, saying so in one line (and fails under `SOCKSTEP_REQUIRE_TOOLS=1`, as in `.ci/run`,
 //! which installs tcpdump and strace).
 
@@ -95,16 +98,61 @@ fn each_segment_follows_its_call() {
     );
 }
 
+/// The client's reply is in its receive buffer, unread, when it calls close(): its kernel
+/// sends RST instead of FIN (RFC 2525, section 2.17), and the server's recv() fails. No FIN
+/// at all in the capture.
 #[test]
 fn a_close_that_leaves_unread_bytes_sends_rst() {
     let Some(lines) = timeline(&["--scenario", "rst"]) else {
         return;
     };
-    let queued = find(&lines, 0, &["client2", "sendto(3, \"salut\\n\""]);
-    find(&lines, queued, &["wire", "PSH", "-> server", "length 6"]);
-    let close = find(&lines, queued, &["server", "close(3)"]);
-    let rst = find(&lines, close, &["wire", "RST", "server ->"]);
-    find(&lines, rst, &["client2", "ECONNRESET"]);
+    let sent = find(&lines, 0, &["client1", "write(3, \"salut\\n\", 6)"]);
+    let reply = find(&lines, sent, &["server", "sendto(4, \"SALUT\\n\""]);
+    find(&lines, reply, &["wire", "PSH", "server ->", "length 6"]);
+    let close = find(&lines, reply, &["client1", "close(3)"]);
+    assert!(
+        !lines[reply..close]
+            .iter()
+            .any(|l| l.contains("client1  read(3")),
+        "the client read its reply:\n{}",
+        lines.join("\n")
+    );
+    let rst = find(&lines, close, &["wire", "RST", "-> server"]);
+    find(&lines, rst, &["server", "recvfrom(4", "ECONNRESET"]);
+    assert!(
+        !lines.iter().any(|l| l.contains("FIN")),
+        "{}",
+        lines.join("\n")
+    );
+}
+
+/// A connection queued on the listening socket, never accepted, that sent no byte: closing the
+/// listening socket resets it all the same, and its read() fails with ECONNRESET. The RST comes
+/// from the listener's close, not from unread data.
+#[test]
+fn closing_the_listener_resets_a_queued_connection_that_sent_nothing() {
+    let Some(lines) = timeline(&["--scenario", "queued"]) else {
+        return;
+    };
+    let connect = find(&lines, 0, &["client2", "connect(3"]);
+    let syn = find(&lines, connect, &["wire", "SYN ", "-> server"]);
+    // `client:PORT `, the queued client's end, as the SYN names it (the space ends the port).
+    let queued = lines[syn]
+        .split_whitespace()
+        .find(|w| w.starts_with("client:"))
+        .map(|w| format!("{w} "))
+        .unwrap();
+    let ack = find(&lines, syn, &["wire", "ACK ", &queued, "-> server"]);
+    let close = find(&lines, ack, &["server", "close(3)"]);
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains(&queued) && l.contains("PSH") || l.contains("client2  write(")),
+        "the queued client sent something:\n{}",
+        lines.join("\n")
+    );
+    let rst = find(&lines, close, &["wire", "RST", "server ->", &queued]);
+    find(&lines, rst, &["client2", "read(3", "ECONNRESET"]);
 }
 
 /// The time, in ms, at the start of a timeline line.

@@ -27,8 +27,8 @@ pub fn errno_hint(errno: Errno) -> &'static str {
             fr: "la machine a répondu qu'aucun serveur n'écoute sur ce port : un RST pour TCP, un ICMP port unreachable pour UDP",
         },
         Errno::ECONNRESET => Text {
-            en: "the peer reset the connection (RST): it closed with unread data or vanished",
-            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire ou a disparu",
+            en: "the peer reset the connection (RST): it closed with unread data, closed its listening socket with this connection still queued, or vanished",
+            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire, a fermé sa socket d'écoute avec cette connexion encore en file, ou a disparu",
         },
         Errno::EPIPE => Text {
             en: "the peer has closed its side: nothing more can be sent (Rust ignores SIGPIPE, so send() reports EPIPE instead of killing the program)",
