@@ -4,7 +4,8 @@
 //!   logs and accepts again fails again at once, one CPU at 100% and thousands of log lines a
 //!   second. Under a descriptor limit that leaves no room for a connection, every model must
 //!   wait instead: its CPU time stays near zero while the connections wait, and it logs one
-//!   line for the episode.
+//!   line for the episode. The event loops also say when the episode ends, once, however many
+//!   clients came and went during it.
 //! - The thread model's `--max-clients N` must hold for threads, not only for connections: a
 //!   thread that gave its place back is still alive for a moment.
 
@@ -146,6 +147,80 @@ fn threads_serve_the_queue_once_a_client_leaves() {
     server
         .stderr
         .wait_for("accept works again", |l| l.contains("accept() works again"));
+}
+
+/// An event loop under a descriptor limit that leaves room for two clients, while eight come
+/// (two served, six waiting in the queue) and leave one after another: each client that
+/// leaves frees a descriptor, one waiting connection gets it, and the next `accept()` is
+/// refused again. The log says when the episode begins (one EMFILE line) and when it ends
+/// (one `accept() works again after N refused tries` line, once nobody waits and a
+/// descriptor is free), not once per refusal. Every client is served.
+fn one_line_per_emfile_episode(model: &str, limit: u32) {
+    let nofile = format!("--nofile={limit}:{limit}");
+    let server = Server::start_with(
+        Command::new("prlimit").args([
+            nofile.as_str(),
+            BIN,
+            "server",
+            "--model",
+            model,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--backlog",
+            "16",
+            "--log",
+            "conn",
+        ]),
+        1,
+    );
+    let mut served: Vec<TcpStream> = (0..2).map(|_| server.connect()).collect();
+    for client in &mut served {
+        assert_eq!(common::echo(client, b"salut\n"), b"SALUT\n");
+    }
+    let waiting: Vec<TcpStream> = (0..6).map(|_| server.connect()).collect();
+    server
+        .stderr
+        .wait_for("the EMFILE line", |l| l.contains("EMFILE"));
+    // One leaves, the next in the queue is served: six times.
+    for mut client in waiting {
+        served.remove(0);
+        assert_eq!(common::echo(&mut client, b"enfin\n"), b"ENFIN\n");
+        served.push(client);
+    }
+    drop(served);
+    let end = server.stderr.wait_for("the end of the episode", |l| {
+        l.contains("accept() works again after")
+    });
+    let tries: u64 = end
+        .split("after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {end:?}"));
+    // At least one refusal per waiting client, each let in by a client that left.
+    assert!(tries >= 6, "{model}: {end}");
+    let log = server.stderr.all();
+    let count = |what: &str| log.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(count("EMFILE"), 1, "{model}: {log:#?}");
+    assert_eq!(count("accept() works again"), 1, "{model}: {log:#?}");
+}
+
+#[test]
+fn select_logs_one_line_per_emfile_episode() {
+    one_line_per_emfile_episode("select", 6);
+}
+
+#[test]
+fn poll_logs_one_line_per_emfile_episode() {
+    one_line_per_emfile_episode("poll", 6);
+}
+
+/// mio's epoll instance takes one more descriptor.
+#[test]
+fn mio_logs_one_line_per_emfile_episode() {
+    one_line_per_emfile_episode("mio", 7);
 }
 
 /// `--max-clients 2` holds for threads: while 60 clients come and go as fast as they can,

@@ -8,7 +8,7 @@
 //!     the connections it names  read, answer, send as far as the kernel lets us (readiness.rs)
 //!     the listeners it names    accept until EAGAIN, each new connection opened and watched;
 //!                               a UDP socket: recvfrom/sendto until EAGAIN
-//!     what closed               a free descriptor: the listeners EMFILE set aside are back
+//!     what closed               a free descriptor: the listeners EMFILE set aside accept again
 //! ```
 //!
 //! The three models differ only in how they wait and how they learn which descriptors are
@@ -142,16 +142,15 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         }
         if event_loop.closed {
             // A descriptor is free again: the connections EMFILE left in a listening
-            // socket's queue can be taken. A level-triggered wait reports that socket again
-            // once it watches it; an edge-triggered one would not (no new event), so accept
-            // at once.
+            // socket's queue can be taken, so accept at once. An edge-triggered wait would
+            // not report the socket again (no new event); a level-triggered one would, but
+            // accepting now also learns whether the episode is over: EAGAIN, nobody waits
+            // and a descriptor is free (see `accept_all`).
             for listener in listeners.iter_mut().filter(|l| l.starved) {
                 listener.starved = false;
-                if W::EDGE_TRIGGERED {
-                    accept_all(listener, |conn_fd, service| {
-                        event_loop.admit(conn_fd, service)
-                    })?;
-                }
+                accept_all(listener, |conn_fd, service| {
+                    event_loop.admit(conn_fd, service)
+                })?;
             }
         }
         // --once: one client served (a connection closed, or a datagram answered).
@@ -244,6 +243,7 @@ fn open_listeners(config: &Config) -> Result<Vec<Listener>, Error> {
                 sock,
                 service: listen.service,
                 starved: false,
+                refused: 0,
                 parrot,
             })
         })
@@ -277,6 +277,11 @@ pub struct Listener {
     /// socket is not watched, or a level-triggered wait would report it ready again at once
     /// and the loop would spin.
     pub starved: bool,
+    /// How many `accept()`s the kernel refused (EMFILE...) since the last time accepting
+    /// worked: 0 while it works. The log says when an episode begins and when it ends, not
+    /// each refusal: under a full descriptor table, every connection that closes lets one
+    /// waiting connection in, and the next `accept()` is refused again.
+    pub refused: u64,
     /// A UDP socket's parrot; `None` for a TCP listening socket. A UDP socket is watched as
     /// a listening socket is (readable: something waits), but what waits is datagrams, read
     /// and answered in place, not connections to accept.
@@ -297,19 +302,31 @@ fn accept_all(
     loop {
         match sys::accept4(&listener.sock, sys::Blocking::No) {
             Ok(conn_fd) => admit(conn_fd, listener.service),
-            // The queue is empty.
-            Err(e) if e.errno == Errno::EAGAIN => return Ok(()),
-            Err(error) => match sort_accept_error(error) {
-                AcceptError::Transient(error) => {
-                    log_accept_error(&error);
-                    if matches!(
-                        error.errno,
-                        Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM
-                    ) {
-                        listener.starved = true;
-                        return Ok(());
-                    }
+            // The queue is empty. Linux takes a descriptor for the new socket before it
+            // looks at the queue, so EAGAIN also says a descriptor was free: an episode of
+            // refusals is over.
+            Err(e) if e.errno == Errno::EAGAIN => {
+                if listener.refused > 0 {
+                    let tries = std::mem::take(&mut listener.refused);
+                    narrate::log(Log::Conn, None, Msg::AcceptWorksAgain { tries });
                 }
+                return Ok(());
+            }
+            Err(error)
+                if matches!(
+                    error.errno,
+                    Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM
+                ) =>
+            {
+                if listener.refused == 0 {
+                    narrate::error(None, Msg::ListenerSetAside { error: &error });
+                }
+                listener.refused += 1;
+                listener.starved = true;
+                return Ok(());
+            }
+            Err(error) => match sort_accept_error(error) {
+                AcceptError::Transient(error) => log_accept_error(&error),
                 AcceptError::Fatal(error) => return Err(error),
             },
         }
