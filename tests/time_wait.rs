@@ -60,7 +60,7 @@ fn run_script(how: &str) -> Option<String> {
 }
 
 /// The part of the script's output under the heading that starts with `== N.`.
-fn section<'a>(text: &'a str, n: u32) -> &'a str {
+fn section(text: &str, n: u32) -> &str {
     let start = text
         .find(&format!("== {n}."))
         .unwrap_or_else(|| panic!("no section {n} in:\n{text}"));
