@@ -94,6 +94,8 @@ pub enum Problem<'a> {
     RepliesLost { lost: usize, sent: usize },
     /// A `--listen` argument of the right shape whose service sockstep does not serve.
     UnknownService { service: &'a str, known: &'a str },
+    /// `--max-io` asked of UDP, where a cut read loses the datagram's end.
+    MaxIoDatagram,
 }
 
 impl fmt::Display for Problem<'_> {
@@ -222,6 +224,14 @@ impl fmt::Display for Problem<'_> {
             (Problem::BadTimeout { secs }, Lang::Fr) => write!(
                 f,
                 "--timeout {secs} : l'attente d'une réponse doit être un nombre positif de secondes (pour SO_RCVTIMEO, 0 voudrait dire attendre indéfiniment)"
+            ),
+            (Problem::MaxIoDatagram, Lang::En) => write!(
+                f,
+                "--max-io does not apply to UDP: it cuts reads and writes into pieces, which only a byte stream (TCP) puts back together; a datagram is read whole, or cut with its end lost (MSG_TRUNC), and sent whole or not at all"
+            ),
+            (Problem::MaxIoDatagram, Lang::Fr) => write!(
+                f,
+                "--max-io ne s'applique pas à UDP : il coupe lectures et écritures en morceaux, que seul un flux d'octets (TCP) recolle ; un datagramme se lit en entier, ou coupé et sa fin perdue (MSG_TRUNC), et s'envoie en entier ou pas du tout"
             ),
         }
     }
