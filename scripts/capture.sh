@@ -106,12 +106,13 @@ wait_for 'grep -q "^listening on" "$work/server.out"' ||
   { cat "$work/server.err" >&2; die "the server did not start"; }
 port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\).*/\1/p' "$work/server.out")
 
-# tcpdump on lo, for this port only; it says `listening on lo` once it captures.
+# tcpdump on lo, for this port only; it says `listening on lo` once it captures, or exits.
 tcpdump -i lo -n -tt -U --immediate-mode -l "tcp port $port" \
   >"$work/wire.txt" 2>"$work/tcpdump.err" &
 pids+=($!)
 tcpdump_pid=$!
-if ! wait_for 'grep -q "listening on" "$work/tcpdump.err"'; then
+if ! wait_for 'grep -q "listening on" "$work/tcpdump.err" || ! kill -0 $tcpdump_pid 2>/dev/null' ||
+  ! grep -q "listening on" "$work/tcpdump.err"; then
   cat "$work/tcpdump.err" >&2
   grep -qi 'permi' "$work/tcpdump.err" && echo "capture.sh: capturing needs root (sudo) or CAP_NET_RAW" >&2
   die "tcpdump did not start"
