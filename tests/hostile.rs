@@ -223,6 +223,72 @@ fn mio_logs_one_line_per_emfile_episode() {
     one_line_per_emfile_episode("mio", 7);
 }
 
+/// The soft limit of open descriptors of process `pid` (/proc/PID/limits).
+fn soft_nofile(pid: u32) -> u32 {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("read limits");
+    limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|soft| soft.parse().ok())
+        .unwrap_or_else(|| panic!("no open files limit in:\n{limits}"))
+}
+
+/// Sets the soft limit of open descriptors of the running process `pid` (`prlimit --pid`,
+/// allowed for a process of the same user up to its hard limit, which is left as it is).
+fn set_soft_nofile(pid: u32, soft: u32) {
+    let status = Command::new("prlimit")
+        .args(["--pid", &pid.to_string(), &format!("--nofile={soft}:")])
+        .status()
+        .expect("run prlimit");
+    assert!(status.success(), "prlimit --pid {pid} --nofile={soft}:");
+}
+
+/// An event loop starved with no client of its own (nothing will close to free a descriptor)
+/// accepts again after a pause, growing to 1 s: once the shortage ends elsewhere, the waiting
+/// client is served. The shortage is made on the running server: its soft limit is lowered
+/// (`prlimit --pid`) to the descriptors it holds, a client comes (EMFILE), and the limit is
+/// raised again.
+fn serves_the_queue_once_the_limit_rises(model: &str, holds: u32) {
+    let server = Server::start_with(
+        Command::new(BIN).args([
+            "server",
+            "--model",
+            model,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--log",
+            "conn",
+        ]),
+        1,
+    );
+    let soft = soft_nofile(server.pid());
+    set_soft_nofile(server.pid(), holds);
+    let mut client = server.connect();
+    server
+        .stderr
+        .wait_for("the EMFILE line", |l| l.contains("EMFILE"));
+    set_soft_nofile(server.pid(), soft);
+    assert_eq!(common::echo(&mut client, b"enfin\n"), b"ENFIN\n", "{model}");
+    server.stderr.wait_for("the end of the episode", |l| {
+        l.contains("accept() works again after")
+    });
+}
+
+/// poll holds 0, 1, 2 and its listening socket.
+#[test]
+fn poll_serves_the_queue_once_the_limit_rises() {
+    serves_the_queue_once_the_limit_rises("poll", 4);
+}
+
+/// mio holds its epoll instance too.
+#[test]
+fn mio_serves_the_queue_once_the_limit_rises() {
+    serves_the_queue_once_the_limit_rises("mio", 5);
+}
+
 /// `--max-clients 2` holds for threads: while 60 clients come and go as fast as they can,
 /// the process never has more than 1 + 2 threads, and one exiting (/proc/PID/task, sampled
 /// continuously).

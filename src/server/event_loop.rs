@@ -9,6 +9,7 @@
 //!     the listeners it names    accept until EAGAIN, each new connection opened and watched;
 //!                               a UDP socket: recvfrom/sendto until EAGAIN
 //!     what closed               a free descriptor: the listeners EMFILE set aside accept again
+//!                               (and after a pause, growing to 1 s, if nothing closes)
 //! ```
 //!
 //! The three models differ only in how they wait and how they learn which descriptors are
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
+use super::accept_loop::{FIRST_BACKOFF, LONGEST_BACKOFF};
 use super::datagram::{self, Parrot};
 use super::readiness::{Conn, Conns, Opened, Readiness};
 use super::{
@@ -111,7 +113,7 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         let watch = Watch {
             listeners: &listeners,
             conns: &event_loop.conns,
-            timeout,
+            timeout: until_retry(&listeners, timeout),
         };
         match event_loop.waiter.wait(watch, &mut ready) {
             Ok(()) => {}
@@ -140,18 +142,22 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
                 event_loop.admit(conn_fd, service);
             })?;
         }
-        if event_loop.closed {
-            // A descriptor is free again: the connections EMFILE left in a listening
-            // socket's queue can be taken, so accept at once. An edge-triggered wait would
-            // not report the socket again (no new event); a level-triggered one would, but
-            // accepting now also learns whether the episode is over: EAGAIN, nobody waits
-            // and a descriptor is free (see `accept_all`).
-            for listener in listeners.iter_mut().filter(|l| l.starved) {
-                listener.starved = false;
-                accept_all(listener, |conn_fd, service| {
-                    event_loop.admit(conn_fd, service)
-                })?;
-            }
+        // A descriptor is free again (a connection closed): the connections EMFILE left in a
+        // listening socket's queue can be taken, so accept at once. An edge-triggered wait
+        // would not report the socket again (no new event); a level-triggered one would, but
+        // accepting now also learns whether the episode is over: EAGAIN, nobody waits and a
+        // descriptor is free (see `accept_all`). With nothing closing (no client of ours,
+        // or ENFILE, ENOMEM, ENOBUFS: the whole machine's shortage), accept again when the
+        // pause is over: the shortage may have ended elsewhere.
+        let (now, closed) = (Instant::now(), event_loop.closed);
+        for listener in listeners
+            .iter_mut()
+            .filter(|l| l.starved && (closed || l.retry_at.is_some_and(|at| at <= now)))
+        {
+            listener.starved = false;
+            accept_all(listener, |conn_fd, service| {
+                event_loop.admit(conn_fd, service)
+            })?;
         }
         // --once: one client served (a connection closed, or a datagram answered).
         if config.once && event_loop.served && event_loop.conns.is_empty() {
@@ -244,6 +250,8 @@ fn open_listeners(config: &Config) -> Result<Vec<Listener>, Error> {
                 service: listen.service,
                 starved: false,
                 refused: 0,
+                retry_at: None,
+                backoff: FIRST_BACKOFF,
                 parrot,
             })
         })
@@ -282,6 +290,11 @@ pub struct Listener {
     /// each refusal: under a full descriptor table, every connection that closes lets one
     /// waiting connection in, and the next `accept()` is refused again.
     pub refused: u64,
+    /// While `starved`: when to accept again if no connection has closed by then; the pause
+    /// doubles with each refusal of the episode, from 10 ms up to a second.
+    pub retry_at: Option<Instant>,
+    /// The pause after the next refusal of the episode.
+    pub backoff: Duration,
     /// A UDP socket's parrot; `None` for a TCP listening socket. A UDP socket is watched as
     /// a listening socket is (readable: something waits), but what waits is datagrams, read
     /// and answered in place, not connections to accept.
@@ -308,6 +321,8 @@ fn accept_all(
             Err(e) if e.errno == Errno::EAGAIN => {
                 if listener.refused > 0 {
                     let tries = std::mem::take(&mut listener.refused);
+                    listener.retry_at = None;
+                    listener.backoff = FIRST_BACKOFF;
                     narrate::log(Log::Conn, None, Msg::AcceptWorksAgain { tries });
                 }
                 return Ok(());
@@ -323,6 +338,8 @@ fn accept_all(
                 }
                 listener.refused += 1;
                 listener.starved = true;
+                listener.retry_at = Some(Instant::now() + listener.backoff);
+                listener.backoff = (listener.backoff * 2).min(LONGEST_BACKOFF);
                 return Ok(());
             }
             Err(error) => match sort_accept_error(error) {
@@ -390,6 +407,19 @@ fn shutdown_turn(listeners: &mut Vec<Listener>, clients: usize) -> sys::Result<T
         return Ok(Turn::Stop);
     }
     Ok(Turn::Wait(Some(left)))
+}
+
+/// How long the wait may last: `timeout` (the grace period's end, or `None`, as long as it
+/// takes), or less when a starved listening socket is to accept again before.
+fn until_retry(listeners: &[Listener], timeout: Option<Duration>) -> Option<Duration> {
+    let now = Instant::now();
+    listeners
+        .iter()
+        .filter(|l| l.starved)
+        .filter_map(|l| l.retry_at)
+        .map(|at| at.saturating_duration_since(now))
+        .chain(timeout)
+        .min()
 }
 
 /// How an event loop ends: the clients still connected after the grace period are closed,

@@ -307,11 +307,11 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ListenerSetAside { error }, Lang::En) => write!(
                 f,
-                "{error}; the connections wait in the queue; the listening socket is not watched until a connection closes and frees a descriptor: accepting at once would fail at once, again and again (one line for the whole episode)"
+                "{error}; the connections wait in the queue; the listening socket is not watched until a connection closes and frees a descriptor, or a pause (growing to 1 s) is over: accepting at once would fail at once, again and again (one line for the whole episode)"
             ),
             (Msg::ListenerSetAside { error }, Lang::Fr) => write!(
                 f,
-                "{error} ; les connexions attendent dans la file ; la socket d'écoute n'est plus surveillée jusqu'à ce qu'une connexion se ferme et libère un descripteur : accepter tout de suite échouerait tout de suite, encore et encore (une ligne pour tout l'épisode)"
+                "{error} ; les connexions attendent dans la file ; la socket d'écoute n'est plus surveillée jusqu'à ce qu'une connexion se ferme et libère un descripteur, ou qu'une pause (jusqu'à 1 s) finisse : accepter tout de suite échouerait tout de suite, encore et encore (une ligne pour tout l'épisode)"
             ),
             (Msg::AcceptWorksAgain { tries: 1 }, Lang::En) => write!(
                 f,
