@@ -231,7 +231,7 @@ impl fmt::Display for Problem<'_> {
             ),
             (Problem::MaxIoDatagram, Lang::Fr) => write!(
                 f,
-                "--max-io ne s'applique pas à UDP : il coupe lectures et écritures en morceaux, que seul un flux d'octets (TCP) recolle ; un datagramme se lit en entier, ou coupé et sa fin perdue (MSG_TRUNC), et s'envoie en entier ou pas du tout"
+                "--max-io ne s'applique pas à UDP : il coupe lectures et écritures en morceaux, que seul un flux d'octets (TCP) recolle ; un datagramme se lit en entier, ou coupé et sa fin perdue (MSG_TRUNC), et s'envoie en entier ou pas du tout"
             ),
         }
     }

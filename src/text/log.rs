@@ -311,7 +311,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::ListenerSetAside { error }, Lang::Fr) => write!(
                 f,
-                "{error} ; les connexions attendent dans la file ; la socket d'écoute n'est plus surveillée jusqu'à ce qu'une connexion se ferme et libère un descripteur, ou qu'une pause (jusqu'à 1 s) finisse : accepter tout de suite échouerait tout de suite, encore et encore (une ligne pour tout l'épisode)"
+                "{error} ; les connexions attendent dans la file ; la socket d'écoute n'est plus surveillée jusqu'à ce qu'une connexion se ferme et libère un descripteur, ou qu'une pause (jusqu'à 1 s) finisse : accepter tout de suite échouerait tout de suite, encore et encore (une ligne pour tout l'épisode)"
             ),
             (Msg::AcceptWorksAgain { tries: 1 }, Lang::En) => write!(
                 f,
@@ -319,7 +319,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::AcceptWorksAgain { tries: 1 }, Lang::Fr) => write!(
                 f,
-                "accept() fonctionne à nouveau après 1 essai refusé : plus personne n'attend dans la file"
+                "accept() fonctionne à nouveau après 1 essai refusé : plus personne n'attend dans la file"
             ),
             (Msg::AcceptWorksAgain { tries }, Lang::En) => write!(
                 f,
@@ -327,7 +327,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::AcceptWorksAgain { tries }, Lang::Fr) => write!(
                 f,
-                "accept() fonctionne à nouveau après {tries} essais refusés : plus personne n'attend dans la file"
+                "accept() fonctionne à nouveau après {tries} essais refusés : plus personne n'attend dans la file"
             ),
             (Msg::AcceptResumed, Lang::En) => {
                 write!(f, "accept() works again: the server serves the queue")
@@ -608,7 +608,7 @@ impl fmt::Display for Msg<'_> {
             ),
             (Msg::InUseWithoutReuseAddr, Lang::Fr) => write!(
                 f,
-                "SO_REUSEADDR coupé (--no-reuseaddr) : toute socket sur ce port le tient, y compris une connexion encore en TIME-WAIT (le côté qui a fermé le premier la garde 60 s ; `ss -tan state time-wait`) : attendre, ou démarrer sans --no-reuseaddr"
+                "SO_REUSEADDR coupé (--no-reuseaddr) : toute socket sur ce port le tient, y compris une connexion encore en TIME-WAIT (le côté qui a fermé le premier la garde 60 s ; `ss -tan state time-wait`) : attendre, ou démarrer sans --no-reuseaddr"
             ),
             (
                 Msg::DatagramsTo {
