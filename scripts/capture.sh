@@ -2,17 +2,23 @@
 # The packets on the wire, beside the calls that caused them: tcpdump on the loopback device
 # during one dialogue, merged with strace's timestamps of the server's and the clients' calls.
 #
-#   scripts/capture.sh [--scenario dialogue|rst|big] [--nagle] [--model M] [--out FILE]
+#   scripts/capture.sh [--scenario dialogue|rst|queued|big] [--nagle] [--model M] [--out FILE]
 #
 # dialogue (default): one client sends `bonjour`, gets `BONJOUR`, and ends its input. The
 #   timeline shows the handshake (SYN, SYN-ACK, ACK) inside connect() and before accept()
 #   returns, a data segment (P for PSH) after each sendto(), the client's FIN after
 #   shutdown(SHUT_WR) and the server's after its close().
-# rst: the iterative server with --once serves a first client while a second one connects and
-#   sends `salut`: queued, its handshake done by the kernel, its bytes in a receive buffer nobody
-#   will read. When the first client leaves, the server closes its listening socket: a close
-#   that leaves unread data, so the kernel answers with RST instead of FIN, and the second
-#   client's recv() fails with ECONNRESET.
+# rst: a close that leaves unread bytes. A client (a few lines of Perl, as sockstep's own client
+#   always reads its replies) sends `salut`, lets the server's `SALUT` arrive in its receive
+#   buffer, and close()s its socket without reading it: its kernel sends RST instead of FIN
+#   (RFC 2525, section 2.17; RFC 9293, section 3.6.1), and the server's next recv() fails with
+#   ECONNRESET. The dialogue scenario is the contrast: nothing unread, FIN.
+# queued: a listening socket closed with a connection still in its queue. The iterative server
+#   with --once serves a first client while a second one (Perl again) connects and sends
+#   nothing: queued, its handshake done by the kernel, never accepted. When the first client
+#   leaves, the server closes its listening socket, and the kernel resets the queued
+#   connection (RST) although it holds no unread byte: the second client's read() fails with
+#   ECONNRESET.
 # big: a client sends three messages of 4096 bytes, each in one write(), and reads each reply
 #   whole before the next (bash's /dev/tcp, so that no course client splits them). The server
 #   reads 1024 bytes at a time and sends four replies per message: with TCP_NODELAY (the
@@ -20,8 +26,9 @@
 #   second reply waits in the send buffer until the client's TCP acknowledges the first, and
 #   the client delays that ACK by 40 ms: the stall, on the wire.
 #
-# Needs tcpdump (capturing needs root or CAP_NET_RAW) and strace; it installs nothing, and says
-# which package to install when one is missing. Loopback only, on free ports.
+# Needs tcpdump (capturing needs root or CAP_NET_RAW) and strace, and perl (perl-base, on every
+# Debian or Ubuntu system) for rst and queued; it installs nothing, and says which package to
+# install when one is missing. Loopback only, on free ports.
 set -euo pipefail
 
 die() {
@@ -35,7 +42,7 @@ out=
 nagle=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --scenario) scenario=${2:?--scenario needs dialogue or rst}; shift 2 ;;
+    --scenario) scenario=${2:?--scenario needs dialogue, rst, queued or big}; shift 2 ;;
     --model) model=${2:?--model needs a value}; shift 2 ;;
     --out) out=${2:?--out needs a file}; shift 2 ;;
     --nagle) nagle=(--nagle); shift ;;
@@ -43,14 +50,16 @@ while [ $# -gt 0 ]; do
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
-case "$scenario" in dialogue|rst|big) ;; *) die "unknown scenario $scenario (dialogue, rst or big)" ;; esac
+case "$scenario" in dialogue|rst|queued|big) ;; *) die "unknown scenario $scenario (dialogue, rst, queued or big)" ;; esac
 [ "$scenario" = dialogue ] || [ "$model" = iterative ] ||
-  die "the rst scenario needs the iterative model (a second client must wait in the queue)"
+  die "the $scenario scenario is written for the iterative model (--model is for dialogue)"
 
-for tool in tcpdump strace; do
+tools=(tcpdump strace)
+case "$scenario" in rst|queued) tools+=(perl) ;; esac
+for tool in "${tools[@]}"; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "capture.sh: $tool is not installed. Install it with:" >&2
-    echo "apt-get install $tool" >&2
+    echo "apt-get install ${tool/perl/perl-base}" >&2
     exit 1
   fi
 done
@@ -67,7 +76,7 @@ pids=()
 # shellcheck source=lib/end-all.sh
 source "$(dirname "$0")/lib/end-all.sh"
 # Whatever fails, every process started here ends (lib/end-all.sh), once the fifo's writer
-# (fd 7, the rst scenario's) is closed.
+# (fd 7, of the rst and queued scenarios) is closed.
 cleanup() {
   exec 7>&- 2>/dev/null || true
   end_all
@@ -97,12 +106,13 @@ wait_for 'grep -q "^listening on" "$work/server.out"' ||
   { cat "$work/server.err" >&2; die "the server did not start"; }
 port=$(sed -n 's/^listening on [^ ]*:\([0-9]*\).*/\1/p' "$work/server.out")
 
-# tcpdump on lo, for this port only; it says `listening on lo` once it captures.
+# tcpdump on lo, for this port only; it says `listening on lo` once it captures, or exits.
 tcpdump -i lo -n -tt -U --immediate-mode -l "tcp port $port" \
   >"$work/wire.txt" 2>"$work/tcpdump.err" &
 pids+=($!)
 tcpdump_pid=$!
-if ! wait_for 'grep -q "listening on" "$work/tcpdump.err"'; then
+if ! wait_for 'grep -q "listening on" "$work/tcpdump.err" || ! kill -0 $tcpdump_pid 2>/dev/null' ||
+  ! grep -q "listening on" "$work/tcpdump.err"; then
   cat "$work/tcpdump.err" >&2
   grep -qi 'permi' "$work/tcpdump.err" && echo "capture.sh: capturing needs root (sudo) or CAP_NET_RAW" >&2
   die "tcpdump did not start"
@@ -111,6 +121,19 @@ fi
 client() { # NAME INPUT: a traced client reading INPUT, in the background
   strace -ttt -T -o "$work/$1.strace" -e "$CALLS" \
     "$SOCKSTEP" client --port "$port" --log quiet <"$2" >"$work/$1.out" 2>"$work/$1.err" 7>&- &
+  pids+=($!)
+}
+
+# A traced client in Perl, in the background: NAME, then Perl code that gets the port as
+# $ARGV[0] and its socket in $s, connected; its input is the fifo. Perl makes the calls its
+# code names (socket, connect, write, read, close), and nothing a client of the course would
+# not: sockstep's own client always reads its replies, and always sends.
+perl_client() { # NAME CODE
+  strace -ttt -T -o "$work/$1.strace" -e "$CALLS" perl -e '
+    use Socket;
+    socket(our $s, PF_INET, SOCK_STREAM, 0) or die "socket: $!\n";
+    connect($s, pack_sockaddr_in($ARGV[0], inet_aton("127.0.0.1"))) or die "connect: $!\n";
+    '"$2" "$port" <"$work/fifo" >"$work/$1.out" 2>"$work/$1.err" 7>&- &
   pids+=($!)
 }
 
@@ -137,6 +160,22 @@ elif [ "$scenario" = big ]; then
   wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
   wait_for '[ "$(grep -c "Flags \[F" "$work/wire.txt")" -ge 2 ] &&
     tail -n 1 "$work/wire.txt" | grep -q "Flags \[\.\]"' || true
+elif [ "$scenario" = rst ]; then
+  # The client sends salut, then waits for a line on the fifo (fd 7 here) before it closes,
+  # the reply unread.
+  mkfifo "$work/fifo"
+  perl_client client1 'syswrite($s, "salut\n") == 6 or die "write: $!\n"; <STDIN>; close($s);'
+  client1_pid=$!
+  exec 7>"$work/fifo"
+  # The reply is in the client's receive buffer once its kernel has acknowledged it: the
+  # second data segment, then an ACK.
+  wait_for '[ "$(grep -c "Flags \[P" "$work/wire.txt")" -ge 2 ] &&
+    tail -n 1 "$work/wire.txt" | grep -q "Flags \[\.\]"' || die "the reply did not arrive"
+  printf '\n' >&7
+  exec 7>&-
+  wait "$client1_pid" || die "the client failed: $(cat "$work/client1.err")"
+  wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
+  wait_for 'grep -q "Flags \[R" "$work/wire.txt"' || true
 else
   # The first client reads a fifo kept open here: it stays connected, served, until fd 7 closes.
   mkfifo "$work/fifo"
@@ -144,12 +183,12 @@ else
   exec 7>"$work/fifo"
   printf 'bonjour\n' >&7
   wait_for 'grep -q BONJOUR "$work/client1.out"' || die "the first client was not served"
-  # The second client connects and sends: queued, unread.
-  printf 'salut\n' >"$work/input2"
-  client client2 "$work/input2"
+  # The second client connects, sends nothing and waits in read(): queued, never accepted.
+  # Its handshake is over when its ACK follows the second SYN-ACK.
+  perl_client client2 'defined(sysread($s, my $reply, 1024)) or die "read: $!\n";'
   client2_pid=$!
-  wait_for '[ "$(grep -c "Flags \[P" "$work/wire.txt")" -ge 3 ]' ||
-    die "the second client's bytes did not arrive"
+  wait_for '[ "$(grep -c "Flags \[S\.\]" "$work/wire.txt")" -ge 2 ] &&
+    tail -n 1 "$work/wire.txt" | grep -q "Flags \[\.\]"' || die "the second client did not connect"
   exec 7>&-
   wait "$server_pid" || die "the server failed: $(cat "$work/server.err")"
   wait "$client2_pid" || true # it fails, with ECONNRESET: that is the point

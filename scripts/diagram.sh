@@ -9,9 +9,10 @@
 #   answered in upper case, the client's half-close (shutdown SHUT_WR) at the end of its input,
 #   the server's close.
 # rst: the iterative server with --once serves a first client while a second one connects and
-#   sends `salut`, queued, its bytes unread. When the first client leaves, the server closes its
-#   listening socket: a close that leaves unread data is answered with RST, not FIN, and the
-#   second client's recv() fails with ECONNRESET.
+#   sends `salut`, queued, never accepted. When the first client leaves, the server closes its
+#   listening socket, and the kernel resets the connections still queued (RST, not FIN, whether
+#   they sent bytes or not: capture.sh --scenario queued): the second client's recv() fails
+#   with ECONNRESET.
 # time-wait: the daytime service (RFC 867) sends the date and closes first: the side that closes
 #   first is the one that keeps TIME_WAIT, here the server. `ss` shows it after the run, and the
 #   script writes what it showed beside the figure (FILE.ss.txt).

@@ -135,7 +135,8 @@ struct ServerArgs {
     /// Which pair of calls moves the bytes.
     #[arg(long, value_enum, default_value_t = Io::SendRecv)]
     io: Io,
-    /// Do not set SO_REUSEADDR: a restart then fails with EADDRINUSE while TIME_WAIT lasts.
+    /// Do not set SO_REUSEADDR: a restart then fails with EADDRINUSE while connections the
+    /// server closed first wait in TIME_WAIT on its port (60 s; scripts/time-wait.sh shows it).
     #[arg(long)]
     no_reuseaddr: bool,
     /// Most clients served at once; past it the server stops accepting until one leaves
@@ -175,7 +176,8 @@ const MAX_BUF: u64 = 16 << 20;
 #[derive(Args)]
 struct FaultArgs {
     /// Hand the kernel at most N bytes per recv, read, send or write: real short reads and
-    /// writes, which every loop must survive.
+    /// writes, which every loop must survive. TCP only: refused with UDP, whose datagrams are
+    /// read whole or cut.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_io: Option<u64>,
     /// Raise SIGALRM every MS milliseconds (setitimer), with a handler without SA_RESTART:
@@ -185,6 +187,17 @@ struct FaultArgs {
 }
 
 impl FaultArgs {
+    /// `--max-io` and UDP: a datagram cannot be read in pieces (a recvfrom() asking for fewer
+    /// bytes than the datagram holds cuts it, and the rest is lost), nor sent in pieces (one
+    /// sendto() is one datagram). The flag would then lose bytes, or be silently ignored:
+    /// refused instead, saying why. `--interrupt` applies to UDP as to TCP.
+    fn refuse_max_io_for_udp(&self) -> Result<(), Error> {
+        match self.max_io {
+            Some(_) => Err(Error::Problem(Problem::MaxIoDatagram.to_string())),
+            None => Ok(()),
+        }
+    }
+
     /// Sets the faults up: `--max-io` at once, `--interrupt`'s timer just before the
     /// program's first blocking call could be interrupted (see `signals::interrupt_every`).
     fn apply(&self) -> Result<(), Error> {
@@ -506,6 +519,9 @@ fn run_server(args: ServerArgs) -> Result<(), Error> {
         nagle: args.nagle,
         buf: args.buf.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
     };
+    if config.listens.iter().any(|l| l.proto == Proto::Udp) {
+        args.faults.refuse_max_io_for_udp()?;
+    }
     args.faults.apply()?;
     server::run(&config)
 }
@@ -522,6 +538,8 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
             .ok_or_else(|| {
                 Error::Problem(Problem::BadTimeout { secs: args.timeout }.to_string())
             })?;
+        args.faults.refuse_max_io_for_udp()?;
+        args.faults.apply()?;
         return client::udp::run(&client::udp::Options {
             host: args.host,
             port: args.port,
@@ -529,7 +547,6 @@ fn run_client(args: ClientArgs) -> Result<(), Error> {
             timeout,
         });
     }
-    // The faults are the TCP dialogue's: the UDP client above takes none.
     args.faults.apply()?;
     client::run(&client::Options {
         host: args.host,

@@ -1,5 +1,6 @@
 //! Faults on purpose: every model and the client stay exact under `--max-io` (real short reads
-//! and writes), `--interrupt` (real EINTR from SIGALRM), and both at once.
+//! and writes), `--interrupt` (real EINTR from SIGALRM), and both at once. Over UDP,
+//! `--interrupt` too, and `--max-io` is refused, saying why (the last tests).
 //!
 //! Each run sends, through the real binary on loopback:
 //! - with `sockstep client` (under the same faults): a 64 KiB line, then a line of 3-byte UTF-8
@@ -17,11 +18,13 @@
 
 mod common;
 
-use std::io::Write;
-use std::net::{Shutdown, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream, UdpSocket};
+use std::process::Stdio;
 use std::thread;
+use std::time::{Duration, Instant};
 
-use common::{Server, read_n, read_to_end, run_client};
+use common::{Server, read_n, read_to_end, run_client, run_to_end, sockstep};
 use pretty_assertions::assert_eq;
 
 /// The faults of one run: the server's and the client's flags.
@@ -198,4 +201,200 @@ fn poll_exact_under_faults() {
 #[test]
 fn mio_exact_under_faults() {
     all_faults("mio");
+}
+
+// UDP: `--max-io` is refused (a datagram is read whole or cut, never in pieces), and
+// `--interrupt` works as for TCP: every interrupted call is made again, nothing is lost.
+
+/// A UDP socket of the test's own on 127.0.0.1, whose waits give up after [`common::LIMIT`].
+fn udp_socket() -> UdpSocket {
+    let sock = UdpSocket::bind("127.0.0.1:0").expect("bind a test UDP socket");
+    sock.set_read_timeout(Some(common::LIMIT)).unwrap();
+    sock
+}
+
+/// `--max-io` with UDP, client or server (a UDP listener among TCP ones included), fails before
+/// any socket is made, and says why: a datagram cannot be read in pieces.
+#[test]
+fn max_io_is_refused_for_udp_and_says_why() {
+    let runs: [&[&str]; 4] = [
+        &["client", "--udp", "--port", "9", "--max-io", "1"],
+        &["server", "--udp", "--port", "0", "--max-io", "1"],
+        &[
+            "server",
+            "--model",
+            "poll",
+            "--bind",
+            "127.0.0.1",
+            "--listen",
+            "upper:0",
+            "--listen",
+            "upper:0/udp",
+            "--max-io",
+            "3",
+        ],
+        &[
+            "client",
+            "--udp",
+            "--connect",
+            "--port",
+            "9",
+            "--max-io",
+            "7",
+        ],
+    ];
+    for args in runs {
+        let mut command = sockstep(args);
+        command.arg("--narrate");
+        let run = run_to_end(&mut command, b"bonjour\n");
+        assert!(!run.status.success(), "{args:?}");
+        assert_eq!(run.stdout, b"", "{args:?}");
+        assert!(
+            run.stderr.contains(
+                "--max-io does not apply to UDP: it cuts reads and writes into pieces, which \
+                 only a byte stream (TCP) puts back together; a datagram is read whole, or cut \
+                 with its end lost (MSG_TRUNC)"
+            ),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("socket("), "{args:?}: {}", run.stderr);
+    }
+}
+
+/// The UDP server under `--interrupt 2`: its blocked `recvfrom()` (iterative) or wait (poll)
+/// returns EINTR and is made again, said in the log; then every datagram gets its reply, and
+/// the summary counts them.
+#[test]
+fn the_udp_server_retries_under_interrupt() {
+    for (model, call) in [("iterative", "recvfrom"), ("poll", "poll")] {
+        let mut server = Server::start(&[
+            "--model",
+            model,
+            "--udp",
+            "--port",
+            "0",
+            "--interrupt",
+            "2",
+            "--log",
+            "data",
+        ]);
+        let retried = format!("{call}() returned EINTR");
+        server
+            .stderr
+            .wait_for("an interrupted call", |l| l.contains(&retried));
+        let sock = udp_socket();
+        let mut bytes = 0;
+        for i in 0..20 {
+            let datagram = format!("datagramme {i}\n");
+            sock.send_to(datagram.as_bytes(), server.addr()).unwrap();
+            let mut buf = [0u8; 64];
+            let (n, from) = sock.recv_from(&mut buf).expect("a reply");
+            assert_eq!(from, server.addr(), "{model}");
+            assert_eq!(&buf[..n], upper(&datagram).as_slice(), "{model}");
+            bytes += n as u64;
+        }
+        let (_, bytes_in, bytes_out) = summary(&mut server);
+        assert_eq!((bytes_in, bytes_out), (bytes, bytes), "{model}");
+    }
+}
+
+/// The UDP client under `--interrupt 2`, connected or not: the test plays the server and
+/// answers only once the client's log says its wait for the reply was interrupted and made
+/// again; the reply is printed, and the client ends well.
+#[test]
+fn the_udp_client_retries_under_interrupt() {
+    for (connect, call) in [(false, "recvfrom"), (true, "recv")] {
+        let sock = udp_socket();
+        let port = sock.local_addr().unwrap().port().to_string();
+        let mut args = vec![
+            "client",
+            "--udp",
+            "--port",
+            &port,
+            "--interrupt",
+            "2",
+            "--timeout",
+            "20",
+            "--log",
+            "data",
+        ];
+        if connect {
+            args.push("--connect");
+        }
+        let mut client = common::english_by_default(&mut sockstep(&args))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start sockstep client");
+        client
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"bonjour\n")
+            .unwrap();
+        let mut buf = [0u8; 64];
+        let (n, from) = sock.recv_from(&mut buf).expect("the client's datagram");
+        assert_eq!(&buf[..n], b"bonjour\n");
+        // The client's log, line by line, until the retry of the wait shows.
+        let stderr = BufReader::new(client.stderr.take().unwrap());
+        let retried = format!("{call}() returned EINTR");
+        let mut log = Vec::new();
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            let found = line.contains(&retried);
+            log.push(line);
+            if found {
+                break;
+            }
+        }
+        assert!(
+            log.last().is_some_and(|l| l.contains(&retried)),
+            "connect {connect}: {log:#?}"
+        );
+        sock.send_to(b"BONJOUR\n", from).unwrap();
+        let status = common::wait_exit(&mut client);
+        let mut out = String::new();
+        client
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert!(status.success(), "connect {connect}: {log:#?}");
+        assert_eq!(out, "BONJOUR\n", "connect {connect}");
+    }
+}
+
+/// Interrupted every 2 ms, the UDP client still gives up on a reply that never comes after
+/// `--timeout` (SO_RCVTIMEO starts again with each call: the client keeps the deadline).
+#[test]
+fn an_interrupted_udp_client_still_times_out() {
+    let sock = udp_socket();
+    let port = sock.local_addr().unwrap().port().to_string();
+    let start = Instant::now();
+    let run = run_client(
+        &[
+            "--udp",
+            "--port",
+            &port,
+            "--interrupt",
+            "2",
+            "--timeout",
+            "0.3",
+        ],
+        b"bonjour\n",
+    );
+    let elapsed = start.elapsed();
+    assert!(!run.status.success());
+    assert!(
+        run.stderr.contains("no reply within 300ms"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "the client waited {elapsed:?} for a 0.3 s timeout"
+    );
 }

@@ -117,7 +117,7 @@ fn eaddrinuse_in_french() {
     assert_eq!(
         run.stderr,
         format!(
-            "sockstep: erreur : bind(127.0.0.1:{port}): EADDRINUSE: Address already in use (une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s)"
+            "sockstep: erreur : bind(127.0.0.1:{port}): EADDRINUSE: Address already in use (une autre socket tient déjà ce port (`ss -ltnp` montre les serveurs à l'écoute) : choisir un autre port, ou --port 0 pour un port libre)"
         )
     );
 }
@@ -630,9 +630,12 @@ mod every_string {
             NoReply { .. } => 47,
             ForeignDatagram { .. } => 48,
             Summary { .. } => 49,
+            ListenerSetAside { .. } => 50,
+            AcceptWorksAgain { .. } => 51,
+            InUseWithoutReuseAddr => 52,
         }
     }
-    const MSG_KINDS: usize = 50;
+    const MSG_KINDS: usize = 53;
 
     fn msgs(error: &SysError) -> Vec<Msg<'_>> {
         let data: &[u8] = b"bonjour\n";
@@ -681,6 +684,10 @@ mod every_string {
             Msg::AcceptStarved { error, clients: 0 },
             Msg::AcceptStarved { error, clients: 3 },
             Msg::AcceptResumed,
+            Msg::ListenerSetAside { error },
+            Msg::AcceptWorksAgain { tries: 1 },
+            Msg::AcceptWorksAgain { tries: 7 },
+            Msg::InUseWithoutReuseAddr,
             Msg::Retried {
                 call: "recv",
                 signal: Signal::SIGALRM,
@@ -773,9 +780,10 @@ mod every_string {
             BadTimeout { .. } => 12,
             RepliesLost { .. } => 13,
             UnknownService { .. } => 14,
+            MaxIoDatagram => 15,
         }
     }
-    const PROBLEM_KINDS: usize = 15;
+    const PROBLEM_KINDS: usize = 16;
 
     fn problems(why: &SysError) -> Vec<Problem<'_>> {
         vec![
@@ -797,6 +805,7 @@ mod every_string {
             Problem::NoDaytimeOverUdp,
             Problem::BadTimeout { secs: 0.0 },
             Problem::RepliesLost { lost: 1, sent: 3 },
+            Problem::MaxIoDatagram,
             Problem::UnknownService {
                 service: "http",
                 known: "upper, echo, discard, daytime",

@@ -4,7 +4,8 @@
 //!   logs and accepts again fails again at once, one CPU at 100% and thousands of log lines a
 //!   second. Under a descriptor limit that leaves no room for a connection, every model must
 //!   wait instead: its CPU time stays near zero while the connections wait, and it logs one
-//!   line for the episode.
+//!   line for the episode. The event loops also say when the episode ends, once, however many
+//!   clients came and went during it.
 //! - The thread model's `--max-clients N` must hold for threads, not only for connections: a
 //!   thread that gave its place back is still alive for a moment.
 
@@ -146,6 +147,146 @@ fn threads_serve_the_queue_once_a_client_leaves() {
     server
         .stderr
         .wait_for("accept works again", |l| l.contains("accept() works again"));
+}
+
+/// An event loop under a descriptor limit that leaves room for two clients, while eight come
+/// (two served, six waiting in the queue) and leave one after another: each client that
+/// leaves frees a descriptor, one waiting connection gets it, and the next `accept()` is
+/// refused again. The log says when the episode begins (one EMFILE line) and when it ends
+/// (one `accept() works again after N refused tries` line, once nobody waits and a
+/// descriptor is free), not once per refusal. Every client is served.
+fn one_line_per_emfile_episode(model: &str, limit: u32) {
+    let nofile = format!("--nofile={limit}:{limit}");
+    let server = Server::start_with(
+        Command::new("prlimit").args([
+            nofile.as_str(),
+            BIN,
+            "server",
+            "--model",
+            model,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--backlog",
+            "16",
+            "--log",
+            "conn",
+        ]),
+        1,
+    );
+    let mut served: Vec<TcpStream> = (0..2).map(|_| server.connect()).collect();
+    for client in &mut served {
+        assert_eq!(common::echo(client, b"salut\n"), b"SALUT\n");
+    }
+    let waiting: Vec<TcpStream> = (0..6).map(|_| server.connect()).collect();
+    server
+        .stderr
+        .wait_for("the EMFILE line", |l| l.contains("EMFILE"));
+    // One leaves, the next in the queue is served: six times.
+    for mut client in waiting {
+        served.remove(0);
+        assert_eq!(common::echo(&mut client, b"enfin\n"), b"ENFIN\n");
+        served.push(client);
+    }
+    drop(served);
+    let end = server.stderr.wait_for("the end of the episode", |l| {
+        l.contains("accept() works again after")
+    });
+    let tries: u64 = end
+        .split("after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {end:?}"));
+    // At least one refusal per waiting client, each let in by a client that left.
+    assert!(tries >= 6, "{model}: {end}");
+    let log = server.stderr.all();
+    let count = |what: &str| log.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(count("EMFILE"), 1, "{model}: {log:#?}");
+    assert_eq!(count("accept() works again"), 1, "{model}: {log:#?}");
+}
+
+#[test]
+fn select_logs_one_line_per_emfile_episode() {
+    one_line_per_emfile_episode("select", 6);
+}
+
+#[test]
+fn poll_logs_one_line_per_emfile_episode() {
+    one_line_per_emfile_episode("poll", 6);
+}
+
+/// mio's epoll instance takes one more descriptor.
+#[test]
+fn mio_logs_one_line_per_emfile_episode() {
+    one_line_per_emfile_episode("mio", 7);
+}
+
+/// The soft limit of open descriptors of process `pid` (/proc/PID/limits).
+fn soft_nofile(pid: u32) -> u32 {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("read limits");
+    limits
+        .lines()
+        .find_map(|l| l.strip_prefix("Max open files"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|soft| soft.parse().ok())
+        .unwrap_or_else(|| panic!("no open files limit in:\n{limits}"))
+}
+
+/// Sets the soft limit of open descriptors of the running process `pid` (`prlimit --pid`,
+/// allowed for a process of the same user up to its hard limit, which is left as it is).
+fn set_soft_nofile(pid: u32, soft: u32) {
+    let status = Command::new("prlimit")
+        .args(["--pid", &pid.to_string(), &format!("--nofile={soft}:")])
+        .status()
+        .expect("run prlimit");
+    assert!(status.success(), "prlimit --pid {pid} --nofile={soft}:");
+}
+
+/// An event loop starved with no client of its own (nothing will close to free a descriptor)
+/// accepts again after a pause, growing to 1 s: once the shortage ends elsewhere, the waiting
+/// client is served. The shortage is made on the running server: its soft limit is lowered
+/// (`prlimit --pid`) to the descriptors it holds, a client comes (EMFILE), and the limit is
+/// raised again.
+fn serves_the_queue_once_the_limit_rises(model: &str, holds: u32) {
+    let server = Server::start_with(
+        Command::new(BIN).args([
+            "server",
+            "--model",
+            model,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--log",
+            "conn",
+        ]),
+        1,
+    );
+    let soft = soft_nofile(server.pid());
+    set_soft_nofile(server.pid(), holds);
+    let mut client = server.connect();
+    server
+        .stderr
+        .wait_for("the EMFILE line", |l| l.contains("EMFILE"));
+    set_soft_nofile(server.pid(), soft);
+    assert_eq!(common::echo(&mut client, b"enfin\n"), b"ENFIN\n", "{model}");
+    server.stderr.wait_for("the end of the episode", |l| {
+        l.contains("accept() works again after")
+    });
+}
+
+/// poll holds 0, 1, 2 and its listening socket.
+#[test]
+fn poll_serves_the_queue_once_the_limit_rises() {
+    serves_the_queue_once_the_limit_rises("poll", 4);
+}
+
+/// mio holds its epoll instance too.
+#[test]
+fn mio_serves_the_queue_once_the_limit_rises() {
+    serves_the_queue_once_the_limit_rises("mio", 5);
 }
 
 /// `--max-clients 2` holds for threads: while 60 clients come and go as fast as they can,

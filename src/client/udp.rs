@@ -16,12 +16,16 @@
 //!   address, fills it in for `send()`, keeps only its datagrams for `recv()`, and reports the
 //!   ICMP error: `recv()` fails with ECONNREFUSED.
 //!
+//! Under `--interrupt MS`, a blocked `recvfrom()` (or `sendto()`) returns EINTR and is made
+//! again, within the same `--timeout`; `--max-io` is refused (`main`): a datagram is not read
+//! in pieces.
+//!
 //! Run it:    `sockstep client --udp` (after `sockstep server --udp`)
 //! Watch it:  `strace -e trace=network sockstep client --udp`
 
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
@@ -30,6 +34,7 @@ use crate::Error;
 use crate::dialogue::BUF_SIZE;
 use crate::narrate::{self, Log};
 use crate::service::DATAGRAM_REPLY_FACTOR;
+use crate::signals;
 use crate::sys::{self, Blocking, SockOpt, Socket};
 use crate::text::{Msg, Problem};
 
@@ -92,12 +97,7 @@ pub fn run(options: &Options) -> Result<(), Error> {
         if line.is_empty() {
             break;
         }
-        // One line, one datagram: sent whole, or not at all.
-        if connected {
-            sys::send(&sock, &line)?;
-        } else {
-            sys::sendto(&sock, &line, &server_addr)?;
-        }
+        send_datagram(&sock, &line, server_addr, connected)?;
         sent += 1;
         if !receive_reply(&sock, server_addr, connected, options.timeout)? {
             lost += 1;
@@ -129,6 +129,30 @@ fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> Result<(), Error> 
     }
 }
 
+/// Sends one line in one datagram: whole, or not at all. A signal's handler that ran while
+/// the call waited for room in the send buffer (EINTR) sent nothing: send it again.
+fn send_datagram(
+    sock: &Socket,
+    line: &[u8],
+    server_addr: SocketAddr,
+    connected: bool,
+) -> Result<(), Error> {
+    loop {
+        let result = if connected {
+            sys::send(sock, line)
+        } else {
+            sys::sendto(sock, line, &server_addr)
+        };
+        match result {
+            Ok(_) => return Ok(()),
+            Err(e) if e.errno == Errno::EINTR => {
+                signals::retrying(None, e.call);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
 // ANCHOR: receive_reply
 /// Waits for the server's reply and prints it; returns false when none came in time.
 /// A connected socket's `recv()` fails with ECONNREFUSED when the server's machine answered
@@ -140,6 +164,8 @@ fn receive_reply(
     timeout: Duration,
 ) -> Result<bool, Error> {
     let mut buf = [0u8; REPLY_BUF_SIZE];
+    // SO_RCVTIMEO starts again with each call: after an EINTR, the clock says what is left.
+    let deadline = Instant::now() + timeout;
     loop {
         let received = if connected {
             // The kernel keeps only the server's datagrams for a connected socket.
@@ -156,9 +182,14 @@ fn receive_reply(
             }
             // Anybody may send to our port: only the server's datagram is a reply.
             Ok((_, from)) => narrate::log(Log::Conn, None, Msg::ForeignDatagram { from }),
-            Err(e) if e.errno == Errno::EINTR => continue,
-            // SO_RCVTIMEO expired: recv() and recvfrom() say EAGAIN.
-            Err(e) if e.errno == Errno::EAGAIN => {
+            // A signal's handler ran before a datagram came (`--interrupt`): nothing was
+            // received, wait again, unless the wait for this reply is over.
+            Err(e) if e.errno == Errno::EINTR && Instant::now() < deadline => {
+                signals::retrying(None, e.call);
+            }
+            // SO_RCVTIMEO expired: recv() and recvfrom() say EAGAIN (or a last EINTR came
+            // after the time allowed).
+            Err(e) if e.errno == Errno::EAGAIN || e.errno == Errno::EINTR => {
                 narrate::error(None, Msg::NoReply { after: timeout });
                 return Ok(false);
             }

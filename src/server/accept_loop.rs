@@ -78,9 +78,10 @@ pub struct AcceptLoop<'l> {
     starved: Option<Duration>,
 }
 
-/// The first back-off of a starved accept loop, and the longest: each one doubles.
-const FIRST_BACKOFF: Duration = Duration::from_millis(10);
-const LONGEST_BACKOFF: Duration = Duration::from_secs(1);
+/// The first back-off of a starved accept loop, and the longest: each one doubles. (The event
+/// loops pause as long before they accept again, when no connection of theirs closes.)
+pub(super) const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+pub(super) const LONGEST_BACKOFF: Duration = Duration::from_secs(1);
 
 /// The failures of `accept()` that say "no descriptor or no memory for the new connection":
 /// the connection stays in the queue, so accepting again at once fails again at once.

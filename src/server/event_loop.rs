@@ -8,7 +8,8 @@
 //!     the connections it names  read, answer, send as far as the kernel lets us (readiness.rs)
 //!     the listeners it names    accept until EAGAIN, each new connection opened and watched;
 //!                               a UDP socket: recvfrom/sendto until EAGAIN
-//!     what closed               a free descriptor: the listeners EMFILE set aside are back
+//!     what closed               a free descriptor: the listeners EMFILE set aside accept again
+//!                               (and after a pause, growing to 1 s, if nothing closes)
 //! ```
 //!
 //! The three models differ only in how they wait and how they learn which descriptors are
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 
+use super::accept_loop::{FIRST_BACKOFF, LONGEST_BACKOFF};
 use super::datagram::{self, Parrot};
 use super::readiness::{Conn, Conns, Opened, Readiness};
 use super::{
@@ -111,7 +113,7 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         let watch = Watch {
             listeners: &listeners,
             conns: &event_loop.conns,
-            timeout,
+            timeout: until_retry(&listeners, timeout),
         };
         match event_loop.waiter.wait(watch, &mut ready) {
             Ok(()) => {}
@@ -140,19 +142,22 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
                 event_loop.admit(conn_fd, service);
             })?;
         }
-        if event_loop.closed {
-            // A descriptor is free again: the connections EMFILE left in a listening
-            // socket's queue can be taken. A level-triggered wait reports that socket again
-            // once it watches it; an edge-triggered one would not (no new event), so accept
-            // at once.
-            for listener in listeners.iter_mut().filter(|l| l.starved) {
-                listener.starved = false;
-                if W::EDGE_TRIGGERED {
-                    accept_all(listener, |conn_fd, service| {
-                        event_loop.admit(conn_fd, service)
-                    })?;
-                }
-            }
+        // A descriptor is free again (a connection closed): the connections EMFILE left in a
+        // listening socket's queue can be taken, so accept at once. An edge-triggered wait
+        // would not report the socket again (no new event); a level-triggered one would, but
+        // accepting now also learns whether the episode is over: EAGAIN, nobody waits and a
+        // descriptor is free (see `accept_all`). With nothing closing (no client of ours,
+        // or ENFILE, ENOMEM, ENOBUFS: the whole machine's shortage), accept again when the
+        // pause is over: the shortage may have ended elsewhere.
+        let (now, closed) = (Instant::now(), event_loop.closed);
+        for listener in listeners
+            .iter_mut()
+            .filter(|l| l.starved && (closed || l.retry_at.is_some_and(|at| at <= now)))
+        {
+            listener.starved = false;
+            accept_all(listener, |conn_fd, service| {
+                event_loop.admit(conn_fd, service)
+            })?;
         }
         // --once: one client served (a connection closed, or a datagram answered).
         if config.once && event_loop.served && event_loop.conns.is_empty() {
@@ -244,6 +249,9 @@ fn open_listeners(config: &Config) -> Result<Vec<Listener>, Error> {
                 sock,
                 service: listen.service,
                 starved: false,
+                refused: 0,
+                retry_at: None,
+                backoff: FIRST_BACKOFF,
                 parrot,
             })
         })
@@ -277,6 +285,16 @@ pub struct Listener {
     /// socket is not watched, or a level-triggered wait would report it ready again at once
     /// and the loop would spin.
     pub starved: bool,
+    /// How many `accept()`s the kernel refused (EMFILE...) since the last time accepting
+    /// worked: 0 while it works. The log says when an episode begins and when it ends, not
+    /// each refusal: under a full descriptor table, every connection that closes lets one
+    /// waiting connection in, and the next `accept()` is refused again.
+    pub refused: u64,
+    /// While `starved`: when to accept again if no connection has closed by then; the pause
+    /// doubles with each refusal of the episode, from 10 ms up to a second.
+    pub retry_at: Option<Instant>,
+    /// The pause after the next refusal of the episode.
+    pub backoff: Duration,
     /// A UDP socket's parrot; `None` for a TCP listening socket. A UDP socket is watched as
     /// a listening socket is (readable: something waits), but what waits is datagrams, read
     /// and answered in place, not connections to accept.
@@ -297,19 +315,35 @@ fn accept_all(
     loop {
         match sys::accept4(&listener.sock, sys::Blocking::No) {
             Ok(conn_fd) => admit(conn_fd, listener.service),
-            // The queue is empty.
-            Err(e) if e.errno == Errno::EAGAIN => return Ok(()),
-            Err(error) => match sort_accept_error(error) {
-                AcceptError::Transient(error) => {
-                    log_accept_error(&error);
-                    if matches!(
-                        error.errno,
-                        Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM
-                    ) {
-                        listener.starved = true;
-                        return Ok(());
-                    }
+            // The queue is empty. Linux takes a descriptor for the new socket before it
+            // looks at the queue, so EAGAIN also says a descriptor was free: an episode of
+            // refusals is over.
+            Err(e) if e.errno == Errno::EAGAIN => {
+                if listener.refused > 0 {
+                    let tries = std::mem::take(&mut listener.refused);
+                    listener.retry_at = None;
+                    listener.backoff = FIRST_BACKOFF;
+                    narrate::log(Log::Conn, None, Msg::AcceptWorksAgain { tries });
                 }
+                return Ok(());
+            }
+            Err(error)
+                if matches!(
+                    error.errno,
+                    Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM
+                ) =>
+            {
+                if listener.refused == 0 {
+                    narrate::error(None, Msg::ListenerSetAside { error: &error });
+                }
+                listener.refused += 1;
+                listener.starved = true;
+                listener.retry_at = Some(Instant::now() + listener.backoff);
+                listener.backoff = (listener.backoff * 2).min(LONGEST_BACKOFF);
+                return Ok(());
+            }
+            Err(error) => match sort_accept_error(error) {
+                AcceptError::Transient(error) => log_accept_error(&error),
                 AcceptError::Fatal(error) => return Err(error),
             },
         }
@@ -373,6 +407,19 @@ fn shutdown_turn(listeners: &mut Vec<Listener>, clients: usize) -> sys::Result<T
         return Ok(Turn::Stop);
     }
     Ok(Turn::Wait(Some(left)))
+}
+
+/// How long the wait may last: `timeout` (the grace period's end, or `None`, as long as it
+/// takes), or less when a starved listening socket is to accept again before.
+fn until_retry(listeners: &[Listener], timeout: Option<Duration>) -> Option<Duration> {
+    let now = Instant::now();
+    listeners
+        .iter()
+        .filter(|l| l.starved)
+        .filter_map(|l| l.retry_at)
+        .map(|at| at.saturating_duration_since(now))
+        .chain(timeout)
+        .min()
 }
 
 /// How an event loop ends: the clients still connected after the grace period are closed,

@@ -64,8 +64,11 @@ fn run_udp(listen: &Listen, config: &Config) -> Result<(), Error> {
             // --once: one datagram answered, as the TCP server serves one client.
             Ok(true) if config.once => break,
             Ok(_) => {}
-            // A signal's handler ran: the loop's condition sees the shutdown.
-            Err(e) if e.errno == Errno::EINTR => {}
+            // A signal's handler ran: the loop's condition sees the shutdown; `--interrupt`'s
+            // SIGALRM only asks for the call again.
+            Err(e) if e.errno == Errno::EINTR => {
+                signals::retrying(None, e.call);
+            }
             Err(e) => return Err(e.into()),
         }
     }

@@ -37,6 +37,8 @@ use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use nix::errno::Errno;
+
 use crate::Error;
 use crate::dialogue::{BUF_SIZE, Tally};
 use crate::narrate::{self, Log};
@@ -267,8 +269,9 @@ pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sy
     let listen_fd = sys::socket(&listen.addr, blocking)?;
     if config.reuseaddr {
         // Without SO_REUSEADDR, a server restarted while connections it served wait in
-        // TIME_WAIT (a minute or two after the server closed them first) cannot bind its port
-        // again: EADDRINUSE. `--no-reuseaddr` shows that lesson.
+        // TIME_WAIT (60 s on Linux, when the server closed them first: a server stopped with
+        // clients connected, or daytime) cannot bind its port again: EADDRINUSE.
+        // `--no-reuseaddr` and scripts/time-wait.sh show that lesson.
         sys::setsockopt(&listen_fd, SockOpt::ReuseAddr(true))?;
     }
     if listen.addr.is_ipv6() {
@@ -276,7 +279,14 @@ pub fn open_listener(listen: &Listen, config: &Config, blocking: Blocking) -> sy
         // (/proc/sys/net/ipv6/bindv6only): with 0, `--bind ::` serves IPv4 clients too.
         sys::setsockopt(&listen_fd, SockOpt::V6Only(config.v6only))?;
     }
-    sys::bind(&listen_fd, &listen.addr)?;
+    if let Err(error) = sys::bind(&listen_fd, &listen.addr) {
+        if error.errno == Errno::EADDRINUSE && !config.reuseaddr {
+            // The errno's hint names the listening servers; only here can TIME-WAIT hold the
+            // port too, and waiting free it.
+            narrate::error(None, Msg::InUseWithoutReuseAddr);
+        }
+        return Err(error);
+    }
     sys::listen(&listen_fd, config.backlog)?;
     let server_addr = sys::getsockname(&listen_fd)?;
     // Rust's stdout is line-buffered: this line leaves at its '\n', pipe or terminal. If

@@ -11,8 +11,8 @@ use super::{Lang, Text};
 pub fn errno_hint(errno: Errno) -> &'static str {
     let text = match errno {
         Errno::EADDRINUSE => Text {
-            en: "another socket already holds this port (`ss -ltnp` shows which server): choose another port, or --port 0 for any free one; with --no-reuseaddr, a previous run's connections in TIME_WAIT hold it too: wait 60 s",
-            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre quel serveur) : choisir un autre port, ou --port 0 pour un port libre ; avec --no-reuseaddr, les connexions d'une exécution précédente en TIME_WAIT le tiennent aussi : attendre 60 s",
+            en: "another socket already holds this port (`ss -ltnp` shows the servers listening): choose another port, or --port 0 for any free one",
+            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre les serveurs à l'écoute) : choisir un autre port, ou --port 0 pour un port libre",
         },
         Errno::EADDRNOTAVAIL => Text {
             en: "this address is not one of this machine's",
@@ -27,8 +27,8 @@ pub fn errno_hint(errno: Errno) -> &'static str {
             fr: "la machine a répondu qu'aucun serveur n'écoute sur ce port : un RST pour TCP, un ICMP port unreachable pour UDP",
         },
         Errno::ECONNRESET => Text {
-            en: "the peer reset the connection (RST): it closed with unread data or vanished",
-            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire ou a disparu",
+            en: "the peer reset the connection (RST): it closed with unread data, closed its listening socket with this connection still queued, or vanished",
+            fr: "le pair a réinitialisé la connexion (RST) : il a fermé sans tout lire, a fermé sa socket d'écoute avec cette connexion encore en file, ou a disparu",
         },
         Errno::EPIPE => Text {
             en: "the peer has closed its side: nothing more can be sent (Rust ignores SIGPIPE, so send() reports EPIPE instead of killing the program)",
@@ -94,6 +94,8 @@ pub enum Problem<'a> {
     RepliesLost { lost: usize, sent: usize },
     /// A `--listen` argument of the right shape whose service sockstep does not serve.
     UnknownService { service: &'a str, known: &'a str },
+    /// `--max-io` asked of UDP, where a cut read loses the datagram's end.
+    MaxIoDatagram,
 }
 
 impl fmt::Display for Problem<'_> {
@@ -222,6 +224,14 @@ impl fmt::Display for Problem<'_> {
             (Problem::BadTimeout { secs }, Lang::Fr) => write!(
                 f,
                 "--timeout {secs} : l'attente d'une réponse doit être un nombre positif de secondes (pour SO_RCVTIMEO, 0 voudrait dire attendre indéfiniment)"
+            ),
+            (Problem::MaxIoDatagram, Lang::En) => write!(
+                f,
+                "--max-io does not apply to UDP: it cuts reads and writes into pieces, which only a byte stream (TCP) puts back together; a datagram is read whole, or cut with its end lost (MSG_TRUNC), and sent whole or not at all"
+            ),
+            (Problem::MaxIoDatagram, Lang::Fr) => write!(
+                f,
+                "--max-io ne s'applique pas à UDP : il coupe lectures et écritures en morceaux, que seul un flux d'octets (TCP) recolle ; un datagramme se lit en entier, ou coupé et sa fin perdue (MSG_TRUNC), et s'envoie en entier ou pas du tout"
             ),
         }
     }

@@ -74,6 +74,12 @@ pub enum Msg<'a> {
     },
     /// accept() works again after an episode of AcceptStarved.
     AcceptResumed,
+    /// An event loop's accept() failed for want of descriptors or memory: its listening
+    /// socket is not watched until a connection closes (logged once per episode).
+    ListenerSetAside { error: &'a dyn fmt::Display },
+    /// An event loop's accept() reached an empty queue after `tries` refusals: the episode
+    /// of ListenerSetAside is over.
+    AcceptWorksAgain { tries: u64 },
     /// A blocking call returned EINTR because `signal`'s handler ran; it is made again.
     Retried { call: &'static str, signal: Signal },
     /// A blocked accept() returned EINTR because a signal's handler ran.
@@ -124,6 +130,9 @@ pub enum Msg<'a> {
     RefusedUnlogged { cap: usize },
     /// The reply was cut to its bound (a bounded factor of the datagram received).
     ReplyCapped { len: usize, cap: usize },
+    /// bind() failed with EADDRINUSE on a socket without SO_REUSEADDR (`--no-reuseaddr`): a
+    /// connection of the port in TIME-WAIT is then one more holder, and waiting is a remedy.
+    InUseWithoutReuseAddr,
     /// The UDP client's destination, and whether its socket is connected.
     DatagramsTo { addr: SocketAddr, connected: bool },
     /// The UDP client waited `--timeout` for a reply in vain.
@@ -295,6 +304,30 @@ impl fmt::Display for Msg<'_> {
             (Msg::AcceptStarved { error, clients }, Lang::Fr) => write!(
                 f,
                 "{error} ; la connexion attend dans la file ; on rappellera accept() quand l'un des {clients} clients partira, pas tout de suite : il échouerait aussitôt, encore et encore"
+            ),
+            (Msg::ListenerSetAside { error }, Lang::En) => write!(
+                f,
+                "{error}; the connections wait in the queue; the listening socket is not watched until a connection closes and frees a descriptor, or a pause (growing to 1 s) is over: accepting at once would fail at once, again and again (one line for the whole episode)"
+            ),
+            (Msg::ListenerSetAside { error }, Lang::Fr) => write!(
+                f,
+                "{error} ; les connexions attendent dans la file ; la socket d'écoute n'est plus surveillée jusqu'à ce qu'une connexion se ferme et libère un descripteur, ou qu'une pause (jusqu'à 1 s) finisse : accepter tout de suite échouerait tout de suite, encore et encore (une ligne pour tout l'épisode)"
+            ),
+            (Msg::AcceptWorksAgain { tries: 1 }, Lang::En) => write!(
+                f,
+                "accept() works again after 1 refused try: nobody waits in the queue any more"
+            ),
+            (Msg::AcceptWorksAgain { tries: 1 }, Lang::Fr) => write!(
+                f,
+                "accept() fonctionne à nouveau après 1 essai refusé : plus personne n'attend dans la file"
+            ),
+            (Msg::AcceptWorksAgain { tries }, Lang::En) => write!(
+                f,
+                "accept() works again after {tries} refused tries: nobody waits in the queue any more"
+            ),
+            (Msg::AcceptWorksAgain { tries }, Lang::Fr) => write!(
+                f,
+                "accept() fonctionne à nouveau après {tries} essais refusés : plus personne n'attend dans la file"
             ),
             (Msg::AcceptResumed, Lang::En) => {
                 write!(f, "accept() works again: the server serves the queue")
@@ -568,6 +601,14 @@ impl fmt::Display for Msg<'_> {
                 f,
                 "la réponse de {} est coupée à {cap} octets : jamais plus de 3 fois le datagramme reçu",
                 Bytes(*len)
+            ),
+            (Msg::InUseWithoutReuseAddr, Lang::En) => write!(
+                f,
+                "SO_REUSEADDR is off (--no-reuseaddr): any socket on this port holds it, a connection still in TIME-WAIT included (the side that closed first keeps it 60 s; `ss -tan state time-wait`): wait, or start without --no-reuseaddr"
+            ),
+            (Msg::InUseWithoutReuseAddr, Lang::Fr) => write!(
+                f,
+                "SO_REUSEADDR coupé (--no-reuseaddr) : toute socket sur ce port le tient, y compris une connexion encore en TIME-WAIT (le côté qui a fermé le premier la garde 60 s ; `ss -tan state time-wait`) : attendre, ou démarrer sans --no-reuseaddr"
             ),
             (
                 Msg::DatagramsTo {
