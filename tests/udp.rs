@@ -704,3 +704,39 @@ fn once_serves_one_datagram() {
         assert!(server.wait_exit().success(), "{model}");
     }
 }
+
+/// A `sendto()` that a signal interrupts (EINTR, injected by strace on the first one: the
+/// kernel will not make a UDP send wait on loopback) sent nothing; the server sends the reply
+/// again, and the client gets it. It used to count the datagram lost.
+#[test]
+fn an_interrupted_sendto_is_sent_again() {
+    if !common::tools::have(&[common::tools::Tool::Strace]) {
+        return;
+    }
+    let dir = scratch_dir("udp-sendto-eintr");
+    let trace_path = dir.join("server.trace");
+    let mut command = Command::new("strace");
+    command.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=sendto",
+        "-e",
+        "inject=sendto:error=EINTR:when=1",
+    ]);
+    command.arg("-o").arg(&trace_path);
+    command.args([BIN, "server", "--udp", "--port", "0", "--once"]);
+    let mut server = Server::start_with(&mut command, 1);
+    let sock = test_socket();
+    assert_eq!(ask(&sock, server.addr(), b"bonjour\n"), b"BONJOUR\n");
+    assert!(server.wait_exit().success());
+    server.stderr.wait_closed();
+    let trace = std::fs::read_to_string(&trace_path).unwrap();
+    let sends: Vec<&str> = trace.lines().filter(|l| l.contains("sendto(")).collect();
+    assert_eq!(sends.len(), 2, "{trace}");
+    assert!(
+        sends[0].contains("EINTR") && sends[0].contains("(INJECTED)"),
+        "{trace}"
+    );
+    assert!(sends[1].ends_with("= 8"), "{trace}");
+}

@@ -39,6 +39,7 @@ use crate::Error;
 use crate::dialogue::Tally;
 use crate::narrate::{self, Log};
 use crate::service::{DATAGRAM_REPLY_FACTOR, Service};
+use crate::signals;
 use crate::sys::{self, Blocking, SockOpt, Socket};
 use crate::text::{Msg, Problem};
 
@@ -166,8 +167,17 @@ impl Parrot {
                 data: reply,
             },
         );
-        // One reply, one datagram: sendto() sends it whole or not at all.
-        match sys::sendto(sock, reply, &from) {
+        // One reply, one datagram: sendto() sends it whole or not at all. A signal's handler
+        // that ran while it waited for room in the send buffer sent nothing: send it again.
+        let sent = loop {
+            match sys::sendto(sock, reply, &from) {
+                Err(e) if e.errno == Errno::EINTR => {
+                    signals::retrying(fd, e.call);
+                }
+                sent => break sent,
+            }
+        };
+        match sent {
             Ok(n) => {
                 self.tally.bytes_out += n as u64;
                 Ok(true)
