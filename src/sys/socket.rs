@@ -512,6 +512,9 @@ pub fn close(sock: Socket) -> Result<()> {
 /// `close()` of a socket's descriptor.
 fn close_fd(sock: &Socket) -> Result<()> {
     let fd = sock.fd;
+    // First settle whether our FIN has gone (no other thread shuts the socket down from here
+    // on), so that the state read below and the close's note cannot tell two stories.
+    let note = sock.close_note();
     if sock.kind().is_tcp() {
         // After close() the descriptor is gone and nothing can be asked about it: ask before,
         // and let the narration say what close() will do from that state.
@@ -521,7 +524,6 @@ fn close_fd(sock: &Socket) -> Result<()> {
         };
         show_state(fd, check);
     }
-    let note = sock.close_note();
     // Even a failed close() releases the descriptor on Linux: never retry it.
     call(
         "close",
