@@ -398,3 +398,38 @@ fn an_interrupted_udp_client_still_times_out() {
         "the client waited {elapsed:?} for a 0.3 s timeout"
     );
 }
+
+/// An interrupt that comes while the UDP client waits does not give it a fresh `--timeout`:
+/// interrupted at 600 ms of a 700 ms wait, it waits 100 ms more, not 700 (SO_RCVTIMEO would
+/// start again whole; the client sets it to what is left). The old client gave up at the next
+/// interrupt, after 1.2 s.
+#[test]
+fn an_interrupt_does_not_lengthen_the_udp_clients_wait() {
+    let sock = udp_socket();
+    let port = sock.local_addr().unwrap().port().to_string();
+    let start = Instant::now();
+    let run = run_client(
+        &[
+            "--udp",
+            "--port",
+            &port,
+            "--interrupt",
+            "600",
+            "--timeout",
+            "0.7",
+        ],
+        b"bonjour\n",
+    );
+    let elapsed = start.elapsed();
+    assert!(!run.status.success());
+    assert!(
+        run.stderr.contains("no reply within 700ms"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        elapsed < Duration::from_millis(1000),
+        "the client waited {elapsed:?} for a 0.7 s timeout:\n{}",
+        run.stderr
+    );
+}

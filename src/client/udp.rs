@@ -186,6 +186,13 @@ fn receive_reply(
             // received, wait again, unless the wait for this reply is over.
             Err(e) if e.errno == Errno::EINTR && Instant::now() < deadline => {
                 signals::retrying(None, e.call);
+                // SO_RCVTIMEO would start again whole: what is left of the wait, at least 1 µs
+                // (a zero timeout means none at all).
+                let left = deadline.saturating_duration_since(Instant::now());
+                sys::setsockopt(
+                    sock,
+                    SockOpt::RecvTimeout(left.max(Duration::from_micros(1))),
+                )?;
             }
             // SO_RCVTIMEO expired: recv() and recvfrom() say EAGAIN (or a last EINTR came
             // after the time allowed).
