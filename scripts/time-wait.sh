@@ -116,7 +116,8 @@ grep -q "^TIME-WAIT .* 127\.0\.0\.1:$port " "$work/ss.txt" ||
 
 echo
 echo "== 3. sockstep server --port $port --no-reuseaddr: bind() without SO_REUSEADDR"
-if "$SOCKSTEP" server --bind 127.0.0.1 --port "$port" --once --no-reuseaddr \
+# Bounded: should bind() succeed (the very fact checked here), the server would wait for a client.
+if timeout 5 "$SOCKSTEP" server --bind 127.0.0.1 --port "$port" --once --no-reuseaddr \
   </dev/null >"$work/third.out" 2>"$work/third.err"; then
   die "the server started on port $port without SO_REUSEADDR: $(cat "$work/third.out")"
 fi
