@@ -204,9 +204,11 @@ fn the_narration_bracket_comes_from_the_table() {
 fn the_setup_narration_follows_the_options() {
     let setup = |args: &[&str]| -> Vec<String> {
         let server = Server::loopback(&[&["--narrate"], args].concat());
-        server
-            .stderr
-            .wait_for("getsockname", |l| l.contains("] getsockname("));
+        // Whole, to its layer's closing bracket: a long narration goes on, indented, on the
+        // next lines, which may reach the reader after its first.
+        server.stderr.wait_for_whole("getsockname", |l| {
+            l.contains("] getsockname(") && l.ends_with(']')
+        });
         let port = server.addr().port();
         let setup = ["socket", "setsockopt", "bind", "listen", "getsockname"];
         narration(&server.stderr.text())
@@ -291,7 +293,7 @@ fn the_fork_parent_close_sends_no_fin() {
     server.stderr.wait_closed();
     let log = server.stderr.text();
     let closes = close_notes_tagged(&log);
-    let shared = "this process drops its copy; while the child holds the socket, no FIN: the connection stays open there";
+    let shared = "this process drops its copy; no FIN while the child holds the socket (FIN goes with the last close)";
     let in_parent: Vec<&str> = closes
         .iter()
         .filter(|(tag, _)| *tag == parent)

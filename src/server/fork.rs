@@ -70,7 +70,7 @@ pub fn run(config: &Config) -> Result<(), Error> {
                 // The child has its own copy of the descriptor. The parent's must go: a TCP
                 // connection ends (FIN) only when its last descriptor is closed, so the client
                 // would never see the child's close, and the parent would run out of
-                // descriptors after a thousand clients. This close() sends nothing: the
+                // descriptors at its RLIMIT_NOFILE (`ulimit -n`). This close() sends nothing: the
                 // child holds the connection.
                 conn_fd.held_by_child();
                 if let Err(error) = sys::close(conn_fd) {

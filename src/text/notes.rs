@@ -413,11 +413,11 @@ impl fmt::Display for Note {
             }
             (Note::CloseShared, Lang::En) => write!(
                 f,
-                "this process drops its copy; while the child holds the socket, no FIN: the connection stays open there"
+                "this process drops its copy; no FIN while the child holds the socket (FIN goes with the last close)"
             ),
             (Note::CloseShared, Lang::Fr) => write!(
                 f,
-                "ce processus ferme sa copie ; tant que le fils tient la socket, pas de FIN : la connexion reste ouverte chez lui"
+                "ce processus ferme sa copie ; pas de FIN tant que le fils tient la socket (le FIN part avec la dernière fermeture)"
             ),
             (Note::CloseAfterShutdown, Lang::En) => write!(
                 f,
