@@ -280,17 +280,50 @@ pub fn story(events: &[Event]) -> Vec<Event> {
 /// [`story`] with every readiness wait kept, the idle wakeups too: for comparing one run's
 /// trace with the same run's own record (`--events`), where timing changes nothing.
 pub fn story_with_every_wait(events: &[Event]) -> Vec<Event> {
-    // Which table each pid uses, the tables, and the children each clone announced.
+    // Which table each pid uses, and the tables.
     let mut table_of: HashMap<u32, usize> = HashMap::new();
     let mut tables: Vec<HashSet<String>> = Vec::new();
+    // Each child's creator, and whether it shares its table (CLONE_FILES), from the whole
+    // trace: a child can make calls before its creator's clone() returns in the trace
+    // (`clone(... <unfinished ...>`), and those must be read with the right descriptors.
+    let mut parent_of: HashMap<u32, (u32, bool)> = HashMap::new();
+    for event in events {
+        if let Event::Call {
+            pid,
+            name,
+            args,
+            ret,
+        } = event
+            && matches!(name.as_str(), "clone" | "clone3" | "fork" | "vfork")
+            && let Some(child) = ret.as_deref().and_then(|r| r.parse::<u32>().ok())
+        {
+            parent_of.insert(child, (*pid, args.contains("CLONE_FILES")));
+        }
+    }
     let mut started = false;
     let mut kept = Vec::new();
     for event in events {
         let pid = event.pid();
-        let table = *table_of.entry(pid).or_insert_with(|| {
-            tables.push(HashSet::new());
-            tables.len() - 1
-        });
+        if !table_of.contains_key(&pid) {
+            // A child's table is its creator's (a thread), or a copy of it as it is while the
+            // creator is in clone() (a process); the first process starts with an empty one.
+            let table = match parent_of
+                .get(&pid)
+                .and_then(|(p, shares)| table_of.get(p).map(|&t| (t, *shares)))
+            {
+                Some((parent_table, true)) => parent_table,
+                Some((parent_table, false)) => {
+                    tables.push(tables[parent_table].clone());
+                    tables.len() - 1
+                }
+                None => {
+                    tables.push(HashSet::new());
+                    tables.len() - 1
+                }
+            };
+            table_of.insert(pid, table);
+        }
+        let table = table_of[&pid];
         let Event::Call {
             name, args, ret, ..
         } = event
@@ -321,17 +354,18 @@ pub fn story_with_every_wait(events: &[Event]) -> Vec<Event> {
         if name == "close" {
             tables[table].remove(&first_arg);
         }
-        if matches!(name.as_str(), "clone" | "clone3" | "fork" | "vfork")
-            && let Some(child) = ret.as_deref().and_then(|r| r.parse::<u32>().ok())
+        // A child that has made no call yet gets its table now, as it was at the clone().
+        if let Some(child) = ret.as_deref().and_then(|r| r.parse::<u32>().ok())
+            && parent_of.get(&child).is_some_and(|&(p, _)| p == pid)
+            && !table_of.contains_key(&child)
         {
-            let child_table = if args.contains("CLONE_FILES") {
+            let shares = parent_of[&child].1;
+            let child_table = if shares {
                 table
             } else {
                 tables.push(tables[table].clone());
                 tables.len() - 1
             };
-            // The child may already have events: they were counted in a table of its own, which
-            // held no descriptor yet; from now on it uses the right one.
             table_of.insert(child, child_table);
         }
         kept.push(event.clone());
