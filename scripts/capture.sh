@@ -64,34 +64,9 @@ for tool in "${tools[@]}"; do
   fi
 done
 
-if [ -z "${SOCKSTEP:-}" ]; then
-  root=$(cd "$(dirname "$0")/.." && pwd)
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-  SOCKSTEP=$root/target/release/sockstep
-fi
-[ -x "$SOCKSTEP" ] || die "no sockstep binary at $SOCKSTEP"
-
-work=$(mktemp -d)
-pids=()
-# shellcheck source=lib/end-all.sh
-source "$(dirname "$0")/lib/end-all.sh"
-# Whatever fails, every process started here ends (lib/end-all.sh), once the fifo's writer
-# (fd 7, of the rst and queued scenarios) is closed.
-cleanup() {
-  exec 7>&- 2>/dev/null || true
-  end_all
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Waits (at most 10 s) until the shell condition "$1" holds.
-wait_for() {
-  for _ in $(seq 200); do
-    if eval "$1"; then return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
+# The binary, the scratch folder, the pids and their EXIT trap, wait_for (lib/run.sh).
+# shellcheck source=lib/run.sh
+source "$(dirname "$0")/lib/run.sh"
 
 CALLS='trace=socket,listen,accept,accept4,connect,sendto,recvfrom,read,write,shutdown,close'
 

@@ -37,34 +37,9 @@ done
 case "$how" in stop|daytime) ;; *) die "unknown --how $how (stop or daytime)" ;; esac
 command -v ss >/dev/null 2>&1 || die "ss is not installed. Install it with: apt-get install iproute2"
 
-if [ -z "${SOCKSTEP:-}" ]; then
-  root=$(cd "$(dirname "$0")/.." && pwd)
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-  SOCKSTEP=$root/target/release/sockstep
-fi
-[ -x "$SOCKSTEP" ] || die "no sockstep binary at $SOCKSTEP"
-
-work=$(mktemp -d)
-pids=()
-# shellcheck source=lib/end-all.sh
-source "$(dirname "$0")/lib/end-all.sh"
-# Whatever fails, every process started here ends (lib/end-all.sh), once the fifo's writer
-# (fd 7) is closed.
-cleanup() {
-  exec 7>&- 2>/dev/null || true
-  end_all
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Waits (at most 10 s) until the shell condition "$1" holds.
-wait_for() {
-  for _ in $(seq 200); do
-    if eval "$1"; then return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
+# The binary, the scratch folder, the pids and their EXIT trap, wait_for (lib/run.sh).
+# shellcheck source=lib/run.sh
+source "$(dirname "$0")/lib/run.sh"
 
 # Starts a server with the options given, output in $work/$name.{out,err}, and waits for its
 # `listening on` line (or its end).
