@@ -1069,6 +1069,10 @@ mod every_string {
                 "step_waiting".into(),
                 sockstep::text::step_waiting("[fork pid 2] ", 4242),
             ));
+            texts.push((
+                "step_no_turn".into(),
+                sockstep::text::step_no_turn("[fork pid 2] ", nix::errno::Errno::ENOLCK),
+            ));
             for waits in [true, false] {
                 texts.push((
                     format!("step_interrupted waits={waits}"),

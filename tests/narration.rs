@@ -468,12 +468,15 @@ fn narration_lines_keep_within_100_columns() {
 #[test]
 fn step_prompts_keep_within_100_columns() {
     use sockstep::layers;
-    use sockstep::text::{Lang, step_interrupted, step_prompt, step_waiting};
+    use sockstep::text::{Lang, step_interrupted, step_no_turn, step_prompt, step_waiting};
     let tag = "[fork pid 4194304] ";
     let args = r#"3, {sa_family=AF_INET6, sin6_port=htons(6789), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::1", &sin6_addr), sin6_scope_id=0}, 28"#;
     for lang in [Lang::En, Lang::Fr] {
         lang.speaking(|| {
-            let mut texts = vec![step_waiting(tag, 4194303)];
+            let mut texts = vec![
+                step_waiting(tag, 4194303),
+                step_no_turn(tag, nix::errno::Errno::ENOLCK),
+            ];
             for waits in [true, false] {
                 texts.push(step_interrupted(
                     tag,

@@ -261,8 +261,13 @@ impl<'a> Turn<'a> {
                             return Err(Answer::Shutdown(signal));
                         }
                     }
-                    // No lock to be had (ENOLCK, say): the stop goes on without its turn.
-                    Err(_) => break,
+                    // No lock to be had (ENOLCK, say): the stop goes on without its turn, and
+                    // says so.
+                    Err(errno) => {
+                        let said = text::step_no_turn(tag, errno);
+                        let _ = (&*tty).write_all(said.as_bytes());
+                        break;
+                    }
                 }
             }
         }

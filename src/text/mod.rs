@@ -39,7 +39,7 @@ mod tcp_state;
 pub use errors::{Problem, errno_hint, error_prefix};
 pub use log::Msg;
 pub use notes::{Holder, Note};
-pub use step::{step_interrupted, step_prompt, step_waiting};
+pub use step::{step_interrupted, step_no_turn, step_prompt, step_waiting};
 pub use tcp_state::TcpState;
 
 /// The language of logs, narration and errors.

@@ -1,6 +1,7 @@
 //! The `--step` prompt: the stop before each call. What to look at comes from the call's row in
 //! the layer table (`layers::Row::look`), where all that is said of one call is written.
 
+use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use super::Lang;
@@ -50,6 +51,20 @@ pub fn step_waiting(tag: &str, holder: i32) -> String {
         ),
         Lang::Fr => format!(
             "en attente du terminal : le processus {holder} est à son arrêt, et la prochaine Entrée est pour lui ; un arrêt à la fois"
+        ),
+    };
+    wrap_words(tag, CONTINUATION, &said)
+}
+
+/// Said on the terminal when the lock that gives one process at a time the terminal cannot be
+/// had (`fcntl(F_SETLKW)` failed with `errno`): this stop goes on without its turn.
+pub fn step_no_turn(tag: &str, errno: Errno) -> String {
+    let said = match Lang::current() {
+        Lang::En => format!(
+            "no lock on the terminal (fcntl F_SETLKW: {errno}): another process's stop may wait for the same Enter"
+        ),
+        Lang::Fr => format!(
+            "pas de verrou sur le terminal (fcntl F_SETLKW : {errno}) : l'arrêt d'un autre processus peut attendre la même Entrée"
         ),
     };
     wrap_words(tag, CONTINUATION, &said)
