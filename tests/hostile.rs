@@ -32,25 +32,7 @@ fn cpu_ticks(pid: u32) -> u64 {
 /// executes the server: same pid), with the listening socket taking the last free descriptor.
 /// Four clients connect and wait in the queue for a second; the server must not spin.
 fn no_spin_on_emfile(model: &str, limit: u32) {
-    let nofile = format!("--nofile={limit}:{limit}");
-    let server = Server::start_with(
-        Command::new("prlimit").args([
-            nofile.as_str(),
-            BIN,
-            "server",
-            "--model",
-            model,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--backlog",
-            "16",
-            "--log",
-            "conn",
-        ]),
-        1,
-    );
+    let server = under_nofile(limit, &["--model", model, "--backlog", "16"]);
     let clients: Vec<TcpStream> = (0..4).map(|_| server.connect()).collect();
     server
         .stderr
@@ -116,22 +98,7 @@ fn mio_does_not_spin_on_emfile() {
 /// to leave, then serves the queue: nobody is lost.
 #[test]
 fn threads_serve_the_queue_once_a_client_leaves() {
-    let server = Server::start_with(
-        Command::new("prlimit").args([
-            "--nofile=6:6",
-            BIN,
-            "server",
-            "--model",
-            "threads",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--log",
-            "conn",
-        ]),
-        1,
-    );
+    let server = under_nofile(6, &["--model", "threads"]);
     // Descriptors 4 and 5 go to the first two clients; the third waits in the queue.
     let mut clients: Vec<TcpStream> = (0..3).map(|_| server.connect()).collect();
     for client in clients.iter_mut().take(2) {
@@ -156,25 +123,7 @@ fn threads_serve_the_queue_once_a_client_leaves() {
 /// (one `accept() works again after N refused tries` line, once nobody waits and a
 /// descriptor is free), not once per refusal. Every client is served.
 fn one_line_per_emfile_episode(model: &str, limit: u32) {
-    let nofile = format!("--nofile={limit}:{limit}");
-    let server = Server::start_with(
-        Command::new("prlimit").args([
-            nofile.as_str(),
-            BIN,
-            "server",
-            "--model",
-            model,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--backlog",
-            "16",
-            "--log",
-            "conn",
-        ]),
-        1,
-    );
+    let server = under_nofile(limit, &["--model", model, "--backlog", "16"]);
     let mut served: Vec<TcpStream> = (0..2).map(|_| server.connect()).collect();
     for client in &mut served {
         assert_eq!(common::echo(client, b"salut\n"), b"SALUT\n");
@@ -232,6 +181,24 @@ fn soft_nofile(pid: u32) -> u32 {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|soft| soft.parse().ok())
         .unwrap_or_else(|| panic!("no open files limit in:\n{limits}"))
+}
+
+/// `sockstep server --bind 127.0.0.1 --port 0 --log conn ARGS` under `RLIMIT_NOFILE` = `limit`
+/// (soft and hard, set by prlimit(1), which then executes the server: same pid).
+fn under_nofile(limit: u32, args: &[&str]) -> Server {
+    let nofile = format!("--nofile={limit}:{limit}");
+    let mut command = Command::new("prlimit");
+    command.args([
+        nofile.as_str(),
+        BIN,
+        "server",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ]);
+    command.args(["--log", "conn"]).args(args);
+    Server::start_with(&mut command, 1)
 }
 
 /// Sets the soft limit of open descriptors of the running process `pid` (`prlimit --pid`,

@@ -272,13 +272,10 @@ fn close_notes(log: &str) -> Vec<String> {
         .collect()
 }
 
-/// The fork model's lesson: after `fork()` the parent closes its copy of the connection, and
-/// that close sends no FIN, since the child still holds the socket; the narration says so,
-/// in the parent. The child's own close of the connection is the one that may send FIN, and
-/// its close of the listening socket stops nothing: the parent still listens.
-#[test]
-fn the_fork_parent_close_sends_no_fin() {
-    let mut server = Server::loopback(&["--model", "fork", "--narrate"]);
+/// One client's dialogue with the fork model (`--narrate`, and `extra`), to the end of the
+/// server: its stderr, and the parent's tag (`fork pid N`).
+fn fork_dialogue(extra: &[&str]) -> (String, String) {
+    let mut server = Server::loopback(&[&["--model", "fork", "--narrate"], extra].concat());
     let mut client = server.connect();
     assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
     drop(client);
@@ -291,7 +288,16 @@ fn the_fork_parent_close_sends_no_fin() {
     server.signal(libc::SIGTERM);
     assert!(server.wait_exit().success());
     server.stderr.wait_closed();
-    let log = server.stderr.text();
+    (server.stderr.text(), parent)
+}
+
+/// The fork model's lesson: after `fork()` the parent closes its copy of the connection, and
+/// that close sends no FIN, since the child still holds the socket; the narration says so,
+/// in the parent. The child's own close of the connection is the one that may send FIN, and
+/// its close of the listening socket stops nothing: the parent still listens.
+#[test]
+fn the_fork_parent_close_sends_no_fin() {
+    let (log, parent) = fork_dialogue(&[]);
     let closes = close_notes_tagged(&log);
     let shared = "this process drops its copy; no FIN while the child holds the socket (FIN goes with the last close)";
     let in_parent: Vec<&str> = closes
@@ -321,20 +327,8 @@ fn the_fork_parent_close_sends_no_fin() {
 /// says LISTEN, and that this close resets nothing: the queue is the parent's too.
 #[test]
 fn the_fork_childs_listener_close_resets_nothing() {
-    let mut server = Server::loopback(&["--model", "fork", "--narrate", "--tcp-states"]);
-    let mut client = server.connect();
-    assert_eq!(echo(&mut client, b"bonjour\n"), b"BONJOUR\n");
-    drop(client);
-    let parent = format!("fork pid {}", server.pid());
-    server
-        .stderr
-        .wait_for("the child's close of the connection", |l| {
-            l.contains("] close(4)") && !l.starts_with(&format!("[{parent}]"))
-        });
-    server.signal(libc::SIGTERM);
-    assert!(server.wait_exit().success());
-    server.stderr.wait_closed();
-    let log = common::unwrapped(&server.stderr.text());
+    let (log, parent) = fork_dialogue(&["--tcp-states"]);
+    let log = common::unwrapped(&log);
     let reading = log
         .lines()
         .find(|l| !l.starts_with(&format!("[{parent}]")) && l.contains("getsockopt(3,"))
