@@ -152,9 +152,8 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         let (now, closed) = (Instant::now(), event_loop.closed);
         for listener in listeners
             .iter_mut()
-            .filter(|l| l.starved && (closed || l.retry_at.is_some_and(|at| at <= now)))
+            .filter(|l| l.retry_at.is_some_and(|at| closed || at <= now))
         {
-            listener.starved = false;
             accept_all(listener, |conn_fd, service| {
                 event_loop.admit(conn_fd, service)
             })?;
@@ -248,7 +247,6 @@ fn open_listeners(config: &Config) -> Result<Vec<Listener>, Error> {
             Ok(Listener {
                 sock,
                 service: listen.service,
-                starved: false,
                 refused: 0,
                 retry_at: None,
                 backoff: FIRST_BACKOFF,
@@ -280,18 +278,13 @@ fn close_listeners(listeners: Vec<Listener>) -> sys::Result<()> {
 pub struct Listener {
     pub sock: Socket,
     pub service: Service,
-    /// `accept()` failed for want of descriptors or memory (EMFILE...): the connections wait
-    /// in the kernel's queue until a connection closes and frees one. Until then the listening
-    /// socket is not watched, or a level-triggered wait would report it ready again at once
-    /// and the loop would spin.
-    pub starved: bool,
     /// How many `accept()`s the kernel refused (EMFILE...) since the last time accepting
     /// worked: 0 while it works. The log says when an episode begins and when it ends, not
     /// each refusal: under a full descriptor table, every connection that closes lets one
     /// waiting connection in, and the next `accept()` is refused again.
     pub refused: u64,
-    /// While `starved`: when to accept again if no connection has closed by then; the pause
-    /// doubles with each refusal of the episode, from 10 ms up to a second.
+    /// While [`starved`](Listener::starved): when to accept again if no connection has closed
+    /// by then; the pause doubles with each refusal of the episode, from 10 ms up to a second.
     pub retry_at: Option<Instant>,
     /// The pause after the next refusal of the episode.
     pub backoff: Duration,
@@ -299,6 +292,16 @@ pub struct Listener {
     /// a listening socket is (readable: something waits), but what waits is datagrams, read
     /// and answered in place, not connections to accept.
     pub parrot: Option<Parrot>,
+}
+
+impl Listener {
+    /// `accept()` failed for want of descriptors or memory (EMFILE...): the connections wait
+    /// in the kernel's queue until a connection closes and frees one, or the pause is over.
+    /// Until then the listening socket is not watched, or a level-triggered wait would report
+    /// it ready again at once and the loop would spin.
+    pub fn starved(&self) -> bool {
+        self.retry_at.is_some()
+    }
 }
 
 // ANCHOR: accept_all
@@ -337,7 +340,6 @@ fn accept_all(
                     narrate::error(None, Msg::ListenerSetAside { error: &error });
                 }
                 listener.refused += 1;
-                listener.starved = true;
                 listener.retry_at = Some(Instant::now() + listener.backoff);
                 listener.backoff = (listener.backoff * 2).min(LONGEST_BACKOFF);
                 return Ok(());
@@ -415,7 +417,6 @@ fn until_retry(listeners: &[Listener], timeout: Option<Duration>) -> Option<Dura
     let now = Instant::now();
     listeners
         .iter()
-        .filter(|l| l.starved)
         .filter_map(|l| l.retry_at)
         .map(|at| at.saturating_duration_since(now))
         .chain(timeout)

@@ -61,7 +61,7 @@ impl Waiter for Poll {
         self.owners.clear();
         let mut fds: Vec<PollFd<'_>> = Vec::new();
         for (index, listener) in watch.listeners.iter().enumerate() {
-            if !listener.starved {
+            if !listener.starved() {
                 fds.push(PollFd::new(listener.sock.as_fd(), PollFlags::POLLIN));
                 self.owners.push(Owner::Listener(index));
             }

@@ -62,7 +62,7 @@ impl Waiter for Select {
         let mut read_set = FdSet::new();
         let mut write_set = FdSet::new();
         let mut highest = -1;
-        for listener in watch.listeners.iter().filter(|l| !l.starved) {
+        for listener in watch.listeners.iter().filter(|l| !l.starved()) {
             read_set.insert(listener.sock.as_fd());
             highest = highest.max(listener.sock.fd());
         }
@@ -79,7 +79,7 @@ impl Waiter for Select {
         // sets to say which descriptors are ready: they must be filled again for the next call.
         sys::select(highest + 1, &mut read_set, &mut write_set, watch.timeout)?;
         for (index, listener) in watch.listeners.iter().enumerate() {
-            if !listener.starved && read_set.contains(listener.sock.as_fd()) {
+            if !listener.starved() && read_set.contains(listener.sock.as_fd()) {
                 ready.listeners.push(index);
             }
         }
