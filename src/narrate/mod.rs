@@ -135,8 +135,11 @@ fn emit(body: fmt::Arguments<'_>) {
 }
 
 /// Logs an event at `level`, about connection `fd` if there is one.
+#[inline]
 pub fn log(level: Log, fd: Option<i32>, msg: Msg<'_>) {
-    record::write_log(level, fd, &msg);
+    if record::recording() {
+        record::write_log(level, fd, &msg);
+    }
     if !logging(level) {
         return;
     }

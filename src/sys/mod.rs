@@ -106,6 +106,7 @@ pub type Result<T> = std::result::Result<T, SysError>;
 ///
 /// `args` is called only when something shows it, so a wrapper costs nothing more than its
 /// system call when nobody watches.
+#[inline]
 pub(crate) fn call<T>(
     name: &'static str,
     args: impl Fn() -> Vec<Arg>,
@@ -128,6 +129,7 @@ pub(crate) struct Entered {
 impl Entered {
     /// Before the call: `--step`'s stop, and the time. Fails with EINTR, the call not made,
     /// when Ctrl-C ends the stop before a call that waits (see `narrate::step::before`).
+    #[inline]
     pub(crate) fn enter(name: &'static str, args: impl Fn() -> Vec<Arg>) -> Result<Entered> {
         narrate::before(name, || record::shown(&args())).map_err(|errno| SysError {
             call: name,
@@ -142,6 +144,7 @@ impl Entered {
 
     /// After the call: the narration and the record, from one [`Call`]; the error, named.
     /// `args` renders the arguments as they read after the call.
+    #[inline]
     pub(crate) fn exit<T>(
         self,
         result: nix::Result<T>,
