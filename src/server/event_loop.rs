@@ -149,10 +149,10 @@ pub fn run<W: Waiter>(config: &Config) -> Result<(), Error> {
         // descriptor is free (see `accept_all`). With nothing closing (no client of ours,
         // or ENFILE, ENOMEM, ENOBUFS: the whole machine's shortage), accept again when the
         // pause is over: the shortage may have ended elsewhere.
-        let (now, closed) = (Instant::now(), event_loop.closed);
+        let closed = event_loop.closed;
         for listener in listeners
             .iter_mut()
-            .filter(|l| l.retry_at.is_some_and(|at| closed || at <= now))
+            .filter(|l| l.retry_at.is_some_and(|at| closed || at <= Instant::now()))
         {
             accept_all(listener, |conn_fd, service| {
                 event_loop.admit(conn_fd, service)
@@ -414,11 +414,10 @@ fn shutdown_turn(listeners: &mut Vec<Listener>, clients: usize) -> sys::Result<T
 /// How long the wait may last: `timeout` (the grace period's end, or `None`, as long as it
 /// takes), or less when a starved listening socket is to accept again before.
 fn until_retry(listeners: &[Listener], timeout: Option<Duration>) -> Option<Duration> {
-    let now = Instant::now();
     listeners
         .iter()
         .filter_map(|l| l.retry_at)
-        .map(|at| at.saturating_duration_since(now))
+        .map(|at| at.saturating_duration_since(Instant::now()))
         .chain(timeout)
         .min()
 }
