@@ -2,14 +2,16 @@
 //!
 //! A kata's program is one file under `exercises/`, built as an example of this crate. Its
 //! `main` hands the student's function to [`server`] or [`client`], which read the command line
-//! that `sockstep kata check` gives (`--port N`, `--peer IP:PORT`, `--events FILE`), turn the
-//! event record on, run the function, and turn its error into an exit status. Everything the
-//! student's code calls goes through [`crate::sys`], so it is narrated and recorded.
+//! that `sockstep kata check` gives (`--port N`, `--peer IP:PORT`, `--events FILE`, and the
+//! fault `--interrupt MS`), turn the event record on, set the fault up, run the function, and
+//! turn its error into an exit status. Everything the student's code calls goes through
+//! [`crate::sys`], so it is narrated and recorded.
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use crate::Error;
 use crate::narrate::record::{self, Role};
@@ -35,11 +37,21 @@ pub fn client(run: fn(&Ctx) -> Result<(), Error>) -> ExitCode {
 }
 
 fn main(role: Role, run: fn(&Ctx) -> Result<(), Error>) -> ExitCode {
-    let (ctx, events) = parse(std::env::args().skip(1));
+    let Flags {
+        ctx,
+        events,
+        interrupt,
+    } = parse(std::env::args().skip(1));
     let result = match &events {
         Some(path) => record::start(path, role, None).map_err(Error::from),
         None => Ok(()),
     }
+    // `--interrupt`: the server's own fault, set up by the same call (SIGALRM's handler
+    // without SA_RESTART, then the interval timer), recorded like the student's calls.
+    .and_then(|()| match interrupt {
+        Some(every) => crate::signals::interrupt_every(every).map_err(Error::from),
+        None => Ok(()),
+    })
     .and_then(|()| run(&ctx));
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -50,27 +62,46 @@ fn main(role: Role, run: fn(&Ctx) -> Result<(), Error>) -> ExitCode {
     }
 }
 
-/// `--port N`, `--peer IP:PORT`, `--events FILE`; anything else is skipped (the solutions run
-/// as `sockstep kata solved NAME ...`).
-fn parse(mut args: impl Iterator<Item = String>) -> (Ctx, Option<PathBuf>) {
+/// The command line of a kata's program.
+struct Flags {
+    ctx: Ctx,
+    events: Option<PathBuf>,
+    /// `--interrupt MS`: SIGALRM every MS milliseconds, as `sockstep server --interrupt`.
+    interrupt: Option<Duration>,
+}
+
+/// `--port N`, `--peer IP:PORT`, `--events FILE`, `--interrupt MS`; anything else is skipped
+/// (the solutions run as `sockstep kata solved NAME ...`).
+fn parse(mut args: impl Iterator<Item = String>) -> Flags {
     let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let mut ctx = Ctx {
-        addr: SocketAddr::new(localhost, 0),
-        peer: SocketAddr::new(localhost, crate::server::DEFAULT_PORT),
+    let mut flags = Flags {
+        ctx: Ctx {
+            addr: SocketAddr::new(localhost, 0),
+            peer: SocketAddr::new(localhost, crate::server::DEFAULT_PORT),
+        },
+        events: None,
+        interrupt: None,
     };
-    let mut events = None;
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
-            "--port" | "--peer" | "--events" => args.next().unwrap_or_default(),
+            "--port" | "--peer" | "--events" | "--interrupt" => args.next().unwrap_or_default(),
             _ => continue,
         };
+        let ctx = &mut flags.ctx;
         match arg.as_str() {
             "--port" => ctx.addr.set_port(value.parse().unwrap_or(0)),
             "--peer" => ctx.peer = value.parse().unwrap_or(ctx.peer),
-            _ => events = Some(PathBuf::from(value)),
+            "--interrupt" => {
+                flags.interrupt = value
+                    .parse()
+                    .ok()
+                    .filter(|&ms| ms > 0)
+                    .map(Duration::from_millis)
+            }
+            _ => flags.events = Some(PathBuf::from(value)),
         }
     }
-    (ctx, events)
+    flags
 }
 
 /// The server setup the katas share, once its own kata has taught it: `socket`,
@@ -120,10 +151,15 @@ mod tests {
             "e.jsonl",
             "--peer",
             "127.0.0.1:9",
+            "--interrupt",
+            "10",
         ];
-        let (ctx, events) = parse(args.iter().map(|s| s.to_string()));
-        assert_eq!(ctx.addr, "127.0.0.1:7000".parse().unwrap());
-        assert_eq!(ctx.peer, "127.0.0.1:9".parse().unwrap());
-        assert_eq!(events, Some(PathBuf::from("e.jsonl")));
+        let flags = parse(args.iter().map(|s| s.to_string()));
+        assert_eq!(flags.ctx.addr, "127.0.0.1:7000".parse().unwrap());
+        assert_eq!(flags.ctx.peer, "127.0.0.1:9".parse().unwrap());
+        assert_eq!(flags.events, Some(PathBuf::from("e.jsonl")));
+        assert_eq!(flags.interrupt, Some(Duration::from_millis(10)));
+        let none = parse(["--interrupt", "0"].iter().map(|s| s.to_string()));
+        assert_eq!(none.interrupt, None);
     }
 }

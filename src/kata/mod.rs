@@ -174,6 +174,18 @@ pub const KATAS: &[Kata] = &[
         "After each fork(), in the parent, collect the children that have exited: call \
          sys::waitpid_any_nohang() again while it returns WaitStatus::Exited or Signaled."
     ),
+    kata!(
+        interrupted,
+        "14_interrupted.rs",
+        "EINTR: a signal during accept() or recv() stops a blocking server",
+        "docs/src/faults.md",
+        "EINTR says that a signal's handler ran while the call waited, and nothing else: in \
+         wait_for(), make the call again when its error's errno is Errno::EINTR \
+         (signals::retrying says so in the record), and let every other error through. \
+         Installing SIGALRM's handler with SA_RESTART also passes here (Linux restarts accept() \
+         and recv() on a socket without a timeout), but not with SO_RCVTIMEO, nor select() or \
+         poll()."
+    ),
 ];
 
 /// What `sockstep kata` does.

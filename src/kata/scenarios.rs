@@ -638,3 +638,108 @@ pub fn zombies(scene: &mut Scene) -> Step {
         Err(scene.fail_calls(format!("no waitpid() returned {child_a}"), &waits))
     }
 }
+
+/// How often `--interrupt` rings in the interrupted kata, and how long each wait lasts: some
+/// twenty alarms.
+const ALARM_MS: u64 = 10;
+const ALARMS_FOR: Duration = Duration::from_millis(200);
+
+/// Lets server run `p` wait through the alarms for `ALARMS_FOR`; fails if it ends meanwhile.
+fn survives_alarms(scene: &mut Scene, p: usize, call: &str) -> Step {
+    scene.step(format!(
+        "the server waits in {call}() for {} ms, through some {} SIGALRMs; expect it still running",
+        ALARMS_FOR.as_millis(),
+        ALARMS_FOR.as_millis() as u64 / ALARM_MS
+    ));
+    match scene.wait_exit(p, ALARMS_FOR) {
+        None => Ok(()),
+        Some(status) => Err(scene.fail(format!(
+            "the program has ended ({status}): {}: EINTR only says that a signal's handler ran \
+             while {call}() waited",
+            scene.stderr(p)
+        ))),
+    }
+}
+
+/// Closes `stream` (it is dropped here) with SO_LINGER {on, 0}: its kernel sends RST instead
+/// of FIN.
+fn reset(scene: &mut Scene, stream: TcpStream) -> Step {
+    use nix::sys::socket::{setsockopt, sockopt};
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    setsockopt(&stream, sockopt::Linger, &linger)
+        .map_err(|e| scene.fail(format!("setsockopt(SO_LINGER): {e}")))
+}
+
+pub fn interrupted(scene: &mut Scene) -> Step {
+    let every = ALARM_MS.to_string();
+    let (p, addr) = start_server(scene, &["--interrupt", &every])?;
+    survives_alarms(scene, p, "accept")?;
+    let mut a = client(scene, addr, "client A")?;
+    scene.step("wait until the server has accepted it");
+    if !scene.wait_calls(PATIENCE, |calls| accepted(calls, 0).is_some()) {
+        return Err(scene.fail("no accept() returned within 2 s"));
+    }
+    survives_alarms(scene, p, "recv")?;
+    scene.step("expect client A's connection still open");
+    let calls = scene.calls();
+    let fd_a = accepted(&calls, 0).unwrap_or(-1);
+    let on_a: Vec<&Ev> = calls.iter().filter(|e| e.fd() == Some(fd_a)).collect();
+    if on_a.iter().any(|e| e.call() == "close") {
+        return Err(scene.fail_calls(
+            format!(
+                "the server closed it while it waited in recv(), saying {:?}: EINTR is no \
+                 error of the client's",
+                scene.stderr(p)
+            ),
+            &on_a,
+        ));
+    }
+    send(scene, &mut a, "client A", b"bonjour\n")?;
+    expect(scene, &mut a, b"BONJOUR\n", PATIENCE)?;
+    scene.step("client A shuts its side down (FIN →)");
+    a.shutdown(Shutdown::Write)
+        .map_err(|e| io_fail(scene, "shutdown", e))?;
+    expect_eof(scene, &mut a, PATIENCE)?;
+    let b = client(scene, addr, "client B")?;
+    scene.step("wait until the server has accepted it");
+    if !scene.wait_calls(PATIENCE, |calls| accepted(calls, 1).is_some()) {
+        return Err(scene.fail("no second accept() returned within 2 s"));
+    }
+    scene.step("client B closes with SO_LINGER {on, 0}: its kernel sends RST, not FIN");
+    reset(scene, b)?;
+    scene.step("expect the server to say ECONNRESET on stderr (a real error), and go on");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while !scene.stderr(p).contains("ECONNRESET")
+        && scene.try_exit(p).is_none()
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if let Some(ended) = scene.ended() {
+        return Err(scene.fail(ended));
+    }
+    if !scene.stderr(p).contains("ECONNRESET") {
+        let calls = scene.calls();
+        // B's connection: from its accept() on (its descriptor's number was A's before).
+        let at = calls
+            .iter()
+            .filter(|e| e.call() == "accept" && e.errno().is_none())
+            .nth(1);
+        let (fd_b, since) = at.map_or((-1, 0), |e| (e.ret().unwrap_or(-1), e.t_exit()));
+        let on_b: Vec<&Ev> = calls
+            .iter()
+            .filter(|e| e.fd() == Some(fd_b) && e.t_enter() >= since)
+            .collect();
+        return Err(scene.fail_calls(
+            "nothing on stderr names ECONNRESET within 2 s: the reset was hidden, as if it were \
+             one more interruption",
+            &on_b,
+        ));
+    }
+    let mut c = client(scene, addr, "client C")?;
+    send(scene, &mut c, "client C", b"salut\n")?;
+    expect(scene, &mut c, b"SALUT\n", PATIENCE)
+}

@@ -311,6 +311,18 @@ const ARG_ORDER: &[&str] = &[
     "options",
     "rusage",
     "status",
+    "signum",
+    "act",
+    "oldact",
+    "which",
+    "new_value",
+    "old_value",
+    "sig",
+    "set",
+    "info",
+    "timeout",
+    "oldset",
+    "sigsetsize",
 ];
 
 impl Ev {

@@ -14,6 +14,8 @@ mod fork_close;
 mod framing;
 #[path = "../../exercises/solutions/04_half_close.rs"]
 mod half_close;
+#[path = "../../exercises/solutions/14_interrupted.rs"]
+mod interrupted;
 #[path = "../../exercises/solutions/03_one_recv.rs"]
 mod one_recv;
 #[path = "../../exercises/solutions/01_port_zero.rs"]
@@ -39,6 +41,10 @@ mod zombies;
 mod epipe_ignore;
 #[path = "../../exercises/wrong/07_framing_split.rs"]
 mod framing_split;
+#[path = "../../exercises/wrong/14_interrupted_any_error.rs"]
+mod interrupted_any_error;
+#[path = "../../exercises/wrong/14_interrupted_sleep.rs"]
+mod interrupted_sleep;
 #[path = "../../exercises/wrong/03_one_recv_bigger_buffer.rs"]
 mod one_recv_bigger_buffer;
 #[path = "../../exercises/wrong/06_recv_zero_return.rs"]
@@ -59,6 +65,8 @@ pub const WRONG: &[(&str, Main)] = &[
     ("short_send_no_timeout", short_send_no_timeout::main),
     ("epipe_ignore", epipe_ignore::main),
     ("silent_client_timeout", silent_client_timeout::main),
+    ("interrupted_any_error", interrupted_any_error::main),
+    ("interrupted_sleep", interrupted_sleep::main),
 ];
 
 /// The `main` of the solution of kata `name`, or of the wrong fix `name`.
@@ -77,6 +85,7 @@ pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
         "silent_client" => silent_client::main,
         "fork_close" => fork_close::main,
         "zombies" => zombies::main,
+        "interrupted" => interrupted::main,
         _ => {
             return WRONG
                 .iter()
