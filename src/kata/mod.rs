@@ -186,6 +186,15 @@ pub const KATAS: &[Kata] = &[
          and recv() on a socket without a timeout), but not with SO_RCVTIMEO, nor select() or \
          poll()."
     ),
+    kata!(
+        udp_reply,
+        "15_udp_reply.rs",
+        "sendto(): a UDP server answers every client at the first one's address",
+        "docs/src/udp.md",
+        "No connection remembers a UDP client: recvfrom() returns, with each datagram, the \
+         address it came from, IP and port. Answer each datagram there, not \
+         at an address kept from an earlier one."
+    ),
 ];
 
 /// What `sockstep kata` does.

@@ -2,10 +2,12 @@
 //! what its calls must show. A scenario returns at its first failed step.
 
 use std::io::Write as _;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::time::Duration;
 
-use super::scene::{End, Ev, Fail, PATIENCE, Scene, connect, read_some, show};
+use super::scene::{
+    End, Ev, Fail, PATIENCE, Scene, connect, read_datagram, read_some, show, udp_peer,
+};
 
 type Step = Result<(), Fail>;
 
@@ -742,4 +744,108 @@ pub fn interrupted(scene: &mut Scene) -> Step {
     let mut c = client(scene, addr, "client C")?;
     send(scene, &mut c, "client C", b"salut\n")?;
     expect(scene, &mut c, b"SALUT\n", PATIENCE)
+}
+
+/// A UDP client of the scenario, on 127.0.0.1 and a port of its own.
+fn udp_client(scene: &mut Scene, who: &str) -> Result<(UdpSocket, SocketAddr), Fail> {
+    scene.step(format!("{who} binds a UDP socket to 127.0.0.1, port 0"));
+    let sock = udp_peer().map_err(|e| io_fail(scene, "bind", e))?;
+    let addr = sock
+        .local_addr()
+        .map_err(|e| io_fail(scene, "getsockname", e))?;
+    Ok((sock, addr))
+}
+
+/// `who` sends `data` to `to`, in one datagram.
+fn send_datagram(
+    scene: &mut Scene,
+    sock: &UdpSocket,
+    who: &str,
+    to: SocketAddr,
+    data: &[u8],
+) -> Step {
+    scene.step(format!("{who} sends {} to {to}", show(data)));
+    sock.send_to(data, to)
+        .map(|_| ())
+        .map_err(|e| io_fail(scene, "sendto", e))
+}
+
+/// The datagram calls of the record, to quote.
+fn datagram_calls(calls: &[Ev]) -> Vec<&Ev> {
+    calls
+        .iter()
+        .filter(|e| matches!(e.call(), "recvfrom" | "sendto"))
+        .collect()
+}
+
+/// Expects `want`, in one datagram from `server`, at `who`'s socket within `within`; when none
+/// comes, looks whether `other` got it instead.
+fn expect_datagram(
+    scene: &mut Scene,
+    (sock, who): (&UdpSocket, &str),
+    want: &[u8],
+    server: SocketAddr,
+    other: (&UdpSocket, &str),
+) -> Step {
+    let within = Duration::from_secs(1);
+    scene.step(format!(
+        "expect {} back at {who}, from {server}",
+        show(want)
+    ));
+    let got = read_datagram(sock, within);
+    match got {
+        Some((data, from)) if data == want && from == server => Ok(()),
+        Some((data, from)) => Err(scene.fail(format!("{who} got {} from {from}", show(&data)))),
+        None => {
+            let (other_sock, other_who) = other;
+            let stray = match read_datagram(other_sock, Duration::from_millis(100)) {
+                Some((data, _)) => format!(
+                    "; {other_who} got {} instead, a datagram it never asked for: the answer \
+                     went to the wrong address (look at sendto()'s address, and at what the \
+                     recvfrom() before it returned)",
+                    show(&data)
+                ),
+                None => String::new(),
+            };
+            let calls = scene.calls();
+            Err(scene.fail_calls(
+                format!(
+                    "nothing came to {who} within {} ms{stray}",
+                    within.as_millis()
+                ),
+                &datagram_calls(&calls),
+            ))
+        }
+    }
+}
+
+pub fn udp_reply(scene: &mut Scene) -> Step {
+    let (_, server) = start_server(scene, &[])?;
+    let (a, addr_a) = udp_client(scene, "client A")?;
+    let (b, addr_b) = udp_client(scene, "client B")?;
+    let who_a = format!("client A ({addr_a})");
+    let who_b = format!("client B ({addr_b})");
+    send_datagram(scene, &a, &who_a, server, b"bonjour\n")?;
+    expect_datagram(scene, (&a, &who_a), b"BONJOUR\n", server, (&b, &who_b))?;
+    send_datagram(scene, &b, &who_b, server, b"salut\n")?;
+    expect_datagram(scene, (&b, &who_b), b"SALUT\n", server, (&a, &who_a))?;
+    send_datagram(scene, &a, &who_a, server, b"encore\n")?;
+    expect_datagram(scene, (&a, &who_a), b"ENCORE\n", server, (&b, &who_b))?;
+    scene.step("check the calls: each sendto() goes to the address its recvfrom() returned");
+    let calls = scene.calls();
+    let looked = datagram_calls(&calls);
+    let mut from = None;
+    for ev in &looked {
+        match ev.call() {
+            "recvfrom" => from = Some(&ev.0["args"]["src_addr"]),
+            _ if from != Some(&ev.0["args"]["dest_addr"]) => {
+                return Err(scene.fail_calls(
+                    "a sendto() to another address than the recvfrom() before it returned",
+                    &looked,
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

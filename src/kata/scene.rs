@@ -4,7 +4,7 @@
 
 use std::fmt::{self, Write as _};
 use std::io::Read;
-use std::net::{SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -414,6 +414,28 @@ pub fn connect(addr: SocketAddr) -> std::io::Result<TcpStream> {
     stream.set_write_timeout(Some(PATIENCE))?;
     stream.set_nodelay(true)?;
     Ok(stream)
+}
+
+/// A UDP client of the scenario: a socket bound to 127.0.0.1, port 0 (the kernel picks one),
+/// whose reads give up after 50 ms, so that no step waits for ever.
+pub fn udp_peer() -> std::io::Result<UdpSocket> {
+    let sock = UdpSocket::bind("127.0.0.1:0")?;
+    sock.set_read_timeout(Some(Duration::from_millis(50)))?;
+    sock.set_write_timeout(Some(PATIENCE))?;
+    Ok(sock)
+}
+
+/// The next datagram that comes to `sock` within `within`, and who sent it.
+pub fn read_datagram(sock: &UdpSocket, within: Duration) -> Option<(Vec<u8>, SocketAddr)> {
+    let deadline = Instant::now() + within;
+    let mut buf = vec![0u8; 65536];
+    loop {
+        match sock.recv_from(&mut buf) {
+            Ok((n, from)) => return Some((buf[..n].to_vec(), from)),
+            Err(_) if Instant::now() < deadline => {}
+            Err(_) => return None,
+        }
+    }
 }
 
 /// A client whose receive buffer is `rcvbuf` bytes, set before `connect()` (the window scale

@@ -30,6 +30,8 @@ mod reuseaddr;
 mod short_send;
 #[path = "../../exercises/solutions/11_silent_client.rs"]
 mod silent_client;
+#[path = "../../exercises/solutions/15_udp_reply.rs"]
+mod udp_reply;
 #[path = "../../exercises/solutions/09_utf8_cut.rs"]
 mod utf8_cut;
 #[path = "../../exercises/solutions/13_zombies.rs"]
@@ -53,6 +55,8 @@ mod recv_zero_return;
 mod short_send_no_timeout;
 #[path = "../../exercises/wrong/11_silent_client_timeout.rs"]
 mod silent_client_timeout;
+#[path = "../../exercises/wrong/15_udp_reply_same_ip.rs"]
+mod udp_reply_same_ip;
 
 /// A kata program's `main`.
 pub type Main = fn() -> ExitCode;
@@ -67,6 +71,7 @@ pub const WRONG: &[(&str, Main)] = &[
     ("silent_client_timeout", silent_client_timeout::main),
     ("interrupted_any_error", interrupted_any_error::main),
     ("interrupted_sleep", interrupted_sleep::main),
+    ("udp_reply_same_ip", udp_reply_same_ip::main),
 ];
 
 /// The `main` of the solution of kata `name`, or of the wrong fix `name`.
@@ -86,6 +91,7 @@ pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
         "fork_close" => fork_close::main,
         "zombies" => zombies::main,
         "interrupted" => interrupted::main,
+        "udp_reply" => udp_reply::main,
         _ => {
             return WRONG
                 .iter()
