@@ -3,8 +3,8 @@
 //! A kata's program is one file under `exercises/`, built as an example of this crate. Its
 //! `main` hands the student's function to [`server`] or [`client`], which read the command line
 //! that `sockstep kata check` gives (`--port N`, `--peer IP:PORT`, `--events FILE`, and the
-//! fault `--interrupt MS`), turn the event record on, set the fault up, run the function, and
-//! turn its error into an exit status. Everything the student's code calls goes through
+//! faults `--interrupt MS` and `--max-io N`), turn the event record on, set the faults up, run
+//! the function, and turn its error into an exit status. Everything the student's code calls goes through
 //! [`crate::sys`], so it is narrated and recorded.
 
 use std::io::Write as _;
@@ -41,7 +41,12 @@ fn main(role: Role, run: fn(&Ctx) -> Result<(), Error>) -> ExitCode {
         ctx,
         events,
         interrupt,
+        max_io,
     } = parse(std::env::args().skip(1));
+    if let Some(n) = max_io {
+        // The same switch as `sockstep server --max-io N`: real short reads and writes.
+        sys::io::set_max_io(n);
+    }
     let result = match &events {
         Some(path) => record::start(path, role, None).map_err(Error::from),
         None => Ok(()),
@@ -68,10 +73,13 @@ struct Flags {
     events: Option<PathBuf>,
     /// `--interrupt MS`: SIGALRM every MS milliseconds, as `sockstep server --interrupt`.
     interrupt: Option<Duration>,
+    /// `--max-io N`: the most bytes one `recv()` or `send()` hands the kernel
+    /// ([`sys::io::set_max_io`], as `sockstep server --max-io N`).
+    max_io: Option<usize>,
 }
 
-/// `--port N`, `--peer IP:PORT`, `--events FILE`, `--interrupt MS`; anything else is skipped
-/// (the solutions run as `sockstep kata solved NAME ...`).
+/// `--port N`, `--peer IP:PORT`, `--events FILE`, `--interrupt MS`, `--max-io N`; anything
+/// else is skipped (the solutions run as `sockstep kata solved NAME ...`).
 fn parse(mut args: impl Iterator<Item = String>) -> Flags {
     let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut flags = Flags {
@@ -81,10 +89,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Flags {
         },
         events: None,
         interrupt: None,
+        max_io: None,
     };
     while let Some(arg) = args.next() {
         let value = match arg.as_str() {
-            "--port" | "--peer" | "--events" | "--interrupt" => args.next().unwrap_or_default(),
+            "--port" | "--peer" | "--events" | "--interrupt" | "--max-io" => {
+                args.next().unwrap_or_default()
+            }
             _ => continue,
         };
         let ctx = &mut flags.ctx;
@@ -98,6 +109,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Flags {
                     .filter(|&ms| ms > 0)
                     .map(Duration::from_millis)
             }
+            "--max-io" => flags.max_io = value.parse().ok(),
             _ => flags.events = Some(PathBuf::from(value)),
         }
     }
@@ -108,7 +120,17 @@ fn parse(mut args: impl Iterator<Item = String>) -> Flags {
 /// `setsockopt(SO_REUSEADDR)`, `bind` to `ctx.addr`, `listen`, `getsockname`, and the
 /// `listening on` line.
 pub fn listener(ctx: &Ctx) -> sys::Result<Socket> {
-    let listen_fd = sys::socket(&ctx.addr, Blocking::Yes)?;
+    listener_of(ctx, Blocking::Yes)
+}
+
+/// [`listener`], non-blocking (`socket(..., SOCK_STREAM|SOCK_NONBLOCK, ...)`), for an event
+/// loop's katas: its `accept4()` says EAGAIN once the queue is empty.
+pub fn nonblocking_listener(ctx: &Ctx) -> sys::Result<Socket> {
+    listener_of(ctx, Blocking::No)
+}
+
+fn listener_of(ctx: &Ctx, blocking: Blocking) -> sys::Result<Socket> {
+    let listen_fd = sys::socket(&ctx.addr, blocking)?;
     sys::setsockopt(&listen_fd, SockOpt::ReuseAddr(true))?;
     sys::bind(&listen_fd, &ctx.addr)?;
     sys::listen(&listen_fd, BACKLOG)?;
@@ -153,12 +175,15 @@ mod tests {
             "127.0.0.1:9",
             "--interrupt",
             "10",
+            "--max-io",
+            "1",
         ];
         let flags = parse(args.iter().map(|s| s.to_string()));
         assert_eq!(flags.ctx.addr, "127.0.0.1:7000".parse().unwrap());
         assert_eq!(flags.ctx.peer, "127.0.0.1:9".parse().unwrap());
         assert_eq!(flags.events, Some(PathBuf::from("e.jsonl")));
         assert_eq!(flags.interrupt, Some(Duration::from_millis(10)));
+        assert_eq!(flags.max_io, Some(1));
         let none = parse(["--interrupt", "0"].iter().map(|s| s.to_string()));
         assert_eq!(none.interrupt, None);
     }

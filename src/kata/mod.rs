@@ -195,6 +195,15 @@ pub const KATAS: &[Kata] = &[
          address it came from, IP and port. Answer each datagram there, not \
          at an address kept from an earlier one."
     ),
+    kata!(
+        max_io,
+        "16_max_io.rs",
+        "send() under --max-io 1: a client's line goes out one byte, the rest is never sent",
+        "docs/src/faults.md",
+        "sys::send() returns how many bytes it took: keep the count, and send again what \
+         comes after it, until the whole line is gone. Sending the whole line again repeats \
+         its first bytes."
+    ),
 ];
 
 /// What `sockstep kata` does.

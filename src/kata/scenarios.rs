@@ -110,11 +110,22 @@ fn peer_listener(scene: &mut Scene) -> Result<TcpListener, Fail> {
 
 /// Starts a client kata towards `listener` and accepts its connection.
 fn start_client(scene: &mut Scene, listener: &TcpListener) -> Result<(usize, TcpStream), Fail> {
+    start_client_with(scene, listener, &[])
+}
+
+/// [`start_client`], with more arguments for the client (`--max-io 1`).
+fn start_client_with(
+    scene: &mut Scene,
+    listener: &TcpListener,
+    args: &[&str],
+) -> Result<(usize, TcpStream), Fail> {
     let addr = listener
         .local_addr()
         .map_err(|e| io_fail(scene, "getsockname", e))?;
-    scene.step(format!("start the client (--peer {addr})"));
-    let p = scene.start(&["--peer", &addr.to_string()])?;
+    let peer = addr.to_string();
+    let args = [&["--peer", peer.as_str()][..], args].concat();
+    scene.step(format!("start the client ({})", args.join(" ")));
+    let p = scene.start(&args)?;
     scene.step("the scenario's server accepts it");
     listener
         .set_nonblocking(true)
@@ -846,6 +857,66 @@ pub fn udp_reply(scene: &mut Scene) -> Step {
             }
             _ => {}
         }
+    }
+    Ok(())
+}
+
+pub fn max_io(scene: &mut Scene) -> Step {
+    let line = b"bonjour\n";
+    let listener = peer_listener(scene)?;
+    let (p, mut stream) = start_client_with(scene, &listener, &["--max-io", "1"])?;
+    scene.step(format!(
+        "expect the client to send {} (each of its send() calls hands the kernel 1 byte)",
+        show(line)
+    ));
+    let within = Duration::from_secs(1);
+    let (got, _) = read_some(&mut stream, line.len(), within, |got| {
+        !line.starts_with(got)
+    });
+    if got != line {
+        let why = if line.starts_with(&got) {
+            let calls = scene.calls();
+            let took: i64 = calls
+                .iter()
+                .filter(|e| e.call() == "send")
+                .filter_map(Ev::ret)
+                .sum();
+            format!(
+                ", and nothing more within {} ms: its send() calls took {took} of the line's {} \
+                 bytes",
+                within.as_millis(),
+                line.len()
+            )
+        } else {
+            ": the line's first bytes came again".into()
+        };
+        return Err(scene.fail(format!("got {}{why}", show(&got))));
+    }
+    let reply = b"BONJOUR\n";
+    scene.step(format!("the scenario's server answers {}", show(reply)));
+    stream
+        .write_all(reply)
+        .map_err(|e| io_fail(scene, "send", e))?;
+    expect_printed(scene, p, "BONJOUR\n")?;
+    scene.step("check the calls: short send() calls, each from where the one before stopped");
+    let calls = scene.calls();
+    let sends: Vec<&Ev> = calls.iter().filter(|e| e.call() == "send").collect();
+    let mut at = 0;
+    for ev in &sends {
+        if !line[at..].starts_with(&ev.bytes()) {
+            return Err(scene.fail_calls(format!("a send() did not start at byte {at}"), &sends));
+        }
+        at += ev.ret().unwrap_or(0).max(0) as usize;
+    }
+    if sends.len() < line.len() {
+        return Err(scene.fail_calls(
+            format!(
+                "{} send() calls for {} bytes under --max-io 1: was the flag taken away?",
+                sends.len(),
+                line.len()
+            ),
+            &sends,
+        ));
     }
     Ok(())
 }

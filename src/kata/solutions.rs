@@ -16,6 +16,8 @@ mod framing;
 mod half_close;
 #[path = "../../exercises/solutions/14_interrupted.rs"]
 mod interrupted;
+#[path = "../../exercises/solutions/16_max_io.rs"]
+mod max_io;
 #[path = "../../exercises/solutions/03_one_recv.rs"]
 mod one_recv;
 #[path = "../../exercises/solutions/01_port_zero.rs"]
@@ -47,6 +49,8 @@ mod framing_split;
 mod interrupted_any_error;
 #[path = "../../exercises/wrong/14_interrupted_sleep.rs"]
 mod interrupted_sleep;
+#[path = "../../exercises/wrong/16_max_io_whole_again.rs"]
+mod max_io_whole_again;
 #[path = "../../exercises/wrong/03_one_recv_bigger_buffer.rs"]
 mod one_recv_bigger_buffer;
 #[path = "../../exercises/wrong/06_recv_zero_return.rs"]
@@ -72,6 +76,7 @@ pub const WRONG: &[(&str, Main)] = &[
     ("interrupted_any_error", interrupted_any_error::main),
     ("interrupted_sleep", interrupted_sleep::main),
     ("udp_reply_same_ip", udp_reply_same_ip::main),
+    ("max_io_whole_again", max_io_whole_again::main),
 ];
 
 /// The `main` of the solution of kata `name`, or of the wrong fix `name`.
@@ -92,6 +97,7 @@ pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
         "zombies" => zombies::main,
         "interrupted" => interrupted::main,
         "udp_reply" => udp_reply::main,
+        "max_io" => max_io::main,
         _ => {
             return WRONG
                 .iter()
