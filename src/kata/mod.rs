@@ -204,6 +204,14 @@ pub const KATAS: &[Kata] = &[
          comes after it, until the whole line is gone. Sending the whole line again repeats \
          its first bytes."
     ),
+    kata!(
+        select_sets,
+        "17_select_sets.rs",
+        "select(): a set filled once shrinks to the ready descriptors, and a client starves",
+        "docs/src/models/select.md",
+        "On return, select() has left in read_set only the descriptors that were ready. Make a \
+         new FdSet before each sys::select(), holding every client that has not left."
+    ),
 ];
 
 /// What `sockstep kata` does.

@@ -920,3 +920,51 @@ pub fn max_io(scene: &mut Scene) -> Step {
     }
     Ok(())
 }
+
+pub fn select_sets(scene: &mut Scene) -> Step {
+    let (_, addr) = start_server(scene, &[])?;
+    let mut a = client(scene, addr, "client A")?;
+    let mut b = client(scene, addr, "client B")?;
+    scene.step("wait until the server has accepted both");
+    if !scene.wait_calls(PATIENCE, |calls| accepted(calls, 1).is_some()) {
+        return Err(scene.fail("no second accept() within 2 s"));
+    }
+    let within = Duration::from_secs(1);
+    send(scene, &mut a, "client A", b"bonjour\n")?;
+    expect(scene, &mut a, b"BONJOUR\n", within)?;
+    send(scene, &mut a, "client A", b"encore\n")?;
+    expect(scene, &mut a, b"ENCORE\n", within)?;
+    send(scene, &mut b, "client B", b"salut\n")?;
+    // When B starves, the select() calls tell why: quote them, and them only.
+    let selects = |scene: &Scene| -> Vec<Ev> {
+        let calls = scene.calls();
+        calls.into_iter().filter(|e| e.call() == "select").collect()
+    };
+    expect(scene, &mut b, b"SALUT\n", within).map_err(|fail| {
+        let calls = selects(scene);
+        scene.fail_calls(
+            format!(
+                "{}: B's bytes wait unread; look at the read sets select() was handed",
+                fail.got
+            ),
+            &calls.iter().collect::<Vec<_>>(),
+        )
+    })?;
+    send(scene, &mut a, "client A", b"et toi ?\n")?;
+    expect(scene, &mut a, b"ET TOI ?\n", within)?;
+    scene.step("check the calls: both clients in the read set of every select()");
+    let calls = scene.calls();
+    let (Some(fd_a), Some(fd_b)) = (accepted(&calls, 0), accepted(&calls, 1)) else {
+        return Err(scene.fail("two accept() expected"));
+    };
+    let both = format!("[{} {}]", fd_a.min(fd_b), fd_a.max(fd_b));
+    let selects: Vec<&Ev> = calls.iter().filter(|e| e.call() == "select").collect();
+    match selects.iter().find(|e| e.arg("readfds") != both) {
+        None if !selects.is_empty() => Ok(()),
+        None => Err(scene.fail_calls("no select() in the record", &selects)),
+        Some(_) => Err(scene.fail_calls(
+            format!("a select() was handed a read set other than {both}"),
+            &selects,
+        )),
+    }
+}

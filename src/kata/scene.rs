@@ -291,6 +291,18 @@ pub struct Ev(pub Value);
 /// which does not keep its order once parsed) as strace does.
 const ARG_ORDER: &[&str] = &[
     "fd",
+    "fds",
+    "nfds",
+    "readfds",
+    "writefds",
+    "exceptfds",
+    "op",
+    "target_fd",
+    "event",
+    "events",
+    "maxevents",
+    "timeout",
+    "sigmask",
     "domain",
     "type",
     "protocol",

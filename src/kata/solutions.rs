@@ -28,6 +28,8 @@ mod recv_timeout;
 mod recv_zero;
 #[path = "../../exercises/solutions/02_reuseaddr.rs"]
 mod reuseaddr;
+#[path = "../../exercises/solutions/17_select_sets.rs"]
+mod select_sets;
 #[path = "../../exercises/solutions/08_short_send.rs"]
 mod short_send;
 #[path = "../../exercises/solutions/11_silent_client.rs"]
@@ -98,6 +100,7 @@ pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
         "interrupted" => interrupted::main,
         "udp_reply" => udp_reply::main,
         "max_io" => max_io::main,
+        "select_sets" => select_sets::main,
         _ => {
             return WRONG
                 .iter()
