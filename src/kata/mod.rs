@@ -212,6 +212,15 @@ pub const KATAS: &[Kata] = &[
         "On return, select() has left in read_set only the descriptors that were ready. Make a \
          new FdSet before each sys::select(), holding every client that has not left."
     ),
+    kata!(
+        edge_triggered,
+        "18_edge_triggered.rs",
+        "epoll_wait() with EPOLLET: one recv() per event, and the bytes left behind wait for ever",
+        "docs/src/models/mio.md",
+        "An edge-triggered event comes once, when bytes arrive, not while some are left. In \
+         on_readable, call sys::recv() again until it fails with Errno::EAGAIN (or returns 0). \
+         A bigger buffer does not help: under --max-io 1 each recv() takes one byte."
+    ),
 ];
 
 /// What `sockstep kata` does.

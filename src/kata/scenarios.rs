@@ -97,7 +97,7 @@ fn expect_eof(scene: &mut Scene, stream: &mut TcpStream, within: Duration) -> St
 fn accepted(calls: &[Ev], nth: usize) -> Option<i64> {
     calls
         .iter()
-        .filter(|e| e.call() == "accept" && e.errno().is_none())
+        .filter(|e| matches!(e.call(), "accept" | "accept4") && e.errno().is_none())
         .nth(nth)
         .and_then(Ev::ret)
 }
@@ -966,5 +966,60 @@ pub fn select_sets(scene: &mut Scene) -> Step {
             format!("a select() was handed a read set other than {both}"),
             &selects,
         )),
+    }
+}
+
+pub fn edge_triggered(scene: &mut Scene) -> Step {
+    let (_, addr) = start_server(scene, &["--max-io", "1"])?;
+    let mut a = client(scene, addr, "a client")?;
+    let within = Duration::from_secs(1);
+    send(scene, &mut a, "the client, in one segment,", b"bonjour\n")?;
+    expect(scene, &mut a, b"BONJOUR\n", within).map_err(|fail| {
+        // Did the server stop reading before the buffer was empty?
+        let calls = scene.calls();
+        let fd = accepted(&calls, 0).unwrap_or(-1);
+        let last = calls.iter().rev().find(|e| e.is("recv", fd));
+        match last.and_then(Ev::ret) {
+            Some(n) if n > 0 => Fail {
+                got: format!(
+                    "{}: the server's last recv() on its connection returned {n}, not EAGAIN, \
+                     and no event came for the bytes it left",
+                    fail.got
+                ),
+                ..fail
+            },
+            _ => fail,
+        }
+    })?;
+    send(scene, &mut a, "the client", b"salut\n")?;
+    expect(scene, &mut a, b"SALUT\n", within)?;
+    scene.step("the client shuts its side down (FIN →)");
+    a.shutdown(Shutdown::Write)
+        .map_err(|e| io_fail(scene, "shutdown", e))?;
+    expect_eof(scene, &mut a, within)?;
+    scene
+        .step("check the calls: before each epoll_wait(), recv() read the connection until EAGAIN");
+    let calls = scene.calls();
+    let fd = accepted(&calls, 0).unwrap_or(-1);
+    let looked: Vec<&Ev> = calls
+        .iter()
+        .filter(|e| e.call() == "epoll_wait" || e.is("recv", fd))
+        .collect();
+    let stopped_early = looked.windows(2).any(|pair| {
+        let bytes = pair[0].errno().is_none() && pair[0].ret().is_some_and(|n| n > 0);
+        pair[0].call() == "recv" && bytes && pair[1].call() == "epoll_wait"
+    });
+    let drained = looked
+        .iter()
+        .any(|e| e.call() == "recv" && e.errno() == Some("EAGAIN"));
+    if stopped_early {
+        Err(scene.fail_calls(
+            "a recv() that returned bytes was followed by epoll_wait(), not by another recv()",
+            &looked,
+        ))
+    } else if !drained {
+        Err(scene.fail_calls("no recv() on the connection said EAGAIN", &looked))
+    } else {
+        Ok(())
     }
 }

@@ -386,7 +386,11 @@ impl Ev {
             Value::Object(map) => map.iter().collect(),
             _ => Vec::new(),
         };
-        let rank = |name: &str| ARG_ORDER.iter().position(|n| *n == name).unwrap_or(99);
+        let rank = |name: &str| match (syscall, name) {
+            // accept4(fd, addr, addrlen, flags), where recvfrom has its flags before addrlen.
+            ("accept4", "flags") => 100,
+            _ => ARG_ORDER.iter().position(|n| *n == name).unwrap_or(99),
+        };
         args.sort_by_key(|(name, _)| rank(name));
         let shown: Vec<String> = args
             .iter()

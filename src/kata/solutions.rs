@@ -6,6 +6,8 @@
 
 use std::process::ExitCode;
 
+#[path = "../../exercises/solutions/18_edge_triggered.rs"]
+mod edge_triggered;
 #[path = "../../exercises/solutions/10_epipe.rs"]
 mod epipe;
 #[path = "../../exercises/solutions/12_fork_close.rs"]
@@ -43,6 +45,8 @@ mod zombies;
 
 // Wrong fixes, each kept because a student may well try it: verify checks that its kata's
 // scenario rejects it.
+#[path = "../../exercises/wrong/18_edge_triggered_bigger_buffer.rs"]
+mod edge_triggered_bigger_buffer;
 #[path = "../../exercises/wrong/10_epipe_ignore.rs"]
 mod epipe_ignore;
 #[path = "../../exercises/wrong/07_framing_split.rs"]
@@ -79,6 +83,10 @@ pub const WRONG: &[(&str, Main)] = &[
     ("interrupted_sleep", interrupted_sleep::main),
     ("udp_reply_same_ip", udp_reply_same_ip::main),
     ("max_io_whole_again", max_io_whole_again::main),
+    (
+        "edge_triggered_bigger_buffer",
+        edge_triggered_bigger_buffer::main,
+    ),
 ];
 
 /// The `main` of the solution of kata `name`, or of the wrong fix `name`.
@@ -101,6 +109,7 @@ pub fn main_of(name: &str) -> Option<fn() -> ExitCode> {
         "udp_reply" => udp_reply::main,
         "max_io" => max_io::main,
         "select_sets" => select_sets::main,
+        "edge_triggered" => edge_triggered::main,
         _ => {
             return WRONG
                 .iter()
