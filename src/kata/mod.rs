@@ -62,8 +62,9 @@ macro_rules! kata {
 }
 
 /// The katas, in the course's order: set up a server, then a client's reads and writes, then
-/// the server's loop, then serving many clients, then a signal and UDP. A kata that needs what
-/// is not there yet (`--max-io`) joins as one more row, one more file and one more scenario.
+/// the server's loop, then serving many clients, then a signal and UDP, then a short send on
+/// demand (`--max-io`) and the event loops' waits. A new kata joins as one more row, one more
+/// file and one more scenario.
 pub const KATAS: &[Kata] = &[
     kata!(
         port_zero,
