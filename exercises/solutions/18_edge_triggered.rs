@@ -52,9 +52,8 @@ pub fn run(ctx: &Ctx) -> Result<(), Error> {
                 loop {
                     match sys::accept4(&listen_fd, Blocking::No) {
                         Ok(conn_fd) => {
-                            let registry = poll.registry();
                             sys::epoll_ctl_add(
-                                registry,
+                                poll.registry(),
                                 epoll_fd,
                                 &conn_fd,
                                 token(&conn_fd),
