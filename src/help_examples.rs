@@ -45,6 +45,20 @@ pub const LAYERS_EXAMPLES: &[Example] = &[
         "as a Markdown table, as the book shows it",
     ),
 ];
+pub const ADDR_EXAMPLES: &[Example] = &[
+    (
+        "sockstep addr 127.0.0.1:6789",
+        "the struct sockaddr_in bind() receives: sin_port = htons(6789), the bytes 1a 85",
+    ),
+    (
+        "sockstep addr 0.0.0.0:6789",
+        "INADDR_ANY, every local IPv4 address, as the parrot binds it",
+    ),
+    (
+        "sockstep addr [::1]:6789",
+        "a struct sockaddr_in6: IPv6 loopback",
+    ),
+];
 pub const BENCH_EXAMPLES: &[Example] = &[
     (
         "sockstep bench",

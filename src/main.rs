@@ -69,6 +69,7 @@ enum Command {
     Layers(LayersArgs),
     /// Print the struct sockaddr_in (or sockaddr_in6) bind() receives for IP:PORT, field by
     /// field, and its bytes: htons and network byte order.
+    #[command(after_help = examples(ADDR_EXAMPLES))]
     Addr(AddrArgs),
     /// Compare the server models under the same load: a table, a CSV and an SVG plot.
     #[command(after_help = examples(BENCH_EXAMPLES))]
@@ -593,6 +594,7 @@ mod tests {
             SERVER_EXAMPLES,
             CLIENT_EXAMPLES,
             LAYERS_EXAMPLES,
+            ADDR_EXAMPLES,
             BENCH_EXAMPLES,
             DIAGRAM_EXAMPLES,
             KATA_EXAMPLES,

@@ -15,7 +15,17 @@ fn run(args: &[&str]) -> (bool, String, String) {
 /// Each command's `--help` (and `-h`) ends with three examples of that very command.
 #[test]
 fn every_help_ends_with_three_examples() {
-    for command in ["server", "client", "layers", "bench", "completions", "man"] {
+    for command in [
+        "server",
+        "client",
+        "layers",
+        "addr",
+        "bench",
+        "diagram",
+        "kata",
+        "completions",
+        "man",
+    ] {
         for help in ["--help", "-h"] {
             let (ok, out, err) = run(&[command, help]);
             assert!(ok, "{command} {help}: {err}");
