@@ -27,15 +27,19 @@ LOADGEN=$target/release/loadgen
 ulimit -n "$(ulimit -Hn)"
 
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+# The value of column NAME in the first row of a bench.csv, found by its header, not its place.
+csv_field() { awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) col = i }
+  NR == 2 && col { print $col }' "$1"; }
 printf '%-8s %6s  %12s %10s  %12s %10s\n' model conns "bench msgs/s" "p99 µs" "peer msgs/s" "p99 µs"
 for model in $MODELS; do
   for c in $CONNS; do
     # The bench's own run: a fresh server pinned to CPU 0, its load generator on CPU 1.
     out=$(mktemp -d)
-    target/release/sockstep --lang en bench --models "$model" --conns "$c" --secs "$SECS" \
-      --syscalls off --out "$out" >/dev/null 2>&1
-    row=$(sed -n 2p "$out/bench.csv"); rm -rf "$out"
-    ours=$(cut -d, -f5 <<<"$row"); ours_p99=$(cut -d, -f7 <<<"$row")
+    target/release/sockstep --lang en bench --models "$model" --conns "$c" --sizes 64 \
+      --secs "$SECS" --syscalls off --out "$out" >/dev/null 2>&1
+    ours=$(csv_field "$out/bench.csv" msgs_per_s); ours_p99=$(csv_field "$out/bench.csv" p99_us)
+    rm -rf "$out"
+    [ -n "$ours" ] && [ -n "$ours_p99" ] || { echo "loadgen-check.sh: no msgs_per_s or p99_us in bench.csv" >&2; exit 1; }
     # The same server, started by hand the same way, driven by the peer load generator.
     coproc SERVER { exec taskset -c 0 target/release/sockstep server --model "$model" \
       --bind 127.0.0.1 --port 0 --backlog 4096 --max-clients 4096 --log quiet 2>/dev/null; }
