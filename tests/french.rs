@@ -117,7 +117,7 @@ fn eaddrinuse_in_french() {
     assert_eq!(
         run.stderr,
         format!(
-            "sockstep: erreur : bind(127.0.0.1:{port}): EADDRINUSE: Address already in use (une autre socket tient déjà ce port (`ss -ltnp` montre les serveurs à l'écoute) : choisir un autre port, ou --port 0 pour un port libre)"
+            "sockstep: erreur : bind(127.0.0.1:{port}): EADDRINUSE: Address already in use (une autre socket tient déjà ce port (`ss -tuanp` montre laquelle : un serveur à l'écoute ou, sans SO_REUSEADDR, une connexion en TIME-WAIT) : choisir un autre port, ou --port 0 pour un port libre)"
         )
     );
 }

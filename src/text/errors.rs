@@ -11,16 +11,16 @@ use super::{Lang, Text};
 pub fn errno_hint(errno: Errno) -> &'static str {
     let text = match errno {
         Errno::EADDRINUSE => Text {
-            en: "another socket already holds this port (`ss -ltnp` shows the servers listening): choose another port, or --port 0 for any free one",
-            fr: "une autre socket tient déjà ce port (`ss -ltnp` montre les serveurs à l'écoute) : choisir un autre port, ou --port 0 pour un port libre",
+            en: "another socket already holds this port (`ss -tuanp` shows which: a server listening, or, when SO_REUSEADDR is off, a connection in TIME-WAIT): choose another port, or --port 0 for any free one",
+            fr: "une autre socket tient déjà ce port (`ss -tuanp` montre laquelle : un serveur à l'écoute ou, sans SO_REUSEADDR, une connexion en TIME-WAIT) : choisir un autre port, ou --port 0 pour un port libre",
         },
         Errno::EADDRNOTAVAIL => Text {
             en: "this address is not one of this machine's",
             fr: "cette adresse n'est pas une adresse de cette machine",
         },
         Errno::EACCES => Text {
-            en: "ports below 1024 are reserved to root (the course picks a port above 1000)",
-            fr: "les ports sous 1024 sont réservés à root (le cours choisit un port supérieur à 1000)",
+            en: "a port below net.ipv4.ip_unprivileged_port_start (1024 unless changed) takes root or the CAP_NET_BIND_SERVICE capability (the course picks a port above 1000)",
+            fr: "un port sous net.ipv4.ip_unprivileged_port_start (1024 sauf réglage) demande root ou la capacité CAP_NET_BIND_SERVICE (le cours choisit un port supérieur à 1000)",
         },
         Errno::ECONNREFUSED => Text {
             en: "the machine answered that no server listens on that port: a RST for TCP, an ICMP port unreachable for UDP",
