@@ -407,13 +407,14 @@ impl Repo {
         out
     }
 
-    /// Builds examples with cargo (`--example NAME`, or `--examples`): the compiler's messages
-    /// go to the student's terminal.
+    /// Builds examples with cargo (`--example NAME`, or `--examples`): cargo's progress and the
+    /// compiler's messages go to the student's terminal (stderr). Not `--quiet`: a fresh clone's
+    /// first build compiles sockstep and its dependencies, a minute or two that would otherwise
+    /// pass in silence.
     fn build(&self, which: &[&str]) -> Result<bool, Error> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let status = Command::new(&cargo)
             .arg("build")
-            .arg("--quiet")
             .args(which)
             .current_dir(&self.root)
             .status()
