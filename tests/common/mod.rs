@@ -212,12 +212,42 @@ impl Server {
         wait_exit(&mut self.child)
     }
 
-    /// Sends a signal to the server.
+    /// Sends a signal to the server, once it sleeps in a blocking call (at most [`ASLEEP`]).
+    ///
+    /// A shutdown signal that lands while a server runs between two waits, after its loop has
+    /// looked at the flag and before its next wait, is noticed only when that wait returns: the
+    /// race that `pselect`, `ppoll` and `epoll_pwait` exist to close, which the book states
+    /// (models/index.md). A test that has just had its reply catches the server right there,
+    /// after its `send()`, far more often than a person pressing Ctrl-C does, and on a loaded
+    /// machine often enough to fail. So the signal goes once every thread of the server
+    /// sleeps in the kernel (state `S`): in its wait, which the signal interrupts.
     pub fn signal(&self, signal: i32) {
+        let deadline = Instant::now() + ASLEEP;
+        while !asleep(self.child.id()) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
+        }
         // SAFETY: kill(2) with a pid we own.
         let r = unsafe { libc_kill(self.child.id() as i32, signal) };
         assert_eq!(r, 0, "kill({}, {signal})", self.child.id());
     }
+}
+
+/// How long [`Server::signal`] waits for the server to sleep before it signals anyway.
+const ASLEEP: Duration = Duration::from_secs(2);
+
+/// Does every thread of `pid` sleep in the kernel: state `S` (an interruptible wait, as in
+/// `accept`, `recv`, `select`, `poll`, `epoll_wait`), or `Z` (it has exited)? From the third
+/// field of /proc/PID/task/TID/stat, after the command's name in parentheses (proc(5)).
+fn asleep(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return true;
+    };
+    tasks.flatten().all(|task| {
+        std::fs::read_to_string(task.path().join("stat")).is_ok_and(|stat| {
+            stat.rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with(['S', 'Z']))
+        })
+    })
 }
 
 impl Drop for Server {
