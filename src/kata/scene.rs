@@ -332,7 +332,6 @@ const ARG_ORDER: &[&str] = &[
     "sig",
     "set",
     "info",
-    "timeout",
     "oldset",
     "sigsetsize",
 ];
@@ -387,8 +386,12 @@ impl Ev {
             _ => Vec::new(),
         };
         let rank = |name: &str| match (syscall, name) {
-            // accept4(fd, addr, addrlen, flags), where recvfrom has its flags before addrlen.
+            // accept4(fd, addr, addrlen, flags), where recvfrom has its flags before addrlen;
+            // sigtimedwait(set, info, timeout, sigsetsize), where the waits have it earlier.
             ("accept4", "flags") => 100,
+            ("rt_sigtimedwait", "timeout") => {
+                ARG_ORDER.iter().position(|n| *n == "info").unwrap_or(99) + 1
+            }
             _ => ARG_ORDER.iter().position(|n| *n == name).unwrap_or(99),
         };
         args.sort_by_key(|(name, _)| rank(name));
@@ -543,5 +546,35 @@ pub fn show(data: &[u8]) -> String {
         format!("{} bytes", data.len())
     } else {
         strace_bytes(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quoted(syscall: &str, args: Value) -> String {
+        Ev(serde_json::json!({ "syscall": syscall, "args": args, "ret": 0 })).strace()
+    }
+
+    /// Arguments come in strace's order, whatever the record's (alphabetical) order.
+    #[test]
+    fn arguments_in_strace_order() {
+        let accept4 = quoted(
+            "accept4",
+            serde_json::json!({"fd": 3, "flags": "SOCK_NONBLOCK", "addr": "NULL", "addrlen": "NULL"}),
+        );
+        assert!(
+            accept4.starts_with("accept4(3, NULL, NULL, SOCK_NONBLOCK)"),
+            "{accept4}"
+        );
+        let wait = quoted(
+            "rt_sigtimedwait",
+            serde_json::json!({"set": "[CHLD]", "info": "{...}", "timeout": "NULL", "sigsetsize": 8}),
+        );
+        assert!(
+            wait.starts_with("rt_sigtimedwait([CHLD], {...}, NULL, 8)"),
+            "{wait}"
+        );
     }
 }
