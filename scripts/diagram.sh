@@ -55,30 +55,11 @@ done
 case "$scenario" in dialogue|rst|time-wait|nagle|udp) ;; *) die "unknown scenario $scenario (dialogue, rst, time-wait, nagle or udp)" ;; esac
 [ -n "$out" ] || out=$root/docs/src/diagrams/$scenario.svg
 
-if [ -z "${SOCKSTEP:-}" ]; then
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-  SOCKSTEP=$root/target/release/sockstep
-fi
-[ -x "$SOCKSTEP" ] || die "no sockstep binary at $SOCKSTEP"
+# The binary, the scratch folder `work`, the pid list `pids`, the EXIT trap that ends them all
+# (tcpdump, the server, the client), and `wait_for`.
+# shellcheck source=lib/run.sh
+source "$(dirname "$0")/lib/run.sh"
 "$SOCKSTEP" server --help | grep -q -- --events || die "$SOCKSTEP has no --events: it cannot record a run"
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  exec 7>&- 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Waits (at most 10 s) until the shell condition "$1" holds.
-wait_for() {
-  for _ in $(seq 200); do
-    if eval "$1"; then return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
 
 # The server, on a free port; its `listening on` line gives the port.
 # The UDP server runs until SIGINT: --once would end it after one datagram.

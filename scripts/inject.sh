@@ -53,19 +53,9 @@ case "$fault" in
   *) die "unknown fault $fault (see --help)" ;;
 esac
 
-if [ -z "${SOCKSTEP:-}" ]; then
-  root=$(cd "$(dirname "$0")/.." && pwd)
-  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-  SOCKSTEP=$root/target/release/sockstep
-fi
-[ -x "$SOCKSTEP" ] || die "no sockstep binary at $SOCKSTEP"
-
-work=$(mktemp -d)
-pids=()
-# shellcheck source=lib/end-all.sh
-source "$(dirname "$0")/lib/end-all.sh"
-trap end_all EXIT
-trap 'exit 130' INT TERM
+# The binary, the scratch folder `work`, the pid list `pids`, the EXIT trap that ends them all.
+# shellcheck source=lib/run.sh
+source "$(dirname "$0")/lib/run.sh"
 
 CALLS='trace=accept,accept4,recvfrom,sendto,read,write,select,poll,epoll_wait,setitimer,rt_sigreturn'
 server=("$SOCKSTEP" server --model "$model" --bind 127.0.0.1 --port 0 --once --log data)

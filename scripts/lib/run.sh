@@ -1,9 +1,9 @@
 # Sourced by the scripts that start sockstep servers and clients and wait for them (capture.sh,
-# time-wait.sh), after they define `die`. It finds the binary ($SOCKSTEP if set, as the tests
-# set it, else a release build of this checkout), makes the scratch folder `work` and the pid
-# list `pids`, and sets the EXIT trap: whatever fails, every process started here ends
-# (lib/end-all.sh), once the writer of a fifo a scenario keeps on fd 7 is closed. `wait_for`
-# waits (at most 10 s) until a shell condition holds.
+# time-wait.sh, diagram.sh, inject.sh), after they define `die`. It finds the binary ($SOCKSTEP if
+# set, as the tests set it, else a release build of this checkout), makes the scratch folder
+# `work` and the pid list `pids`, and sets the EXIT trap: whatever fails, every process started
+# here ends (lib/end-all.sh), once the writer of a fifo a scenario keeps on fd 7 is closed.
+# `wait_for` waits (at most 10 s) until a shell condition holds.
 
 if [ -z "${SOCKSTEP:-}" ]; then
   root=$(cd "$(dirname "$0")/.." && pwd)
