@@ -107,14 +107,7 @@ fn lines_typed_ahead_do_not_answer_later_stops() {
 fn ctrl_c_at_a_stop_ends_a_stepped_server() {
     let (mut child, mut tty, stdout) = stepped_server(&[]);
     let mut n = 1;
-    loop {
-        let stop = tty.stop(n);
-        if Terminal::call_of(&stop).starts_with("accept(") {
-            break;
-        }
-        tty.enter();
-        n += 1;
-    }
+    tty.enter_until(&mut n, "accept(", 30);
     stdout.wait_for("listening on", |l| l.starts_with("listening on "));
     tty.type_bytes(b"\x03");
     tty.lines.wait_for("the end of the stops", |l| {
@@ -152,27 +145,15 @@ fn ctrl_c_at_a_stop_ends_a_stepped_server() {
 fn fork_parent_and_child_take_turns_on_the_terminal() {
     let (mut child, mut tty, stdout) = stepped_server(&["--model", "fork", "--once"]);
     let mut n = 1;
-    loop {
-        let stop = tty.stop(n);
-        if Terminal::call_of(&stop).starts_with("accept(") {
-            break;
-        }
-        tty.enter();
-        n += 1;
-    }
+    tty.enter_until(&mut n, "accept(", 30);
     let addr =
         parse_listening(&stdout.wait_for("listening on", |l| l.starts_with("listening on ")));
     let mut client = connect(addr);
     client.write_all(b"hi\n").unwrap();
     // accept(), then TCP_NODELAY, then fork().
-    loop {
-        tty.enter();
-        n += 1;
-        if Terminal::call_of(&tty.stop(n)).starts_with("clone(") {
-            break;
-        }
-        assert!(n < 12, "no fork() stop:\n{}", tty.lines.text());
-    }
+    tty.enter();
+    n += 1;
+    tty.enter_until(&mut n, "clone(", 12);
     tty.enter();
     n += 1;
     let holder = tty.stop(n);

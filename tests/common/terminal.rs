@@ -93,6 +93,20 @@ impl Terminal {
         self.master.write_all(b"\n").expect("type Enter");
     }
 
+    /// Answers stop `n`, then the next ones, with Enter until one is about to make `call`
+    /// (`"accept("`); returns that stop, `n` then being its number. Panics past stop `most`.
+    pub fn enter_until(&mut self, n: &mut usize, call: &str, most: usize) -> Vec<String> {
+        loop {
+            let stop = self.stop(*n);
+            if Terminal::call_of(&stop).starts_with(call) {
+                return stop;
+            }
+            assert!(*n < most, "no {call} stop:\n{}", self.lines.text());
+            self.enter();
+            *n += 1;
+        }
+    }
+
     /// Types `bytes` at once, as a student's fingers would: `b"\n\n\n"` is three Enters
     /// typed ahead, `b"\x03"` is Ctrl-C (the terminal turns it into SIGINT for the
     /// foreground process group).
