@@ -7,7 +7,6 @@ mod common;
 
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
-use std::process::Command;
 
 use common::strace::{check_or_bless_block, text_block};
 use common::tools::{Tool, have};
@@ -56,12 +55,6 @@ fn start_connect(addr: SocketAddr) -> Socket {
 /// clients' in the order they connected), in a fixed order: the listener, then each client's
 /// two ends (its own, then the server's).
 fn ss_on(port: u16, clients: &[u16]) -> String {
-    let filter = format!("( sport = :{port} or dport = :{port} )");
-    let out = Command::new("ss")
-        .args(["-Htan", &filter])
-        .output()
-        .expect("run ss (iproute2)");
-    assert!(out.status.success(), "ss -Htan {filter} failed");
     let name = |addr: &str| {
         let (ip, p) = addr.rsplit_once(':').expect("ss prints address:port");
         let p: u16 = p.parse().unwrap_or(0);
@@ -73,8 +66,8 @@ fn ss_on(port: u16, clients: &[u16]) -> String {
             addr.to_string()
         }
     };
-    let mut rows: Vec<((usize, bool), String)> = String::from_utf8_lossy(&out.stdout)
-        .lines()
+    let mut rows: Vec<((usize, bool), String)> = common::ss_tan(port)
+        .iter()
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
             let (local, peer) = (name(f[3]), name(f[4]));

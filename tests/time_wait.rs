@@ -21,20 +21,6 @@ use common::strace::root;
 use common::tools::{Tool, have};
 use common::{BIN, Server, echo, read_to_end};
 
-/// `ss -Htan` lines (no header) whose local or peer port is `port`.
-fn ss_on(port: u16) -> Vec<String> {
-    let filter = format!("( sport = :{port} or dport = :{port} )");
-    let out = Command::new("ss")
-        .args(["-Htan", &filter])
-        .output()
-        .expect("run ss (iproute2)");
-    assert!(out.status.success(), "ss -Htan {filter} failed");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect()
-}
-
 /// Runs `scripts/time-wait.sh --how HOW` to its end and returns its output: stdout, then
 /// stderr. `None` without ss.
 fn run_script(how: &str) -> Option<String> {
@@ -147,7 +133,7 @@ fn after_the_parrots_dialogue_the_client_keeps_time_wait() {
     assert_eq!(read_to_end(&mut client), b"");
     drop(client);
     assert!(server.wait_exit().success());
-    let states = ss_on(port);
+    let states = common::ss_tan(port);
     assert!(
         states.iter().any(|l| l.starts_with("TIME-WAIT")
             && l.contains(&format!("127.0.0.1:{client_port} 127.0.0.1:{port}"))),

@@ -799,3 +799,18 @@ pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("create a scratch directory");
     dir
 }
+
+/// `ss -Htan` (no header) on `port`: the lines of the TCP sockets whose local or peer port it
+/// is, listening ones included, their columns joined by one space.
+pub fn ss_tan(port: u16) -> Vec<String> {
+    let filter = format!("( sport = :{port} or dport = :{port} )");
+    let out = Command::new("ss")
+        .args(["-Htan", &filter])
+        .output()
+        .expect("run ss (iproute2)");
+    assert!(out.status.success(), "ss -Htan {filter} failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
