@@ -4,8 +4,8 @@
 //! `main` hands the student's function to [`server`] or [`client`], which read the command line
 //! that `sockstep kata check` gives (`--port N`, `--peer IP:PORT`, `--events FILE`, and the
 //! faults `--interrupt MS` and `--max-io N`), turn the event record on, set the faults up, run
-//! the function, and turn its error into an exit status. Everything the student's code calls goes through
-//! [`crate::sys`], so it is narrated and recorded.
+//! the function, and turn its error into an exit status. Everything the student's code calls
+//! goes through [`crate::sys`], so it is narrated and recorded.
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -219,11 +219,11 @@ impl Server {
     /// race that `pselect`, `ppoll` and `epoll_pwait` exist to close, which the book states
     /// (models/index.md). A test that has just had its reply catches the server right there,
     /// after its `send()`, far more often than a person pressing Ctrl-C does, and on a loaded
-    /// machine often enough to fail. So the signal goes once every thread of the server
-    /// sleeps in the kernel (state `S`): in its wait, which the signal interrupts.
+    /// machine often enough to fail. So the signal goes once the server sleeps in the kernel
+    /// ([`all_asleep`]): in its wait, which the signal interrupts.
     pub fn signal(&self, signal: i32) {
         let deadline = Instant::now() + ASLEEP;
-        while !asleep(self.child.id()) && Instant::now() < deadline {
+        while !all_asleep(self.child.id()) && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(1));
         }
         // SAFETY: kill(2) with a pid we own.
@@ -234,21 +234,6 @@ impl Server {
 
 /// How long [`Server::signal`] waits for the server to sleep before it signals anyway.
 const ASLEEP: Duration = Duration::from_secs(2);
-
-/// Does every thread of `pid` sleep in the kernel: state `S` (an interruptible wait, as in
-/// `accept`, `recv`, `select`, `poll`, `epoll_wait`), or `Z` (it has exited)? From the third
-/// field of /proc/PID/task/TID/stat, after the command's name in parentheses (proc(5)).
-fn asleep(pid: u32) -> bool {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return true;
-    };
-    tasks.flatten().all(|task| {
-        std::fs::read_to_string(task.path().join("stat")).is_ok_and(|stat| {
-            stat.rsplit_once(") ")
-                .is_some_and(|(_, rest)| rest.starts_with(['S', 'Z']))
-        })
-    })
-}
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -574,18 +559,20 @@ pub fn children_of(pid: u32) -> Vec<(u32, char)> {
 /// The state letter of thread `tid` of process `pid` in /proc (`S`: asleep, blocked in a
 /// system call; `R`: running or ready to). The first thread's tid is the pid.
 pub fn thread_state(pid: u32, tid: u32) -> char {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat"))
-        .expect("read /proc/PID/task/TID/stat");
-    let (_, rest) = stat.rsplit_once(')').expect("a stat line");
-    rest.split_whitespace()
-        .next()
-        .and_then(|s| s.chars().next())
-        .expect("a state")
+    state_of(pid, tid).expect("read /proc/PID/task/TID/stat")
+}
+
+/// [`thread_state`], or `None` when the thread is gone (or its line unreadable).
+fn state_of(pid: u32, tid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().next()?.chars().next()
 }
 
 /// Is every thread of process `pid`, and of each of its children, asleep (blocked in a system
-/// call)? Once a server has answered everything it was sent, its threads and processes sleep
-/// only in accept() or recv().
+/// call), or gone (exited, a zombie)? Once a server has answered everything it was sent, its
+/// threads and processes sleep only in their waits: accept(), recv(), select(), poll(),
+/// epoll_wait().
 pub fn all_asleep(pid: u32) -> bool {
     std::iter::once(pid)
         .chain(children_of(pid).into_iter().map(|(child, _)| child))
@@ -596,7 +583,7 @@ pub fn all_asleep(pid: u32) -> bool {
                         task.file_name()
                             .to_string_lossy()
                             .parse()
-                            .is_ok_and(|tid| thread_state(p, tid) == 'S')
+                            .is_ok_and(|tid| matches!(state_of(p, tid), Some('S' | 'Z') | None))
                     })
                 })
                 .unwrap_or(true) // the process has just exited: nothing of it runs
